@@ -1,0 +1,198 @@
+package fn
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// typeError matches the one error encoding/json (as forked by
+// sigs.k8s.io/json) reports for a value of the wrong type.
+var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+) into Go (?:struct field [A-Za-z0-9_]+\.(\S+)|value) of type (\S+)$`)
+
+// decode reads node into into strictly: an unknown or duplicate field, or
+// a value of the wrong type, is an error with its field path. It reports
+// a missing spec on its own, as nothing else can be checked then.
+func decode(node *yaml.RNode, into any) field.ErrorList {
+	if node.Field("spec") == nil {
+		return field.ErrorList{field.Required(field.NewPath("spec"), "")}
+	}
+	data, err := node.MarshalJSON()
+	if err != nil {
+		return field.ErrorList{field.Invalid(field.NewPath(""), "", "cannot be read: "+err.Error())}
+	}
+	strict, err := sigsjson.UnmarshalStrict(data, into)
+	var errs field.ErrorList
+	if err != nil {
+		errs = append(errs, decodeError(err, reflect.TypeOf(into)))
+	}
+	for _, e := range strict {
+		errs = append(errs, strictError(e, reflect.TypeOf(into)))
+	}
+	return errs
+}
+
+func decodeError(err error, root reflect.Type) *field.Error {
+	m := typeError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return field.Invalid(field.NewPath(""), "", err.Error())
+	}
+	path := m[2]
+	if path == "" {
+		path = "<root>"
+	}
+	return &field.Error{
+		Type:     field.ErrorTypeTypeInvalid,
+		Field:    path,
+		BadValue: m[1],
+		Detail:   "must be " + typeWords(m[3]) + ", not " + articled(m[1]),
+	}
+}
+
+func strictError(err error, root reflect.Type) *field.Error {
+	fe, ok := err.(sigsjson.FieldError)
+	if !ok {
+		return field.Invalid(field.NewPath(""), "", err.Error())
+	}
+	path := fe.FieldPath()
+	if strings.HasPrefix(err.Error(), "duplicate field") {
+		return field.Duplicate(fieldPath(path), "")
+	}
+	detail := "unknown field"
+	if s := suggest(root, path); s != "" {
+		detail += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: "", Detail: detail}
+}
+
+// fieldPath wraps an already formatted path.
+func fieldPath(p string) *field.Path { return field.NewPath(p) }
+
+// typeWords says a Go type as a user knows it.
+func typeWords(t string) string {
+	switch {
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"), strings.HasSuffix(t, "IntOrString"):
+		return "an integer"
+	case t == "string", t == "fn.Protocol", t == "fn.InjectionMode":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "map["):
+		return "a map of strings"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	default:
+		return "an object"
+	}
+}
+
+func articled(jsonKind string) string {
+	switch jsonKind {
+	case "array", "object", "number", "string", "bool":
+		if jsonKind == "array" || jsonKind == "object" {
+			return "an " + jsonKind
+		}
+		if jsonKind == "bool" {
+			return "a boolean"
+		}
+		return "a " + jsonKind
+	}
+	return jsonKind
+}
+
+var index = regexp.MustCompile(`\[[^\]]*\]`)
+
+// suggest finds the known field closest to the unknown last element of
+// path, walking root by JSON field names.
+func suggest(root reflect.Type, path string) string {
+	parts := strings.Split(index.ReplaceAllString(path, ""), ".")
+	t := root
+	for _, p := range parts[:len(parts)-1] {
+		t = deref(t)
+		if t.Kind() != reflect.Struct {
+			return ""
+		}
+		f, ok := jsonField(t, p)
+		if !ok {
+			return ""
+		}
+		t = f.Type
+	}
+	t = deref(t)
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	unknown := parts[len(parts)-1]
+	best, bestDist := "", len(unknown)/2+1
+	for _, name := range jsonNames(t) {
+		if d := levenshtein(strings.ToLower(unknown), strings.ToLower(name)); d < bestDist {
+			best, bestDist = name, d
+		}
+	}
+	return best
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	return t
+}
+
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Anonymous && tag == "" {
+			if ff, ok := jsonField(deref(f.Type), name); ok {
+				return ff, true
+			}
+			continue
+		}
+		if tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Anonymous && tag == "" {
+			names = append(names, jsonNames(deref(f.Type))...)
+			continue
+		}
+		if tag != "" && tag != "-" {
+			names = append(names, tag)
+		}
+	}
+	return names
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,247 @@
+package fn
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Processor is the krm-fn ResourceListProcessor. It is a transformer when
+// the function config is an ExposurePlatform (or absent) and a generator
+// when it is a ServiceExposure.
+type Processor struct {
+	// Stderr receives every problem as a readable line: kustomize shows
+	// users the function's stderr, never its results. Default: os.Stderr.
+	Stderr func() io.Writer
+}
+
+// kindOrder is the order of the generated kinds in the output.
+var kindOrder = []string{"Namespace", "Service", "Gateway", "VirtualService", "DestinationRule", "Ingress"}
+
+// Process expands the exposures of rl. On any error it emits no items.
+func (p *Processor) Process(rl *framework.ResourceList) error {
+	items, rs, err := render(rl.FunctionConfig, rl.Items)
+	if err != nil {
+		// Not a problem with the input, but with the function itself.
+		rl.Items = nil
+		return fmt.Errorf("krm-fn: internal error, please report it: %w", err)
+	}
+	rs.Sort()
+	rl.Results = append(rl.Results, rs...)
+	stderr := io.Writer(os.Stderr)
+	if p.Stderr != nil {
+		stderr = p.Stderr()
+	}
+	errs := 0
+	for _, r := range rs {
+		fmt.Fprintln(stderr, formatResult(r))
+		if r.Severity == framework.Error {
+			errs++
+		}
+	}
+	if errs > 0 {
+		rl.Items = nil
+		return failure{errors: errs}
+	}
+	rl.Items = items
+	return nil
+}
+
+// render is the whole function: the output items and every problem found.
+// The error is for failures of the function itself, never of the input.
+func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
+	var rs framework.Results
+	var exposureNodes, platformNodes, rest []*yaml.RNode
+	for _, it := range items {
+		switch {
+		case !isOurs(it):
+			rest = append(rest, it)
+		case it.GetKind() == KindServiceExposure && it.GetApiVersion() == APIVersion:
+			exposureNodes = append(exposureNodes, it)
+		case it.GetKind() == KindExposurePlatform && it.GetApiVersion() == APIVersion:
+			platformNodes = append(platformNodes, it)
+		default:
+			rs = append(rs, result(it, framework.Error, "", unknownKind(it)))
+		}
+	}
+
+	// Which mode, which platform.
+	platformNode, generated := config, false
+	switch {
+	case config == nil || config.IsNilOrEmpty() || config.GetKind() == "":
+		platformNode = nil
+	case config.GetKind() == KindExposurePlatform && config.GetApiVersion() == APIVersion:
+	case config.GetKind() == KindServiceExposure && config.GetApiVersion() == APIVersion:
+		generated, platformNode = true, nil
+		// A generator expands its config only; other exposures pass.
+		rest = append(rest, exposureNodes...)
+		exposureNodes = []*yaml.RNode{config}
+	default:
+		rs = append(rs, result(config, framework.Error, "",
+			unknownKind(config)+": the function config must be an ExposurePlatform (transformer) or a ServiceExposure (generator)"))
+		return nil, rs, nil
+	}
+	if platformNode == nil && len(platformNodes) > 0 {
+		platformNode = platformNodes[0]
+		platformNodes = platformNodes[1:]
+	}
+	for _, extra := range platformNodes {
+		rs = append(rs, result(extra, framework.Error, "",
+			fmt.Sprintf("one ExposurePlatform renders an environment, and %s already does: remove this one", describeNode(platformNode))))
+	}
+
+	platform := &ExposurePlatform{}
+	platformOK := true
+	if platformNode != nil {
+		errs := decode(platformNode, platform)
+		if len(errs) == 0 {
+			platform.Default()
+			errs = platform.Validate()
+		}
+		rs = append(rs, resultsFor(platformNode, framework.Error, errs)...)
+		platformOK = len(errs) == 0
+	} else {
+		platform.Default()
+	}
+
+	var srcs []source
+	for _, n := range exposureNodes {
+		e := &ServiceExposure{}
+		errs := decode(n, e)
+		if len(errs) == 0 {
+			e.Default()
+			errs = e.Validate(&platform.Spec)
+		}
+		if len(errs) == 0 && platformOK {
+			var x *exposure
+			x, errs = resolve(e, &platform.Spec)
+			srcs = append(srcs, source{node: n, x: x})
+		}
+		rs = append(rs, resultsFor(n, framework.Error, errs)...)
+	}
+	rs = append(rs, conflicts(srcs)...)
+	if rs.ExitCode() != 0 {
+		return nil, rs, nil
+	}
+
+	// Build. A second run replaces what an earlier run generated for the
+	// same exposures instead of duplicating it.
+	owned := map[string]bool{}
+	for _, s := range srcs {
+		owned[s.x.owner] = true
+	}
+	rest = slices.DeleteFunc(rest, func(n *yaml.RNode) bool { return owned[n.GetAnnotations()[AnnotationOwner]] })
+
+	var out []*yaml.RNode
+	for _, s := range srcs {
+		objs := []any{buildGateway(s.x), buildVirtualService(s.x), buildDestinationRule(s.x), buildIngress(s.x)}
+		if s.x.service.create {
+			objs = append(objs, buildService(s.x))
+		}
+		for _, o := range objs {
+			n, err := toNode(o)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, n)
+		}
+	}
+	switch platform.Spec.Injection {
+	case InjectionNamespace:
+		nss, nrs, err := injectNamespaces(rest, srcs)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, rs = append(out, nss...), append(rs, nrs...)
+	case InjectionWorkload:
+		wrs, err := injectWorkloads(rest, srcs)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs = append(rs, wrs...)
+	}
+	sortGenerated(out)
+	rs = append(rs, collisions(rest, out, srcs)...)
+	if rs.ExitCode() != 0 {
+		return nil, rs, nil
+	}
+	_ = generated
+	return append(rest, out...), rs, nil
+}
+
+// isOurs says whether n is of the exposure.krmfn.io group.
+func isOurs(n *yaml.RNode) bool {
+	return strings.HasPrefix(n.GetApiVersion(), Group+"/")
+}
+
+func unknownKind(n *yaml.RNode) string {
+	return fmt.Sprintf("%s %s is not a krm-fn kind: use %s ServiceExposure or ExposurePlatform", n.GetApiVersion(), n.GetKind(), APIVersion)
+}
+
+// sortGenerated orders generated objects by kind, namespace and name.
+func sortGenerated(ns []*yaml.RNode) {
+	slices.SortStableFunc(ns, func(a, b *yaml.RNode) int {
+		return cmp.Or(
+			cmp.Compare(slices.Index(kindOrder, a.GetKind()), slices.Index(kindOrder, b.GetKind())),
+			cmp.Compare(a.GetNamespace(), b.GetNamespace()),
+			cmp.Compare(a.GetName(), b.GetName()),
+		)
+	})
+}
+
+// collisions reports generated objects that would overwrite an object of
+// the input or another generated object.
+func collisions(rest, out []*yaml.RNode, srcs []source) framework.Results {
+	type id struct{ group, kind, namespace, name string }
+	idOf := func(n *yaml.RNode) id {
+		group, _, _ := strings.Cut(n.GetApiVersion(), "/")
+		if !strings.Contains(n.GetApiVersion(), "/") {
+			group = ""
+		}
+		return id{group, n.GetKind(), n.GetNamespace(), n.GetName()}
+	}
+	byOwner := map[string]*yaml.RNode{}
+	for _, s := range srcs {
+		byOwner[s.x.owner] = s.node
+	}
+	seen := map[id]*yaml.RNode{}
+	for _, n := range rest {
+		seen[idOf(n)] = n
+	}
+	var rs framework.Results
+	for _, n := range out {
+		k := idOf(n)
+		prev, dup := seen[k]
+		seen[k] = n
+		if !dup {
+			continue
+		}
+		owner := byOwner[n.GetAnnotations()[AnnotationOwner]]
+		what := describe(k.kind, k.namespace, k.name)
+		if prevOwner, ok := byOwner[prev.GetAnnotations()[AnnotationOwner]]; ok {
+			rs = append(rs, result(owner, framework.Error, "metadata.name",
+				fmt.Sprintf("generates %s, which %s generates too: rename one of them", what, describeNode(prevOwner))))
+			continue
+		}
+		hint := "rename the exposure or remove that object"
+		if k.kind == "Service" {
+			hint = "set spec.service.create: false to use the existing Service"
+		}
+		rs = append(rs, result(owner, framework.Error, "metadata.name",
+			fmt.Sprintf("generates %s, which the input already has (%s): %s", what, describeNode(prev), hint)))
+	}
+	return rs
+}
+
+// fileOf is the file an item came from, if the orchestrator said.
+func fileOf(n *yaml.RNode) string {
+	f, _, _ := kioutil.GetFileAnnotations(n)
+	return f
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs the pinned external tools this project tests against, into a cache
+# directory that survives between runs on one machine, and prints that
+# directory. Usage: hack/tools.sh [kustomize] [kube] [istioctl] [etcd]
+# (no argument: kustomize only).
+#
+# Every version is pinned here; bumping one means editing this file.
+set -euo pipefail
+
+KUSTOMIZE_VERSION=v5.8.0
+# istio.io/istio publishes no semver tags to the module proxy; this is the
+# pseudo-version that @latest resolved to when pinned.
+ISTIOCTL_VERSION=v0.0.0-20260827124520-eed52ebb66ad
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${KRMFN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/krm-fn/tools}
+bin="$cache/bin"
+mkdir -p "$bin"
+
+log() { echo "tools: $*" >&2; }
+
+# install NAME VERSION-STAMP COMMAND...: runs COMMAND (which must put NAME in
+# $bin) unless $bin/NAME was already built from VERSION-STAMP.
+install() {
+	local name=$1 stamp=$2
+	shift 2
+	if [[ -x "$bin/$name" && "$(cat "$bin/.$name.version" 2>/dev/null)" == "$stamp" ]]; then
+		return 0
+	fi
+	log "building $name $stamp (cached in $bin afterwards)"
+	"$@" >&2
+	echo "$stamp" >"$bin/.$name.version"
+}
+
+want=("$@")
+[[ ${#want[@]} -gt 0 ]] || want=(kustomize)
+
+for tool in "${want[@]}"; do
+	case $tool in
+	kustomize)
+		install kustomize "$KUSTOMIZE_VERSION" \
+			env GOBIN="$bin" CGO_ENABLED=0 go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+		;;
+	istioctl)
+		install istioctl "$ISTIOCTL_VERSION" \
+			env GOBIN="$bin" CGO_ENABLED=0 go install "istio.io/istio/istioctl/cmd/istioctl@$ISTIOCTL_VERSION"
+		;;
+	kube)
+		stamp=$(sha256sum "$root/tools/k8s/go.sum" | cut -c1-16)
+		for cmd in kube-apiserver kubectl; do
+			install "$cmd" "$stamp" \
+				bash -c "cd '$root/tools/k8s' && CGO_ENABLED=0 go build -o '$bin/$cmd' k8s.io/kubernetes/cmd/$cmd"
+		done
+		;;
+	etcd)
+		if ! command -v etcd >/dev/null; then
+			log "installing Debian's etcd-server"
+			if [[ $(id -u) -eq 0 ]]; then sudo=; else sudo=sudo; fi
+			$sudo apt-get update -qq >&2
+			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq etcd-server >&2
+		fi
+		;;
+	*)
+		echo "tools: unknown tool $tool (want kustomize, kube, istioctl or etcd)" >&2
+		exit 2
+		;;
+	esac
+done
+echo "$bin"
