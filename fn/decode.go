@@ -16,12 +16,8 @@ import (
 var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+) into Go (?:struct field [A-Za-z0-9_]+\.(\S+)|value) of type (\S+)$`)
 
 // decode reads node into into strictly: an unknown or duplicate field, or
-// a value of the wrong type, is an error with its field path. It reports
-// a missing spec on its own, as nothing else can be checked then.
+// a value of the wrong type, is an error with its field path.
 func decode(node *yaml.RNode, into any) field.ErrorList {
-	if node.Field("spec") == nil {
-		return field.ErrorList{field.Required(field.NewPath("spec"), "")}
-	}
 	data, err := node.MarshalJSON()
 	if err != nil {
 		return field.ErrorList{field.Invalid(field.NewPath(""), "", "cannot be read: "+err.Error())}
@@ -46,12 +42,7 @@ func decodeError(err error, root reflect.Type) *field.Error {
 	if path == "" {
 		path = "<root>"
 	}
-	return &field.Error{
-		Type:     field.ErrorTypeTypeInvalid,
-		Field:    path,
-		BadValue: m[1],
-		Detail:   "must be " + typeWords(m[3]) + ", not " + articled(m[1]),
-	}
+	return field.TypeInvalid(fieldPath(path), field.OmitValueType{}, "must be "+typeWords(m[3])+", not "+articled(m[1]))
 }
 
 func strictError(err error, root reflect.Type) *field.Error {
@@ -65,9 +56,9 @@ func strictError(err error, root reflect.Type) *field.Error {
 	}
 	detail := "unknown field"
 	if s := suggest(root, path); s != "" {
-		detail += fmt.Sprintf(" (did you mean %q?)", s)
+		detail += fmt.Sprintf(", did you mean %q?", s)
 	}
-	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: "", Detail: detail}
+	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: field.OmitValueType{}, Detail: detail}
 }
 
 // fieldPath wraps an already formatted path.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -85,7 +86,8 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		exposureNodes = []*yaml.RNode{config}
 	default:
 		rs = append(rs, result(config, framework.Error, "",
-			unknownKind(config)+": the function config must be an ExposurePlatform (transformer) or a ServiceExposure (generator)"))
+			fmt.Sprintf("%s %s is not a krm-fn function config: use an %s ExposurePlatform (transformer) or ServiceExposure (generator)",
+				config.GetApiVersion(), config.GetKind(), APIVersion)))
 		return nil, rs, nil
 	}
 	if platformNode == nil && len(platformNodes) > 0 {
@@ -115,6 +117,9 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	for _, n := range exposureNodes {
 		e := &ServiceExposure{}
 		errs := decode(n, e)
+		if n.Field("spec") == nil {
+			errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
+		}
 		if len(errs) == 0 {
 			e.Default()
 			errs = e.Validate(&platform.Spec)

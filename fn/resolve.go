@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -210,6 +211,8 @@ func qualifyHost(h, domain string) string {
 	return h + "." + domain
 }
 
+var protoPosition = regexp.MustCompile(`^\(line \d+:\d+\): `)
+
 // parseTrafficPolicy decodes a trafficPolicy strictly with Istio's own
 // type: an unknown field is an error.
 func parseTrafficPolicy(raw json.RawMessage) (*networking.TrafficPolicy, error) {
@@ -219,6 +222,7 @@ func parseTrafficPolicy(raw json.RawMessage) (*networking.TrafficPolicy, error) 
 		// non-breaking spaces; neither helps a reader.
 		msg := strings.ReplaceAll(err.Error(), "\u00a0", " ")
 		msg = strings.TrimPrefix(msg, "proto: ")
+		msg = protoPosition.ReplaceAllString(msg, "") // a position in JSON the user never wrote
 		return nil, fmt.Errorf("is not a valid Istio DestinationRule trafficPolicy: %s", msg)
 	}
 	return tp, nil

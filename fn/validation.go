@@ -113,7 +113,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	spec := field.NewPath("spec")
 	s := &e.Spec
 	errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform.Domain)...)
-	errs = append(errs, validateService(spec.Child("service"), &s.Service)...)
+	errs = append(errs, validateService(spec.Child("service"), &s.Service, e.Name)...)
 	subsets := map[string]bool{}
 	for i, sub := range s.Subsets {
 		p := spec.Child("subsets").Index(i)
@@ -136,7 +136,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	}
 	if len(s.TrafficPolicy) > 0 {
 		if _, err := parseTrafficPolicy(s.TrafficPolicy); err != nil {
-			errs = append(errs, field.Invalid(spec.Child("trafficPolicy"), "", err.Error()))
+			errs = append(errs, field.Invalid(spec.Child("trafficPolicy"), field.OmitValueType{}, err.Error()))
 		}
 	}
 	if in := s.Ingress; in != nil {
@@ -183,7 +183,9 @@ func validateHosts(path *field.Path, hosts []string, domain string) field.ErrorL
 	return errs
 }
 
-func validateService(path *field.Path, s *ServiceSpec) field.ErrorList {
+// validateService checks the service; a name equal to the exposure's (the
+// default) is reported at metadata.name instead.
+func validateService(path *field.Path, s *ServiceSpec, exposureName string) field.ErrorList {
 	var errs field.ErrorList
 	if s.Port == 0 {
 		errs = append(errs, field.Required(path.Child("port"), "the port clients and the VirtualService use"))
@@ -196,8 +198,18 @@ func validateService(path *field.Path, s *ServiceSpec) field.ErrorList {
 	errs = append(errs, oneOf(path.Child("protocol"), string(s.Protocol), protocols)...)
 	errs = append(errs, metav1validation.ValidateLabels(s.Selector, path.Child("selector"))...)
 	if s.Name != "" {
+		p := path.Child("name")
+		if s.Name == exposureName {
+			if len(validation.IsDNS1123Label(s.Name)) > 0 {
+				return errs // reported at metadata.name already
+			}
+			p = field.NewPath("metadata", "name")
+		}
 		for _, msg := range validation.IsDNS1035Label(s.Name) {
-			errs = append(errs, field.Invalid(path.Child("name"), s.Name, msg))
+			if s.Name == exposureName {
+				msg = "names the Service, so " + msg
+			}
+			errs = append(errs, field.Invalid(p, s.Name, msg))
 		}
 	}
 	if s.Namespace != "" {
