@@ -1,0 +1,206 @@
+// Package e2e runs the example overlays through real kustomize: in
+// process with krusty (kustomize's own API), and through the pinned
+// kustomize binary for what a user sees on a terminal.
+package e2e
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/overlays/*.yaml from what kustomize renders now")
+
+// TestMain builds krm-fn once and puts it first on PATH, where the
+// overlays' exec function config (path: krm-fn) finds it.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "krm-fn-e2e")
+	if err != nil {
+		panic(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "krm-fn"), "../cmd/krm-fn")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		panic("building krm-fn: " + err.Error())
+	}
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func overlays(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("../overlays/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no overlays found: %v", err)
+	}
+	return dirs
+}
+
+func kustomize(t *testing.T, dir string) resmap.ResMap {
+	t.Helper()
+	opts := krusty.MakeDefaultOptions()
+	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
+	m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	return m
+}
+
+// TestOverlaysGolden renders every overlay and compares it with
+// testdata/overlays/<env>.yaml, the reviewed rendering of the example.
+func TestOverlaysGolden(t *testing.T) {
+	for _, dir := range overlays(t) {
+		env := filepath.Base(dir)
+		t.Run(env, func(t *testing.T) {
+			got, err := kustomize(t, dir).AsYaml()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("..", "testdata", "overlays", env+".yaml")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test ./e2e -update writes it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("kustomize build %s differs from %s (go test ./e2e -update rewrites it):\n%s", dir, golden, got)
+			}
+		})
+	}
+}
+
+// TestOverlaysContract checks, per overlay, what the contract promises a
+// user: every object of its table for cb-test-api and Grafana, the
+// environment's ALB settings, the specs gone, and everything else of the
+// bases unchanged.
+func TestOverlaysContract(t *testing.T) {
+	base := kustomize(t, "../bases")
+	for _, dir := range overlays(t) {
+		env := filepath.Base(dir)
+		t.Run(env, func(t *testing.T) {
+			platform, err := yaml.ReadFile(filepath.Join(dir, "platform.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			domain := lookup(t, platform, "spec", "domain")
+			scheme := lookup(t, platform, "spec", "alb", "scheme")
+			group := lookup(t, platform, "spec", "alb", "group")
+
+			out := kustomize(t, dir)
+			var ids []string
+			for _, r := range out.Resources() {
+				ids = append(ids, r.GetKind()+" "+r.GetNamespace()+"/"+r.GetName())
+				if strings.HasPrefix(r.GetApiVersion(), "exposure.krmfn.io/") {
+					t.Errorf("%s %s is still in the output", r.GetKind(), r.GetName())
+				}
+			}
+			slices.Sort(ids)
+			want := []string{
+				"Deployment prd-api/cb-test-api",
+				"DestinationRule istio-system/grafana",
+				"DestinationRule prd-api/cb-test-api",
+				"Gateway istio-system/grafana",
+				"Gateway prd-api/cb-test-api",
+				"Ingress istio-system/istio-system-grafana",
+				"Ingress istio-system/prd-api-cb-test-api",
+				"Namespace /prd-api",
+				"Service prd-api/cb-test-api",
+				"VirtualService istio-system/grafana",
+				"VirtualService prd-api/cb-test-api",
+			}
+			if !slices.Equal(ids, want) {
+				t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
+			}
+
+			for _, c := range []struct{ kind, name, host string }{
+				{"Ingress", "prd-api-cb-test-api", "cb-test-api." + domain},
+				{"Ingress", "istio-system-grafana", "istio." + domain},
+			} {
+				in := get(t, out, c.kind, c.name)
+				ann := in.GetAnnotations()
+				for k, v := range map[string]string{
+					"alb.ingress.kubernetes.io/scheme":           scheme,
+					"alb.ingress.kubernetes.io/group.name":       group,
+					"alb.ingress.kubernetes.io/ssl-redirect":     "443",
+					"alb.ingress.kubernetes.io/healthcheck-port": "status-port",
+					"alb.ingress.kubernetes.io/healthcheck-path": "/healthz/ready",
+				} {
+					if ann[k] != v {
+						t.Errorf("%s %s: %s = %q, want %q", c.kind, c.name, k, ann[k], v)
+					}
+				}
+				host := lookup(t, in, "spec", "rules", "0", "host")
+				if host != c.host {
+					t.Errorf("%s %s: host %q, want %q", c.kind, c.name, host, c.host)
+				}
+			}
+			vs := get(t, out, "VirtualService", "cb-test-api")
+			dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
+			if dest != "cb-test-api.prd-api.svc.cluster.local" {
+				t.Errorf("VirtualService destination %q", dest)
+			}
+			ns := get(t, out, "Namespace", "prd-api")
+			if ns.GetLabels()["istio-injection"] != "enabled" {
+				t.Errorf("Namespace prd-api labels %v, want istio-injection: enabled", ns.GetLabels())
+			}
+
+			// Everything the bases have, but the specs, comes out unchanged.
+			for _, r := range base.Resources() {
+				if strings.HasPrefix(r.GetApiVersion(), "exposure.krmfn.io/") {
+					continue
+				}
+				b, _ := r.MarshalJSON()
+				o := get(t, out, r.GetKind(), r.GetName())
+				a, _ := o.MarshalJSON()
+				if !bytes.Equal(a, b) {
+					t.Errorf("%s %s changed:\n%s\nwas:\n%s", r.GetKind(), r.GetName(), a, b)
+				}
+			}
+		})
+	}
+}
+
+func get(t *testing.T, m resmap.ResMap, kind, name string) *yaml.RNode {
+	t.Helper()
+	for _, r := range m.Resources() {
+		if r.GetKind() == kind && r.GetName() == name {
+			return &r.RNode
+		}
+	}
+	t.Fatalf("no %s %s in the output", kind, name)
+	return nil
+}
+
+// lookup is the scalar at path in n.
+func lookup(t *testing.T, n *yaml.RNode, path ...string) string {
+	t.Helper()
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil {
+		t.Fatalf("%s %s has no %s: %v", n.GetKind(), n.GetName(), strings.Join(path, "."), err)
+	}
+	return yaml.GetValue(v)
+}
