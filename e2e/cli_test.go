@@ -117,3 +117,30 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestKustomizeBinaryRendersGolden runs the kustomize binary over every
+// overlay: what a user's terminal shows must be the reviewed rendering.
+func TestKustomizeBinaryRendersGolden(t *testing.T) {
+	k := kustomizeBinary(t)
+	for _, dir := range overlays(t) {
+		env := filepath.Base(dir)
+		t.Run(env, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(k, "build", "--enable-alpha-plugins", "--enable-exec", dir)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr.String())
+			}
+			want, err := os.ReadFile(filepath.Join("..", "testdata", "overlays", env+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(stdout.Bytes(), want) {
+				t.Errorf("kustomize build %s differs from testdata/overlays/%s.yaml:\n%s", dir, env, stdout.String())
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("a clean build printed on stderr:\n%s", stderr.String())
+			}
+		})
+	}
+}

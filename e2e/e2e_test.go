@@ -53,6 +53,7 @@ func overlays(t *testing.T) []string {
 func kustomize(t *testing.T, dir string) resmap.ResMap {
 	t.Helper()
 	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionUnspecified // as the kustomize CLI: legacy order unless the kustomization says
 	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
 	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
 	m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)

@@ -21,26 +21,25 @@ const (
 // Built-in defaults, used where neither the exposure nor the platform says
 // otherwise. Each is named in the field comment of types.go that it fills.
 const (
-	DefaultIngressClassName  = "alb"
-	DefaultGatewayNamespace  = "istio-system"
-	DefaultGatewayService    = "istio-ingressgateway"
-	DefaultGatewayPort       = 80
-	DefaultHealthCheckPort   = "status-port"
-	DefaultHealthCheckPath   = "/healthz/ready"
-	DefaultHealthCheckCodes  = "200"
-	DefaultHTTPSPort         = 443
-	DefaultBackendWeight     = 100
-	DefaultPathPrefix        = "/"
-	clusterDomainSuffix      = ".svc.cluster.local"
-	gatewayServerPortName    = "http"
-	gatewayServerProtocol    = "HTTP"
-	gatewaySelectorKey       = "istio"
-	gatewaySelectorValue     = "ingressgateway"
-	injectionEnabledValue    = "enabled"
-	workloadInjectValue      = "true"
-	albAnnotationPrefix      = "alb.ingress.kubernetes.io/"
-	maxALBGroupNameLength    = 63
-	maxHostsPerIngressRuleOK = 100
+	DefaultIngressClassName = "alb"
+	DefaultGatewayNamespace = "istio-system"
+	DefaultGatewayService   = "istio-ingressgateway"
+	DefaultGatewayPort      = 80
+	DefaultHealthCheckPort  = "status-port"
+	DefaultHealthCheckPath  = "/healthz/ready"
+	DefaultHealthCheckCodes = "200"
+	DefaultHTTPSPort        = 443
+	DefaultBackendWeight    = 100
+	DefaultPathPrefix       = "/"
+	clusterDomainSuffix     = ".svc.cluster.local"
+	gatewayServerPortName   = "http"
+	gatewayServerProtocol   = "HTTP"
+	gatewaySelectorKey      = "istio"
+	gatewaySelectorValue    = "ingressgateway"
+	injectionEnabledValue   = "enabled"
+	workloadInjectValue     = "true"
+	albAnnotationPrefix     = "alb.ingress.kubernetes.io/"
+	maxALBGroupNameLength   = 63
 )
 
 // AWS Load Balancer Controller annotations the function writes itself.

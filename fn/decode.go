@@ -20,7 +20,8 @@ var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+) into Go (?:str
 func decode(node *yaml.RNode, into any) field.ErrorList {
 	data, err := node.MarshalJSON()
 	if err != nil {
-		return field.ErrorList{field.Invalid(field.NewPath(""), "", "cannot be read: "+err.Error())}
+		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
+		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}
 	}
 	strict, err := sigsjson.UnmarshalStrict(data, into)
 	var errs field.ErrorList
@@ -36,7 +37,7 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 func decodeError(err error, root reflect.Type) *field.Error {
 	m := typeError.FindStringSubmatch(err.Error())
 	if m == nil {
-		return field.Invalid(field.NewPath(""), "", err.Error())
+		return &field.Error{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}
 	}
 	path := m[2]
 	if path == "" {
@@ -48,7 +49,7 @@ func decodeError(err error, root reflect.Type) *field.Error {
 func strictError(err error, root reflect.Type) *field.Error {
 	fe, ok := err.(sigsjson.FieldError)
 	if !ok {
-		return field.Invalid(field.NewPath(""), "", err.Error())
+		return &field.Error{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}
 	}
 	path := fe.FieldPath()
 	if strings.HasPrefix(err.Error(), "duplicate field") {

@@ -10,7 +10,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -74,13 +73,13 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	}
 
 	// Which mode, which platform.
-	platformNode, generated := config, false
+	platformNode := config
 	switch {
 	case config == nil || config.IsNilOrEmpty() || config.GetKind() == "":
 		platformNode = nil
 	case config.GetKind() == KindExposurePlatform && config.GetApiVersion() == APIVersion:
 	case config.GetKind() == KindServiceExposure && config.GetApiVersion() == APIVersion:
-		generated, platformNode = true, nil
+		platformNode = nil
 		// A generator expands its config only; other exposures pass.
 		rest = append(rest, exposureNodes...)
 		exposureNodes = []*yaml.RNode{config}
@@ -177,7 +176,6 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	if rs.ExitCode() != 0 {
 		return nil, rs, nil
 	}
-	_ = generated
 	return append(rest, out...), rs, nil
 }
 
@@ -243,10 +241,4 @@ func collisions(rest, out []*yaml.RNode, srcs []source) framework.Results {
 			fmt.Sprintf("generates %s, which the input already has (%s): %s", what, describeNode(prev), hint)))
 	}
 	return rs
-}
-
-// fileOf is the file an item came from, if the orchestrator said.
-func fileOf(n *yaml.RNode) string {
-	f, _, _ := kioutil.GetFileAnnotations(n)
-	return f
 }

@@ -1,0 +1,74 @@
+package fn
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func TestDecode(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       field.ErrorList
+	}{{
+		name: "valid",
+		yaml: "spec: {hosts: [a], service: {port: 80, targetPort: http}}",
+	}, {
+		name: "unknown fields with and without a suggestion",
+		yaml: "spec: {hostz: [a], service: {port: 80}, routes: [{match: {prefx: /}}], zzzzzzzz: 1}",
+		want: field.ErrorList{
+			{Type: field.ErrorTypeNotSupported, Field: "spec.hostz", BadValue: field.OmitValueType{}, Detail: `unknown field, did you mean "hosts"?`},
+			{Type: field.ErrorTypeNotSupported, Field: "spec.routes[0].match.prefx", BadValue: field.OmitValueType{}, Detail: `unknown field, did you mean "prefix"?`},
+			{Type: field.ErrorTypeNotSupported, Field: "spec.zzzzzzzz", BadValue: field.OmitValueType{}, Detail: "unknown field"},
+		},
+	}, {
+		name: "duplicate field",
+		yaml: `{"spec": {"hosts": ["a"], "hosts": ["b"]}}`,
+		want: field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: `cannot be read: line 1: mapping key "hosts" already defined at line 1`}},
+	}, {
+		name: "integer as string",
+		yaml: `spec: {service: {port: "80"}}`,
+		want: field.ErrorList{field.TypeInvalid(field.NewPath("spec.service.port"), field.OmitValueType{}, "must be an integer, not a string")},
+	}, {
+		name: "map as list",
+		yaml: `spec: {service: {port: 80, selector: [a]}}`,
+		want: field.ErrorList{field.TypeInvalid(field.NewPath("spec.service.selector"), field.OmitValueType{}, "must be a map of strings, not an array")},
+	}, {
+		name: "bool as string",
+		yaml: `spec: {service: {port: 80, create: "no"}}`,
+		want: field.ErrorList{field.TypeInvalid(field.NewPath("spec.service.create"), field.OmitValueType{}, "must be true or false, not a string")},
+	}, {
+		name: "object as scalar",
+		yaml: `spec: {service: 80}`,
+		want: field.ErrorList{field.TypeInvalid(field.NewPath("spec.service"), field.OmitValueType{}, "must be an object, not a number")},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := yaml.Parse(tc.yaml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decode(n, &ServiceExposure{})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("decode (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for path, want := range map[string]string{
+		"spec.Hosts":                     "hosts",
+		"spec.traficPolicy":              "trafficPolicy",
+		"spec.routes[3].retries.atempts": "attempts",
+		"metadata.namspace":              "namespace",
+		"spec.service.port.x":            "", // below a scalar: nothing to suggest
+		"spec.nothing.like.this":         "",
+	} {
+		if got := suggest(reflect.TypeOf(&ServiceExposure{}), path); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
