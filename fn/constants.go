@@ -40,6 +40,9 @@ const (
 	workloadInjectValue     = "true"
 	albAnnotationPrefix     = "alb.ingress.kubernetes.io/"
 	maxALBGroupNameLength   = 63
+	// maxHosts bounds the hosts of one exposure: each is an ALB listener
+	// rule, and AWS allows 100 rules per ALB by default.
+	maxHosts = 100
 )
 
 // AWS Load Balancer Controller annotations the function writes itself.

@@ -16,33 +16,74 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/ from what the function does now")
 
-// TestGolden runs every case of ../testdata. A case is a directory with
+// TestGolden runs every case under ../testdata. A case is a directory with
 //
-//	config.yaml    the function config (ExposurePlatform or ServiceExposure)
-//	input.yaml     the input items (optional)
+//	config.yaml    the function config (ExposurePlatform or ServiceExposure);
+//	               when absent, the nearest one in a parent directory
+//	input.yaml     the input items (optional when config.yaml is there)
 //	expected.yaml  the output items, as kustomize would print them; or
 //	errors.txt     the exact stderr of a run that must fail with no items
 //	warnings.txt   the exact stderr of a successful run (optional)
+//	stdin.yaml     instead of config and input: the bytes kustomize would
+//	               send, verbatim (for input that is not even YAML)
 //
 // The function is called as kustomize calls it: a ResourceList on stdin.
 // Every successful case is also run a second time with its own output
 // added to its input, which must change nothing.
 func TestGolden(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join("..", "testdata", "*", "config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := filepath.Join("..", "testdata")
+	cases := goldenCases(t, root)
 	if len(cases) == 0 {
 		t.Fatal("no golden cases found under ../testdata")
 	}
-	for _, c := range cases {
-		dir := filepath.Dir(c)
-		t.Run(filepath.Base(dir), func(t *testing.T) { runGolden(t, dir) })
+	for _, dir := range cases {
+		name, _ := filepath.Rel(root, dir)
+		t.Run(filepath.ToSlash(name), func(t *testing.T) {
+			if raw, ok := readOptional(t, filepath.Join(dir, "stdin.yaml")); ok {
+				runRaw(t, dir, raw)
+				return
+			}
+			runGolden(t, dir, findConfig(t, root, dir))
+		})
 	}
 }
 
-func runGolden(t *testing.T, dir string) {
-	config := readNode(t, filepath.Join(dir, "config.yaml"))
+// goldenCases are the directories under root with an input.yaml, or with
+// a config.yaml and an expected result.
+func goldenCases(t *testing.T, root string) []string {
+	t.Helper()
+	var cases []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		has := func(f string) bool { _, err := os.Stat(filepath.Join(path, f)); return err == nil }
+		if has("input.yaml") || has("stdin.yaml") || has("config.yaml") && (has("expected.yaml") || has("errors.txt")) {
+			cases = append(cases, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
+// findConfig is the config.yaml of dir or of its nearest parent below root.
+func findConfig(t *testing.T, root, dir string) string {
+	t.Helper()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "config.yaml")); err == nil {
+			return filepath.Join(d, "config.yaml")
+		}
+		if d == root || d == "." || d == "/" {
+			t.Fatalf("%s has no config.yaml, nor has any parent", dir)
+		}
+	}
+}
+
+func runGolden(t *testing.T, dir, configFile string) {
+	config := readNode(t, configFile)
 	var input []*yaml.RNode
 	if b, err := os.ReadFile(filepath.Join(dir, "input.yaml")); err == nil {
 		if input, err = (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read(); err != nil {
@@ -112,6 +153,36 @@ func runGolden(t *testing.T, dir string) {
 	}
 	if got, want := sortedDocs(t, rerun), sortedDocs(t, out); !slices.Equal(got, want) {
 		t.Errorf("re-running on its own output changed it:\n%s", rerun)
+	}
+}
+
+// runRaw feeds raw bytes to the function, which must fail with exactly
+// errors.txt on stderr and nothing on stdout.
+func runRaw(t *testing.T, dir, raw string) {
+	var stdout, stderr bytes.Buffer
+	cmd := fn.NewCommand()
+	cmd.SetArgs([]string{})
+	cmd.SetIn(strings.NewReader(raw))
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	err := cmd.Execute()
+	errorsFile := filepath.Join(dir, "errors.txt")
+	if *update {
+		write(t, errorsFile, stderr.String())
+		return
+	}
+	want, ok := readOptional(t, errorsFile)
+	if !ok {
+		t.Fatal("a stdin.yaml case needs errors.txt (go test ./fn -update writes it)")
+	}
+	if err == nil {
+		t.Fatalf("the run succeeded, want it to fail with:\n%s", want)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("a failed run must print nothing on stdout, got:\n%s", stdout.String())
+	}
+	if stderr.String() != want {
+		t.Errorf("stderr differs from errors.txt\n--- got:\n%s--- want:\n%s", stderr.String(), want)
 	}
 }
 

@@ -116,7 +116,7 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	for _, n := range exposureNodes {
 		e := &ServiceExposure{}
 		errs := decode(n, e)
-		if n.Field("spec") == nil {
+		if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
 			errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
 		}
 		if len(errs) == 0 {

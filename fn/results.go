@@ -92,7 +92,7 @@ type failure struct{ errors int }
 
 func (f failure) Error() string {
 	if f.errors == 1 {
-		return "krm-fn: 1 error; nothing was rendered\n"
+		return "krm-fn: 1 error; nothing was rendered"
 	}
-	return fmt.Sprintf("krm-fn: %d errors; nothing was rendered\n", f.errors)
+	return fmt.Sprintf("krm-fn: %d errors; nothing was rendered", f.errors)
 }

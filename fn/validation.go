@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strconv"
@@ -75,7 +76,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 			"needs certificateArns: without an HTTPS listener the redirect has nowhere to go"))
 	}
 	errs = append(errs, dnsSubdomain(alb.Child("ingressClassName"), s.ALB.IngressClassName)...)
-	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations)...)
+	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations, nil)...)
 
 	gw := spec.Child("gateway")
 	errs = append(errs, dnsLabel(gw.Child("namespace"), s.Gateway.Namespace)...)
@@ -147,7 +148,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		if in.Group != "" {
 			errs = append(errs, groupName(p.Child("group"), in.Group)...)
 		}
-		errs = append(errs, annotations(p.Child("annotations"), in.Annotations)...)
+		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields)...)
 	}
 	return errs
 }
@@ -157,9 +158,16 @@ func validateHosts(path *field.Path, hosts []string, domain string) field.ErrorL
 	if len(hosts) == 0 {
 		return field.ErrorList{field.Required(path, "at least one host name")}
 	}
+	if len(hosts) > maxHosts {
+		return field.ErrorList{field.TooMany(path, len(hosts), maxHosts)}
+	}
 	seen := map[string]bool{}
 	for i, h := range hosts {
 		p := path.Index(i)
+		if net.ParseIP(h) != nil {
+			errs = append(errs, field.Invalid(p, h, "must be a DNS name, not an IP address (the ALB routes by host name)"))
+			continue
+		}
 		if !strings.Contains(h, ".") && domain == "" {
 			errs = append(errs, field.Invalid(p, h,
 				"has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform"))
@@ -359,12 +367,28 @@ func portNumberOrName(path *field.Path, port intstr.IntOrString) field.ErrorList
 	return errs
 }
 
-func annotations(path *field.Path, a map[string]string) field.ErrorList {
+// exposureAnnotationFields are the owned annotations an exposure sets
+// through a field of its own.
+var exposureAnnotationFields = map[string]string{
+	albScheme:    "spec.ingress.scheme",
+	albGroupName: "spec.ingress.group",
+}
+
+// annotations validates free-form annotations; the ones krm-fn writes
+// itself are rejected with the field to use instead (own: the fields of
+// the object at hand, else the ExposurePlatform's).
+func annotations(path *field.Path, a map[string]string, own map[string]string) field.ErrorList {
 	errs := apivalidation.ValidateAnnotations(a, path)
 	for _, k := range sortedKeys(a) {
-		if use, ok := ownedAnnotations[k]; ok {
-			errs = append(errs, field.Forbidden(path.Key(k), "is written by krm-fn: set "+use+" in the ExposurePlatform instead"))
+		platformField, ok := ownedAnnotations[k]
+		if !ok {
+			continue
 		}
+		use := "spec." + platformField + " in the ExposurePlatform"
+		if f, ok := own[k]; ok {
+			use = f
+		}
+		errs = append(errs, field.Forbidden(path.Key(k), "is written by krm-fn: set "+use+" instead"))
 	}
 	return errs
 }
