@@ -13,7 +13,7 @@ import (
 
 // typeError matches the one error encoding/json (as forked by
 // sigs.k8s.io/json) reports for a value of the wrong type.
-var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+) into Go (?:struct field [A-Za-z0-9_]+\.(\S+)|value) of type (\S+)$`)
+var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+)(?: (\S+))? into Go (?:struct field [A-Za-z0-9_]+\.(\S+)|value) of type (\S+)$`)
 
 // decode reads node into into strictly: an unknown or duplicate field, or
 // a value of the wrong type, is an error with its field path.
@@ -26,7 +26,7 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 	strict, err := sigsjson.UnmarshalStrict(data, into)
 	var errs field.ErrorList
 	if err != nil {
-		errs = append(errs, decodeError(err, reflect.TypeOf(into)))
+		errs = append(errs, decodeError(err, node.YNode()))
 	}
 	for _, e := range strict {
 		errs = append(errs, strictError(e, reflect.TypeOf(into)))
@@ -34,16 +34,64 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 	return errs
 }
 
-func decodeError(err error, root reflect.Type) *field.Error {
+// decodeError explains encoding/json's type error, with the list indices
+// it leaves out of the path found again in the document.
+func decodeError(err error, doc *yaml.Node) *field.Error {
 	m := typeError.FindStringSubmatch(err.Error())
 	if m == nil {
 		return &field.Error{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}
 	}
-	path := m[2]
-	if path == "" {
-		path = "<root>"
+	kind, literal, path, goType := m[1], m[2], m[3], m[4]
+	if p, ok := locate(doc, strings.Split(path, "."), kind); ok {
+		path = strings.TrimPrefix(p, ".")
 	}
-	return field.TypeInvalid(fieldPath(path), field.OmitValueType{}, "must be "+typeWords(m[3])+", not "+articled(m[1]))
+	not := articled(kind)
+	if literal != "" {
+		not = literal
+	}
+	return field.TypeInvalid(fieldPath(path), field.OmitValueType{}, "must be "+typeWords(goType)+", not "+not)
+}
+
+// locate finds the first value of the given JSON kind at the dotted path
+// (which has no list indices) in n, and returns its path with indices.
+func locate(n *yaml.Node, parts []string, kind string) (string, bool) {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	switch {
+	case len(parts) == 0 && jsonKind(n) == kind:
+		return "", true
+	case n.Kind == yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p, ok := locate(c, parts, kind); ok {
+				return fmt.Sprintf("[%d]%s", i, p), true
+			}
+		}
+	case len(parts) > 0 && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == parts[0] {
+				p, ok := locate(n.Content[i+1], parts[1:], kind)
+				return "." + parts[0] + p, ok
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonKind is what encoding/json calls the kind of a YAML value.
+func jsonKind(n *yaml.Node) string {
+	switch {
+	case n.Kind == yaml.MappingNode:
+		return "object"
+	case n.Kind == yaml.SequenceNode:
+		return "array"
+	case n.Tag == yaml.NodeTagInt || n.Tag == yaml.NodeTagFloat:
+		return "number"
+	case n.Tag == yaml.NodeTagBool:
+		return "bool"
+	default:
+		return "string"
+	}
 }
 
 func strictError(err error, root reflect.Type) *field.Error {

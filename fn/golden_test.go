@@ -97,8 +97,11 @@ func runGolden(t *testing.T, dir, configFile string) {
 	if *update {
 		if err != nil {
 			write(t, errorsFile, stderr)
+			_ = os.Remove(filepath.Join(dir, "expected.yaml"))
+			_ = os.Remove(filepath.Join(dir, "warnings.txt"))
 			return
 		}
+		_ = os.Remove(errorsFile)
 		write(t, filepath.Join(dir, "expected.yaml"), out)
 		if stderr != "" {
 			write(t, filepath.Join(dir, "warnings.txt"), stderr)

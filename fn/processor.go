@@ -121,7 +121,11 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		}
 		if len(errs) == 0 {
 			e.Default()
-			errs = e.Validate(&platform.Spec)
+			if platformOK {
+				errs = e.Validate(&platform.Spec)
+			} else {
+				errs = e.Validate(nil)
+			}
 		}
 		if len(errs) == 0 && platformOK {
 			var x *exposure

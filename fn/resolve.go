@@ -151,7 +151,7 @@ func ingressAnnotations(over *IngressOverrides, p *ExposurePlatformSpec) (map[st
 			group = p.ALB.Group + "-" + scheme
 		}
 		if errs := groupName(field.NewPath("spec", "ingress", "group"), group); len(errs) > 0 {
-			return ann, group, field.ErrorList{field.Invalid(field.NewPath("spec", "ingress"), "",
+			return ann, group, field.ErrorList{field.Invalid(field.NewPath("spec", "ingress"), field.OmitValueType{},
 				fmt.Sprintf("these overrides take the exposure off the platform's ALB group %q, and the derived group name %q is not valid: set spec.ingress.group", p.ALB.Group, group))}
 		}
 	}
@@ -202,16 +202,21 @@ func groupWide(ann map[string]string) map[string]string {
 	return out
 }
 
-// qualifyHost appends the domain to a host without a dot.
+// qualifyHost appends the domain to a short host: one without a dot, or a
+// wildcard over one ("*.apps" → "*.apps.<domain>").
 func qualifyHost(h, domain string) string {
 	h = strings.ToLower(h)
-	if strings.Contains(h, ".") || domain == "" {
+	if !isShortHost(h) || domain == "" {
 		return h
 	}
 	return h + "." + domain
 }
 
-var protoPosition = regexp.MustCompile(`^\(line \d+:\d+\): `)
+func isShortHost(h string) bool {
+	return !strings.Contains(strings.TrimPrefix(h, "*."), ".")
+}
+
+var protoPosition = regexp.MustCompile(`\s*\(line \d+:\d+\)`)
 
 // parseTrafficPolicy decodes a trafficPolicy strictly with Istio's own
 // type: an unknown field is an error.

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -94,8 +96,9 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 }
 
 // Validate checks a defaulted exposure against the (defaulted) platform it
-// is rendered for and returns every problem found. Checks that span several
-// exposures (hosts, ALB groups) are in conflicts.go.
+// is rendered for and returns every problem found. A nil platform is one
+// that is itself invalid: what depends on it (short hosts) is not checked.
+// Checks that span several exposures (hosts, ALB groups) are in conflicts.go.
 func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorList {
 	var errs field.ErrorList
 	meta := field.NewPath("metadata")
@@ -113,8 +116,8 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 
 	spec := field.NewPath("spec")
 	s := &e.Spec
-	errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform.Domain)...)
-	errs = append(errs, validateService(spec.Child("service"), &s.Service, e.Name)...)
+	errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform)...)
+	errs = append(errs, validateService(spec.Child("service"), &s.Service, &e.ObjectMeta)...)
 	subsets := map[string]bool{}
 	for i, sub := range s.Subsets {
 		p := spec.Child("subsets").Index(i)
@@ -153,7 +156,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	return errs
 }
 
-func validateHosts(path *field.Path, hosts []string, domain string) field.ErrorList {
+func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformSpec) field.ErrorList {
 	var errs field.ErrorList
 	if len(hosts) == 0 {
 		return field.ErrorList{field.Required(path, "at least one host name")}
@@ -168,12 +171,20 @@ func validateHosts(path *field.Path, hosts []string, domain string) field.ErrorL
 			errs = append(errs, field.Invalid(p, h, "must be a DNS name, not an IP address (the ALB routes by host name)"))
 			continue
 		}
-		if !strings.Contains(h, ".") && domain == "" {
-			errs = append(errs, field.Invalid(p, h,
-				"has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform"))
-			continue
+		if isShortHost(h) {
+			if platform == nil {
+				continue // the platform's own errors come first
+			}
+			if platform.Domain == "" {
+				errs = append(errs, field.Invalid(p, h,
+					"has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform"))
+				continue
+			}
 		}
-		q := qualifyHost(h, domain)
+		q := h
+		if platform != nil {
+			q = qualifyHost(h, platform.Domain)
+		}
 		var msgs []string
 		if strings.HasPrefix(q, "*.") {
 			msgs = validation.IsWildcardDNS1123Subdomain(q)
@@ -183,6 +194,11 @@ func validateHosts(path *field.Path, hosts []string, domain string) field.ErrorL
 		for _, msg := range msgs {
 			errs = append(errs, field.Invalid(p, h, msg))
 		}
+		for _, label := range strings.Split(q, ".") {
+			if len(label) > validation.DNS1123LabelMaxLength {
+				errs = append(errs, field.Invalid(p, h, fmt.Sprintf("the label %q is longer than %d characters, which DNS does not allow", label, validation.DNS1123LabelMaxLength)))
+			}
+		}
 		if seen[q] {
 			errs = append(errs, field.Duplicate(p, h))
 		}
@@ -191,20 +207,24 @@ func validateHosts(path *field.Path, hosts []string, domain string) field.ErrorL
 	return errs
 }
 
-// validateService checks the service; a name equal to the exposure's (the
-// default) is reported at metadata.name instead.
-func validateService(path *field.Path, s *ServiceSpec, exposureName string) field.ErrorList {
+// validateService checks the service. A value defaulted from the
+// exposure's metadata (name, namespace, selector) or from port (targetPort)
+// is checked where it came from, so one mistake gives one error.
+func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) field.ErrorList {
 	var errs field.ErrorList
+	exposureName := meta.Name
 	if s.Port == 0 {
 		errs = append(errs, field.Required(path.Child("port"), "the port clients and the VirtualService use"))
 	} else {
 		errs = append(errs, portNumber(path.Child("port"), s.Port)...)
 	}
-	if s.TargetPort != nil {
+	if s.TargetPort != nil && *s.TargetPort != intstr.FromInt32(s.Port) {
 		errs = append(errs, portNumberOrName(path.Child("targetPort"), *s.TargetPort)...)
 	}
 	errs = append(errs, oneOf(path.Child("protocol"), string(s.Protocol), protocols)...)
-	errs = append(errs, metav1validation.ValidateLabels(s.Selector, path.Child("selector"))...)
+	if !maps.Equal(s.Selector, map[string]string{"app": exposureName}) || len(validation.IsDNS1123Label(exposureName)) == 0 {
+		errs = append(errs, metav1validation.ValidateLabels(s.Selector, path.Child("selector"))...)
+	}
 	if s.Name != "" {
 		p := path.Child("name")
 		if s.Name == exposureName {
@@ -220,7 +240,7 @@ func validateService(path *field.Path, s *ServiceSpec, exposureName string) fiel
 			errs = append(errs, field.Invalid(p, s.Name, msg))
 		}
 	}
-	if s.Namespace != "" {
+	if s.Namespace != "" && s.Namespace != meta.Namespace {
 		errs = append(errs, dnsLabel(path.Child("namespace"), s.Namespace)...)
 	}
 	return errs
