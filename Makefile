@@ -1,5 +1,5 @@
 # Everyday commands; CI runs `make test` (via .ci/run).
-.PHONY: build test update render
+.PHONY: build test update render fuzz fuzz-ci
 
 build:
 	go build -o bin/krm-fn ./cmd/krm-fn
@@ -16,3 +16,16 @@ update:
 ENV ?= prd
 render: build
 	PATH=$(CURDIR)/bin:$$PATH go run sigs.k8s.io/kustomize/kustomize/v5@v5.8.0 build --enable-alpha-plugins --enable-exec overlays/$(ENV)
+
+# Fuzz every target in turn: make fuzz FUZZTIME=30m. Crashers land in
+# fn/testdata/fuzz/<target>/ and are replayed by go test from then on.
+FUZZTIME ?= 10m
+FUZZ_TARGETS = FuzzDecode FuzzServiceExposure FuzzExposurePlatform FuzzResourceList
+fuzz:
+	for t in $(FUZZ_TARGETS); do \
+		go test ./fn -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \
+	done
+
+# The bounded run CI does.
+fuzz-ci:
+	$(MAKE) fuzz FUZZTIME=20s

@@ -59,8 +59,10 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
 	var rs framework.Results
 	var exposureNodes, platformNodes, rest []*yaml.RNode
-	for _, it := range items {
+	for i, it := range items {
 		switch {
+		case it.YNode().Kind != yaml.MappingNode:
+			rs = append(rs, result(nil, framework.Error, "", fmt.Sprintf("item %d of the input is not an object (a YAML mapping): %q", i, truncate(it.MustString(), 40))))
 		case !isOurs(it):
 			rest = append(rest, it)
 		case it.GetKind() == KindServiceExposure && it.GetApiVersion() == APIVersion:
@@ -75,7 +77,12 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	// Which mode, which platform.
 	platformNode := config
 	switch {
-	case config == nil || config.IsNilOrEmpty() || config.GetKind() == "":
+	case config == nil || config.IsNilOrEmpty():
+		platformNode = nil
+	case config.YNode().Kind != yaml.MappingNode:
+		rs = append(rs, result(nil, framework.Error, "", fmt.Sprintf("the function config is not an object (a YAML mapping): %q", truncate(config.MustString(), 40))))
+		return nil, rs, nil
+	case config.GetKind() == "":
 		platformNode = nil
 	case config.GetKind() == KindExposurePlatform && config.GetApiVersion() == APIVersion:
 	case config.GetKind() == KindServiceExposure && config.GetApiVersion() == APIVersion:
@@ -181,6 +188,14 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		return nil, rs, nil
 	}
 	return append(rest, out...), rs, nil
+}
+
+func truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // isOurs says whether n is of the exposure.krmfn.io group.

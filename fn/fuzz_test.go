@@ -1,0 +1,250 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The fuzz targets check, for any input: no panic; a failed run emits no
+// items; a successful run emits YAML that parses again, gives the same
+// bytes twice, and gives the same objects when run again on its own
+// output with the specs put back. Seeds are the golden inputs.
+//
+//	go test ./fn -run '^$' -fuzz '^FuzzServiceExposure$' -fuzztime 1m   (make fuzz)
+
+// FuzzResourceList feeds whole ResourceLists to the command, as kustomize
+// does.
+func FuzzResourceList(f *testing.F) {
+	for _, c := range goldenSeeds(f) {
+		var b bytes.Buffer
+		w := kio.ByteWriter{Writer: &b, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, FunctionConfig: c.config}
+		if err := w.Write(c.items); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, failed := runCommand(data)
+		items, err := (&kio.ByteReader{Reader: bytes.NewReader(out)}).Read()
+		if failed {
+			if len(out) > 0 && (err != nil || len(items) > 0) {
+				t.Fatalf("a failed run wrote items:\n%s", out)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("the output does not parse: %v\n%s", err, out)
+		}
+		if again, _ := runCommand(data); !bytes.Equal(again, out) {
+			t.Fatalf("two runs on the same input differ:\n%s\n---\n%s", out, again)
+		}
+	})
+}
+
+// FuzzServiceExposure renders one exposure document under the prd
+// platform, next to the seed's Deployment.
+func FuzzServiceExposure(f *testing.F) {
+	for _, c := range goldenSeeds(f) {
+		for _, it := range c.items {
+			if it.GetKind() == KindServiceExposure {
+				f.Add(it.MustString())
+			}
+		}
+	}
+	platform := seedNode(f, "../testdata/seed-prd/config.yaml")
+	f.Fuzz(func(t *testing.T, doc string) {
+		n, err := yaml.Parse(doc)
+		if err != nil {
+			return // not YAML: FuzzResourceList covers what the reader does
+		}
+		checkRender(t, platform, []*yaml.RNode{n})
+	})
+}
+
+// FuzzExposurePlatform renders the seed's exposures under one platform
+// document.
+func FuzzExposurePlatform(f *testing.F) {
+	var exposures []*yaml.RNode
+	for _, c := range goldenSeeds(f) {
+		if c.config.GetKind() == KindExposurePlatform {
+			f.Add(c.config.MustString())
+		}
+		if strings.HasSuffix(c.dir, "seed-prd") {
+			exposures = c.items
+		}
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		n, err := yaml.Parse(doc)
+		if err != nil {
+			return
+		}
+		checkRender(t, n, exposures)
+	})
+}
+
+// checkRender runs render and checks the properties above.
+func checkRender(t *testing.T, config *yaml.RNode, items []*yaml.RNode) {
+	t.Helper()
+	out, rs, err := render(config.Copy(), copyAll(items))
+	if err != nil {
+		t.Fatalf("internal error: %v", err)
+	}
+	if rs.ExitCode() != 0 {
+		if len(out) > 0 {
+			t.Fatalf("a failed run emitted %d items", len(out))
+		}
+		return
+	}
+	first := docs(t, out)
+	for _, d := range first {
+		if _, err := yaml.Parse(d); err != nil {
+			t.Fatalf("an output object does not parse again: %v\n%s", err, d)
+		}
+	}
+	again, _, _ := render(config.Copy(), copyAll(items))
+	if second := docs(t, again); !slices.Equal(first, second) {
+		t.Fatalf("two runs differ:\n%s\n---\n%s", strings.Join(first, "---\n"), strings.Join(second, "---\n"))
+	}
+	rerun := copyAll(out)
+	for _, it := range items {
+		if isOurs(it) {
+			rerun = append(rerun, it.Copy())
+		}
+	}
+	third, rs3, _ := render(config.Copy(), rerun)
+	if rs3.ExitCode() != 0 {
+		t.Fatalf("re-running on its own output failed: %v", rs3)
+	}
+	a, b := docs(t, out), docs(t, third)
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) {
+		t.Fatalf("re-running on its own output changed it:\n%s\n---\n%s", strings.Join(a, "---\n"), strings.Join(b, "---\n"))
+	}
+}
+
+func runCommand(stdin []byte) (stdout []byte, failed bool) {
+	var out, errOut bytes.Buffer
+	cmd := NewCommand()
+	cmd.SetArgs([]string{})
+	cmd.SetIn(bytes.NewReader(stdin))
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	return out.Bytes(), cmd.Execute() != nil
+}
+
+func docs(t *testing.T, nodes []*yaml.RNode) []string {
+	t.Helper()
+	var out []string
+	for _, n := range nodes {
+		s, err := n.String()
+		if err != nil {
+			t.Fatalf("an output object does not serialise: %v", err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func copyAll(nodes []*yaml.RNode) []*yaml.RNode {
+	out := make([]*yaml.RNode, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, n.Copy())
+	}
+	return out
+}
+
+type seed struct {
+	dir    string
+	config *yaml.RNode
+	items  []*yaml.RNode
+}
+
+// goldenSeeds are the cases of ../testdata that have a config.yaml of
+// their own.
+func goldenSeeds(f *testing.F) []seed {
+	f.Helper()
+	var seeds []seed
+	configs, _ := filepath.Glob("../testdata/*/config.yaml")
+	more, _ := filepath.Glob("../testdata/*/*/config.yaml")
+	for _, c := range append(configs, more...) {
+		dir := filepath.Dir(c)
+		s := seed{dir: dir, config: seedNode(f, c)}
+		if b, err := os.ReadFile(filepath.Join(dir, "input.yaml")); err == nil {
+			s.items, _ = (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
+		}
+		seeds = append(seeds, s)
+	}
+	if len(seeds) == 0 {
+		f.Fatal("no seeds found under ../testdata")
+	}
+	return seeds
+}
+
+func seedNode(f *testing.F, path string) *yaml.RNode {
+	f.Helper()
+	n, err := yaml.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return n
+}
+
+// FuzzDecode decodes one document as each kind, defaults and validates it:
+// no panic, defaulting is idempotent, validation is deterministic. It is
+// the cheapest target, for long runs.
+func FuzzDecode(f *testing.F) {
+	for _, c := range goldenSeeds(f) {
+		f.Add(c.config.MustString())
+		for _, it := range c.items {
+			f.Add(it.MustString())
+		}
+	}
+	platform := &ExposurePlatform{}
+	platform.Default()
+	f.Fuzz(func(t *testing.T, doc string) {
+		n, err := yaml.Parse(doc)
+		if err != nil || n.YNode().Kind != yaml.MappingNode {
+			return
+		}
+		p := &ExposurePlatform{}
+		if errs := decode(n, p); len(errs) == 0 {
+			p.Default()
+			once, _ := yaml.Marshal(p)
+			p.Default()
+			if twice, _ := yaml.Marshal(p); !bytes.Equal(once, twice) {
+				t.Fatalf("defaulting the platform twice changed it:\n%s\n---\n%s", once, twice)
+			}
+			if a, b := p.Validate(), p.Validate(); a.ToAggregate() != nil && a.ToAggregate().Error() != b.ToAggregate().Error() {
+				t.Fatalf("validation is not deterministic: %v / %v", a, b)
+			}
+		}
+		e := &ServiceExposure{}
+		if errs := decode(n, e); len(errs) == 0 {
+			e.Default()
+			once, _ := yaml.Marshal(e)
+			e.Default()
+			if twice, _ := yaml.Marshal(e); !bytes.Equal(once, twice) {
+				t.Fatalf("defaulting the exposure twice changed it:\n%s\n---\n%s", once, twice)
+			}
+			a, b := e.Validate(&platform.Spec), e.Validate(&platform.Spec)
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Fatalf("validation is not deterministic: %v / %v", a, b)
+			}
+			if len(a) == 0 {
+				if _, errs := resolve(e, &platform.Spec); len(errs) > 0 {
+					t.Logf("resolve: %v", errs)
+				}
+			}
+			_ = e.Validate(nil)
+		}
+	})
+}
