@@ -142,6 +142,7 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		rs = append(rs, resultsFor(n, framework.Error, errs)...)
 	}
 	rs = append(rs, conflicts(srcs)...)
+	rs = append(rs, warnings(srcs, &platform.Spec)...)
 	if rs.ExitCode() != 0 {
 		return nil, rs, nil
 	}
