@@ -1,0 +1,45 @@
+package fn_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/krmfn/krm-fn/fn"
+)
+
+// Hostile inputs must be rejected quickly and in little memory: these
+// benchmarks measure it (ns/op, B/op) for the corpus' alias bomb (a
+// billion nodes if expanded) and deeply nested document. Targets: < 1 s,
+// < 100 MiB.
+//
+//	go test ./fn -run '^$' -bench Hostile -benchmem
+func BenchmarkHostileAliasBomb(b *testing.B) {
+	benchHostile(b, "../testdata/adversarial/yaml-alias-bomb/input.yaml", false)
+}
+
+func BenchmarkHostileDeepNesting(b *testing.B) {
+	benchHostile(b, "../testdata/adversarial/stdin-deeply-nested/stdin.yaml", true)
+}
+
+func benchHostile(b *testing.B, path string, raw bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"../testdata/adversarial/config.yaml", path}
+	if raw {
+		args = nil
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		cmd := fn.NewCommand()
+		cmd.SetArgs(args)
+		cmd.SetIn(bytes.NewReader(data))
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		if cmd.Execute() == nil {
+			b.Fatal("a hostile input was accepted")
+		}
+	}
+}

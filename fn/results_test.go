@@ -1,0 +1,119 @@
+package fn_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/krmfn/krm-fn/fn"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// TestResults checks the KRM results of a run whose items carry file
+// annotations, as kpt sends them: each problem names the object, the
+// field and the file, and matches its stderr line.
+func TestResults(t *testing.T) {
+	in := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+functionConfig:
+  apiVersion: exposure.krmfn.io/v1alpha1
+  kind: ExposurePlatform
+  metadata: {name: prd}
+  spec: {domain: domain.shop}
+items:
+- apiVersion: exposure.krmfn.io/v1alpha1
+  kind: ServiceExposure
+  metadata:
+    name: api
+    namespace: prd-api
+    annotations:
+      internal.config.kubernetes.io/path: apps/api.yaml
+      internal.config.kubernetes.io/index: '2'
+  spec:
+    hosts: [api]
+    service: {port: 0}
+`
+	rl, stderr, err := runResourceList(t, in)
+	if err == nil {
+		t.Fatal("want the run to fail")
+	}
+	if len(rl.Items) != 0 {
+		t.Errorf("a failed run returned %d items", len(rl.Items))
+	}
+	want := framework.Results{{
+		Severity: framework.Error,
+		Message:  "Required value: the port clients and the VirtualService use",
+		ResourceRef: &yaml.ResourceIdentifier{
+			TypeMeta: yaml.TypeMeta{APIVersion: fn.APIVersion, Kind: fn.KindServiceExposure},
+			NameMeta: yaml.NameMeta{Name: "api", Namespace: "prd-api"},
+		},
+		Field: &framework.Field{Path: "spec.service.port"},
+		File:  &framework.File{Path: "apps/api.yaml", Index: 2},
+	}}
+	if diff := cmp.Diff(want, rl.Results); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	wantStderr := "apps/api.yaml:2: ServiceExposure prd-api/api: spec.service.port: Required value: the port clients and the VirtualService use\nkrm-fn: 1 error; nothing was rendered\n"
+	if stderr != wantStderr {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, wantStderr)
+	}
+}
+
+// TestWarningsDoNotFail checks that a warning is a warning result, on
+// stderr, and that the run still renders.
+func TestWarningsDoNotFail(t *testing.T) {
+	in := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+functionConfig:
+  apiVersion: exposure.krmfn.io/v1alpha1
+  kind: ExposurePlatform
+  metadata: {name: prd}
+  spec: {domain: domain.shop}
+items:
+- apiVersion: exposure.krmfn.io/v1alpha1
+  kind: ServiceExposure
+  metadata: {name: orders, namespace: shop}
+  spec:
+    hosts: [orders]
+    service: {port: 50051, protocol: grpc}
+`
+	rl, stderr, err := runResourceList(t, in)
+	if err != nil {
+		t.Fatalf("a warning failed the run: %v\n%s", err, stderr)
+	}
+	if len(rl.Items) == 0 {
+		t.Error("a run with only warnings rendered nothing")
+	}
+	if len(rl.Results) != 1 || rl.Results[0].Severity != framework.Warning || rl.Results[0].Field.Path != "spec.service.protocol" {
+		t.Errorf("want one warning on spec.service.protocol, got %v", rl.Results)
+	}
+	if !strings.HasPrefix(stderr, "warning: ServiceExposure shop/orders: spec.service.protocol: ") {
+		t.Errorf("stderr: %q", stderr)
+	}
+}
+
+func runResourceList(t *testing.T, in string) (*framework.ResourceList, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := fn.NewCommand()
+	cmd.SetArgs([]string{})
+	cmd.SetIn(strings.NewReader(in))
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	runErr := cmd.Execute()
+	r := &kio.ByteReader{Reader: &stdout}
+	items, err := r.Read()
+	if err != nil {
+		t.Fatalf("output is not a ResourceList: %v", err)
+	}
+	rl := &framework.ResourceList{Items: items}
+	if r.Results != nil {
+		if err := r.Results.YNode().Decode(&rl.Results); err != nil {
+			t.Fatalf("results do not decode: %v", err)
+		}
+	}
+	return rl, stderr.String(), runErr
+}
