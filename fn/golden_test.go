@@ -3,6 +3,7 @@ package fn_test
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,13 +163,7 @@ func runGolden(t *testing.T, dir, configFile string) {
 // runRaw feeds raw bytes to the function, which must fail with exactly
 // errors.txt on stderr and nothing on stdout.
 func runRaw(t *testing.T, dir, raw string) {
-	var stdout, stderr bytes.Buffer
-	cmd := fn.NewCommand()
-	cmd.SetArgs([]string{})
-	cmd.SetIn(strings.NewReader(raw))
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	err := cmd.Execute()
+	stdout, stderr, err := execute(nil, strings.NewReader(raw))
 	errorsFile := filepath.Join(dir, "errors.txt")
 	if *update {
 		write(t, errorsFile, stderr.String())
@@ -189,6 +184,17 @@ func runRaw(t *testing.T, dir, raw string) {
 	}
 }
 
+// execute runs the krm-fn command as its main does.
+func execute(args []string, stdin io.Reader) (stdout, stderr *bytes.Buffer, err error) {
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	cmd := fn.NewCommand()
+	cmd.SetArgs(append([]string{}, args...))
+	cmd.SetIn(stdin)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	return stdout, stderr, cmd.Execute()
+}
+
 // run calls the function with a ResourceList, as kustomize does, and
 // returns its output items as YAML documents.
 func run(t *testing.T, config *yaml.RNode, items []*yaml.RNode) (string, string, error) {
@@ -198,15 +204,8 @@ func run(t *testing.T, config *yaml.RNode, items []*yaml.RNode) (string, string,
 	if err := w.Write(items); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd := fn.NewCommand()
-	cmd.SetArgs([]string{})
-	cmd.SetIn(&in)
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	runErr := cmd.Execute()
-
-	rl := &kio.ByteReader{Reader: &stdout}
+	stdout, stderr, runErr := execute(nil, &in)
+	rl := &kio.ByteReader{Reader: stdout}
 	outItems, err := rl.Read()
 	if err != nil {
 		t.Fatalf("the output is not a ResourceList: %v\n%s", err, stdout.String())

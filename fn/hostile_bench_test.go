@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"os"
 	"testing"
-
-	"github.com/krmfn/krm-fn/fn"
 )
 
 // Hostile inputs must be rejected quickly and in little memory: these
@@ -33,12 +31,7 @@ func benchHostile(b *testing.B, path string, raw bool) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		cmd := fn.NewCommand()
-		cmd.SetArgs(args)
-		cmd.SetIn(bytes.NewReader(data))
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		if cmd.Execute() == nil {
+		if _, _, err := execute(args, bytes.NewReader(data)); err == nil {
 			b.Fatal("a hostile input was accepted")
 		}
 	}

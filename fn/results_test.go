@@ -1,7 +1,6 @@
 package fn_test
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -16,14 +15,7 @@ import (
 // annotations, as kpt sends them: each problem names the object, the
 // field and the file, and matches its stderr line.
 func TestResults(t *testing.T) {
-	in := `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-functionConfig:
-  apiVersion: exposure.krmfn.io/v1alpha1
-  kind: ExposurePlatform
-  metadata: {name: prd}
-  spec: {domain: domain.shop}
-items:
+	in := prdResourceList + `
 - apiVersion: exposure.krmfn.io/v1alpha1
   kind: ServiceExposure
   metadata:
@@ -65,14 +57,7 @@ items:
 // TestWarningsDoNotFail checks that a warning is a warning result, on
 // stderr, and that the run still renders.
 func TestWarningsDoNotFail(t *testing.T) {
-	in := `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-functionConfig:
-  apiVersion: exposure.krmfn.io/v1alpha1
-  kind: ExposurePlatform
-  metadata: {name: prd}
-  spec: {domain: domain.shop}
-items:
+	in := prdResourceList + `
 - apiVersion: exposure.krmfn.io/v1alpha1
   kind: ServiceExposure
   metadata: {name: orders, namespace: shop}
@@ -95,16 +80,21 @@ items:
 	}
 }
 
+// prdResourceList is a ResourceList head with a minimal platform; tests
+// append their items.
+const prdResourceList = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+functionConfig:
+  apiVersion: exposure.krmfn.io/v1alpha1
+  kind: ExposurePlatform
+  metadata: {name: prd}
+  spec: {domain: domain.shop}
+items:`
+
 func runResourceList(t *testing.T, in string) (*framework.ResourceList, string, error) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := fn.NewCommand()
-	cmd.SetArgs([]string{})
-	cmd.SetIn(strings.NewReader(in))
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	runErr := cmd.Execute()
-	r := &kio.ByteReader{Reader: &stdout}
+	stdout, stderr, runErr := execute(nil, strings.NewReader(in))
+	r := &kio.ByteReader{Reader: stdout}
 	items, err := r.Read()
 	if err != nil {
 		t.Fatalf("output is not a ResourceList: %v", err)
