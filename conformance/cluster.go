@@ -50,4 +50,11 @@ func (c *Cluster) Stop() error {
 	return os.RemoveAll(c.dir)
 }
 
+// TempDir makes a directory that goes with the cluster: Stop deletes it,
+// and so does the watchdog if this process dies first.
+func (c *Cluster) TempDir(name string) (string, error) {
+	dir := filepath.Join(c.dir, name)
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
 func (c *Cluster) script() string { return filepath.Join(c.root, "hack", "cluster.sh") }

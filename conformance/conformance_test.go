@@ -21,8 +21,9 @@ var root = func() string {
 }()
 
 // shared is what the tests that talk to the cluster share: the pinned tools,
-// a freshly built krm-fn, and one cluster, made on first use and torn down
-// by TestMain (or, if this process dies, by hack/cluster.sh's watchdog).
+// one cluster and a freshly built krm-fn (in the cluster's directory), made
+// on first use and torn down by TestMain (or, if this process dies, by
+// hack/cluster.sh's watchdog).
 var shared struct {
 	once    sync.Once
 	err     error
@@ -39,9 +40,6 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	if shared.fnDir != "" {
-		os.RemoveAll(shared.fnDir)
-	}
 	os.Exit(code)
 }
 
@@ -56,15 +54,15 @@ func setup(t *testing.T) *Checker {
 			shared.err = err
 			return
 		}
-		if shared.fnDir, err = os.MkdirTemp("", "krm-fn-bin-"); err != nil {
+		if shared.cluster, shared.err = StartCluster(ctx, root); shared.err != nil {
+			return
+		}
+		if shared.fnDir, err = shared.cluster.TempDir("bin"); err != nil {
 			shared.err = err
 			return
 		}
 		if err := BuildFunction(ctx, root, shared.fnDir); err != nil {
 			shared.err = err
-			return
-		}
-		if shared.cluster, shared.err = StartCluster(ctx, root); shared.err != nil {
 			return
 		}
 		shared.checker = &Checker{Tools: tools, Kubeconfig: shared.cluster.Kubeconfig}
