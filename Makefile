@@ -29,3 +29,13 @@ fuzz:
 # The bounded run CI does.
 fuzz-ci:
 	$(MAKE) fuzz FUZZTIME=20s
+
+# The conformance suite (conformance/, a module of its own): every object the
+# overlays and golden cases render, through a real kube-apiserver (server-side
+# dry run), istioctl validate/analyze and the ALB controller's documented
+# annotation formats. See docs/conformance.md. The first run builds the pinned
+# tools (cached in ~/.cache/krm-fn/tools).
+.PHONY: conformance
+conformance:
+	hack/tools.sh kustomize kube istioctl etcd >/dev/null
+	cd conformance && go test -count=1 -timeout 30m -v ./...

@@ -72,10 +72,28 @@ const (
 	albManageBackendSGRs = albAnnotationPrefix + "manage-backend-security-group-rules"
 )
 
+// More annotations that configure a group's one ALB (or its frontend NLB);
+// the function only compares them across a group.
+const (
+	albSGPrefixLists      = albAnnotationPrefix + "security-group-prefix-lists"
+	albMutualAuth         = albAnnotationPrefix + "mutual-authentication"
+	albMinimumCapacity    = albAnnotationPrefix + "minimum-load-balancer-capacity"
+	albIPAMPool           = albAnnotationPrefix + "ipam-ipv4-pool-id"
+	albWAFv2ACLName       = albAnnotationPrefix + "wafv2-acl-name"
+	albFrontendNLB        = albAnnotationPrefix + "enable-frontend-nlb"
+	albFrontendNLBScheme  = albAnnotationPrefix + "frontend-nlb-scheme"
+	albFrontendNLBSubnets = albAnnotationPrefix + "frontend-nlb-subnets"
+	albFrontendNLBSGs     = albAnnotationPrefix + "frontend-nlb-security-groups"
+	albFrontendNLBTags    = albAnnotationPrefix + "frontend-nlb-tags"
+)
+
 // groupWideAnnotations are the annotations the AWS Load Balancer Controller
 // documents with merge behaviour "Exclusive": they configure the one ALB an
 // IngressGroup shares, so every Ingress of a group must carry the same value
-// (or the controller stops reconciling the whole group).
+// (or the controller stops reconciling the whole group). wafv2-acl-name is
+// documented beside wafv2-acl-arn rather than in the table, and is as
+// group-wide. The conformance suite checks this list against its copy of
+// the controller's table (conformance/albtable.go).
 var groupWideAnnotations = []string{
 	albLoadBalancerName,
 	albIPAddressType,
@@ -91,6 +109,16 @@ var groupWideAnnotations = []string{
 	albInboundCIDRs,
 	albSSLPolicy,
 	albManageBackendSGRs,
+	albSGPrefixLists,
+	albMutualAuth,
+	albMinimumCapacity,
+	albIPAMPool,
+	albWAFv2ACLName,
+	albFrontendNLB,
+	albFrontendNLBScheme,
+	albFrontendNLBSubnets,
+	albFrontendNLBSGs,
+	albFrontendNLBTags,
 }
 
 // ownedAnnotations are written from typed fields; setting them through a
