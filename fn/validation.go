@@ -85,7 +85,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
 		errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
 	}
-	errs = append(errs, metav1validation.ValidateLabels(s.Gateway.Selector, gw.Child("selector"))...)
+	errs = append(errs, labelMap(gw.Child("selector"), s.Gateway.Selector)...)
 	errs = append(errs, portNumber(gw.Child("port"), s.Gateway.Port)...)
 	errs = append(errs, portNumberOrName(gw.Child("healthCheckPort"), intstr.Parse(s.Gateway.HealthCheckPort))...)
 	if !strings.HasPrefix(s.Gateway.HealthCheckPath, "/") {
@@ -133,7 +133,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		if len(sub.Labels) == 0 {
 			errs = append(errs, field.Required(p.Child("labels"), "a subset selects pods by at least one label"))
 		}
-		errs = append(errs, metav1validation.ValidateLabels(sub.Labels, p.Child("labels"))...)
+		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
 	}
 	for i := range s.Routes {
 		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], subsets)...)
@@ -223,7 +223,7 @@ func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) 
 	}
 	errs = append(errs, oneOf(path.Child("protocol"), string(s.Protocol), protocols)...)
 	if !maps.Equal(s.Selector, map[string]string{"app": exposureName}) || len(validation.IsDNS1123Label(exposureName)) == 0 {
-		errs = append(errs, metav1validation.ValidateLabels(s.Selector, path.Child("selector"))...)
+		errs = append(errs, labelMap(path.Child("selector"), s.Selector)...)
 	}
 	if s.Name != "" {
 		p := path.Child("name")
@@ -397,8 +397,26 @@ var exposureAnnotationFields = map[string]string{
 // annotations validates free-form annotations; the ones krm-fn writes
 // itself are rejected with the field to use instead (own: the fields of
 // the object at hand, else the ExposurePlatform's).
+// labelMap validates a label map key by key in sorted order, so its errors
+// come out in the same order every run.
+func labelMap(path *field.Path, m map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(m) {
+		errs = append(errs, metav1validation.ValidateLabels(map[string]string{k: m[k]}, path)...)
+	}
+	return errs
+}
+
 func annotations(path *field.Path, a map[string]string, own map[string]string) field.ErrorList {
-	errs := apivalidation.ValidateAnnotations(a, path)
+	var errs field.ErrorList
+	for _, k := range sortedKeys(a) {
+		// One key at a time: apimachinery walks the map in random order.
+		errs = append(errs, apivalidation.ValidateAnnotations(map[string]string{k: a[k]}, path)...)
+	}
+	// Several values may be too much together though none is alone.
+	if apivalidation.ValidateAnnotationsSize(a) != nil && len(errs.Filter(field.NewErrorTypeMatcher(field.ErrorTypeTooLong))) == len(errs) {
+		errs = append(errs, field.TooLong(path, "", apivalidation.TotalAnnotationSizeLimitB))
+	}
 	for _, k := range sortedKeys(a) {
 		platformField, ok := ownedAnnotations[k]
 		if !ok {
