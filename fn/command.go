@@ -14,6 +14,7 @@ func NewCommand() *cobra.Command {
 	p := &Processor{}
 	cmd := command.Build(p, command.StandaloneEnabled, false)
 	p.Stderr = cmd.ErrOrStderr
+	addHumanCommands(cmd)
 	cmd.Use = "krm-fn [FUNCTION-CONFIG [RESOURCES...]]"
 	cmd.Short = "Render ServiceExposure specs into ALB Ingress, Istio Gateway/VirtualService/DestinationRule and Service"
 	cmd.Long = `krm-fn is a KRM function. Given an ExposurePlatform as function config it
