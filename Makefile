@@ -1,5 +1,5 @@
 # Everyday commands; CI runs `make test` (via .ci/run).
-.PHONY: build test update render
+.PHONY: build test update schema render
 
 build:
 	go build -o bin/krm-fn ./cmd/krm-fn
@@ -9,8 +9,12 @@ test:
 	KUSTOMIZE=$${KUSTOMIZE:-$$(hack/tools.sh kustomize)/kustomize} go test ./...
 
 # Rewrite the golden files after an intended change; review the diff.
-update:
+update: schema
 	go test ./fn ./e2e -update
+
+# Regenerate the JSON Schema of the kinds from fn/types.go (docs/schema.md).
+schema:
+	go generate ./schema
 
 # Render an overlay: make render ENV=prd
 ENV ?= prd
