@@ -1,5 +1,5 @@
 # Everyday commands; CI runs `make test` (via .ci/run).
-.PHONY: build test update schema render
+.PHONY: build test test-argocd update schema render
 
 build:
 	go build -o bin/krm-fn ./cmd/krm-fn
@@ -7,6 +7,15 @@ build:
 # The tests, including the end-to-end ones through kustomize.
 test:
 	KUSTOMIZE=$${KUSTOMIZE:-$$(hack/tools.sh kustomize)/kustomize} go test ./...
+
+# deploy/argocd/plugin.yaml in Argo CD's real argocd-cmp-server (its own
+# module, tools/argocd; building argocd-cmp-server takes minutes once, then
+# hack/tools.sh has it cached).
+test-argocd:
+	cd tools/argocd && CGO_ENABLED=0 \
+		KUSTOMIZE=$${KUSTOMIZE:-$$(../../hack/tools.sh kustomize)/kustomize} \
+		ARGOCD_CMP_SERVER=$${ARGOCD_CMP_SERVER:-$$(../../hack/tools.sh argocd)/argocd-cmp-server} \
+		go test ./...
 
 # Rewrite the golden files after an intended change; review the diff.
 update: schema

@@ -11,7 +11,7 @@ import (
 // positional arguments: cobra takes the first argument as a subcommand only
 // when it is one of these names.
 func addHumanCommands(root *cobra.Command) {
-	for _, c := range []*cobra.Command{newValidateCommand(), newVersionCommand(), newInstallCommand()} {
+	for _, c := range []*cobra.Command{newValidateCommand(), newVersionCommand(), newInstallCommand(), newArgoCDCommand()} {
 		root.AddCommand(showErrors(c))
 	}
 	root.Example += `
