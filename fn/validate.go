@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -126,16 +125,24 @@ func validateFiles(stdout, stderr io.Writer, paths []string) error {
 }
 
 // yamlFiles lists the files of paths, each directory replaced by the
-// .yaml and .yml files under it (hidden directories skipped), in order.
+// .yaml and .yml files under it (hidden directories skipped), in order,
+// each once.
 func yamlFiles(paths []string) ([]string, error) {
 	var files []string
+	seen := map[string]bool{}
+	add := func(f string) {
+		if !seen[filepath.Clean(f)] {
+			seen[filepath.Clean(f)] = true
+			files = append(files, f)
+		}
+	}
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("krm-fn validate: %w", err)
 		}
 		if !info.IsDir() {
-			files = append(files, p)
+			add(p)
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -145,7 +152,7 @@ func yamlFiles(paths []string) ([]string, error) {
 			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
 				return filepath.SkipDir
 			case !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")):
-				files = append(files, path)
+				add(path)
 			}
 			return nil
 		})
@@ -153,7 +160,7 @@ func yamlFiles(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("krm-fn validate: %w", err)
 		}
 	}
-	return slices.Compact(files), nil
+	return files, nil
 }
 
 // readFile parses the YAML documents of file, each annotated with the file
