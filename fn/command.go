@@ -41,6 +41,7 @@ func NewCommand() *cobra.Command {
 		}
 		return err
 	}
+	addHumanCommands(cmd)
 	cmd.Use = "krm-fn [FUNCTION-CONFIG [RESOURCES...]]"
 	cmd.Short = "Render ServiceExposure specs into ALB Ingress, Istio Gateway/VirtualService/DestinationRule and Service"
 	cmd.Long = `krm-fn is a KRM function. Given an ExposurePlatform as function config it
@@ -102,7 +103,7 @@ func readFile(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	}
 	nodes, err := (&kio.ByteReader{Reader: r, SetAnnotations: map[string]string{kioutil.PathAnnotation: path}}).Read()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
 	}
 	return nodes, nil
 }

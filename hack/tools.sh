@@ -2,7 +2,7 @@
 # Installs the pinned external tools this project tests against, into a cache
 # directory that survives between runs on one machine, and prints that
 # directory. Usage: hack/tools.sh [kustomize] [kube] [istioctl] [etcd]
-# (no argument: kustomize only).
+# [argocd] [pre-commit] (no argument: kustomize only).
 #
 # Every version is pinned here; bumping one means editing this file.
 set -euo pipefail
@@ -32,6 +32,15 @@ install() {
 	echo "$stamp" >"$bin/.$name.version"
 }
 
+# apt_install PACKAGE: installs a Debian package (for tools Debian pins).
+apt_install() {
+	log "installing Debian's $1"
+	local sudo=
+	[[ $(id -u) -eq 0 ]] || sudo=sudo
+	$sudo apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >&2
+}
+
 want=("$@")
 [[ ${#want[@]} -gt 0 ]] || want=(kustomize)
 
@@ -52,16 +61,22 @@ for tool in "${want[@]}"; do
 				bash -c "cd '$root/tools/k8s' && CGO_ENABLED=0 go build -o '$bin/$cmd' k8s.io/kubernetes/cmd/$cmd"
 		done
 		;;
+	argocd)
+		# argocd-cmp-server from the tools/argocd module (argo-cd v3.2.12
+		# with its replace directives); minutes to build, then cached.
+		stamp=$(cd "$root/tools/argocd" && cat go.mod go.sum cmd/argocd-cmp-server/main.go | sha256sum | cut -c1-16)
+		install argocd-cmp-server "$stamp" \
+			bash -c "cd '$root/tools/argocd' && CGO_ENABLED=0 go build -o '$bin/argocd-cmp-server' ./cmd/argocd-cmp-server"
+		;;
 	etcd)
-		if ! command -v etcd >/dev/null; then
-			log "installing Debian's etcd-server"
-			if [[ $(id -u) -eq 0 ]]; then sudo=; else sudo=sudo; fi
-			$sudo apt-get update -qq >&2
-			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq etcd-server >&2
-		fi
+		command -v etcd >/dev/null || apt_install etcd-server
+		;;
+	pre-commit)
+		# Debian's pre-commit (bookworm: 3.0.4), what the hooks are tested with.
+		command -v pre-commit >/dev/null || apt_install pre-commit
 		;;
 	*)
-		echo "tools: unknown tool $tool (want kustomize, kube, istioctl or etcd)" >&2
+		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd or pre-commit)" >&2
 		exit 2
 		;;
 	esac
