@@ -2,7 +2,7 @@
 # Installs the pinned external tools this project tests against, into a cache
 # directory that survives between runs on one machine, and prints that
 # directory. Usage: hack/tools.sh [kustomize] [kube] [istioctl] [etcd]
-# [argocd] [pre-commit] (no argument: kustomize only).
+# [argocd] [pre-commit] [helm] (no argument: kustomize only).
 #
 # Every version is pinned here; bumping one means editing this file.
 set -euo pipefail
@@ -11,6 +11,10 @@ KUSTOMIZE_VERSION=v5.8.0
 # istio.io/istio publishes no semver tags to the module proxy; this is the
 # pseudo-version that @latest resolved to when pinned.
 ISTIOCTL_VERSION=v0.0.0-20260827124520-eed52ebb66ad
+
+# helm only renders the benchmark's comparison chart (make bench); v3.22.0's
+# go.mod asks for Go 1.26.0.
+HELM_VERSION=v3.22.0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${KRMFN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/krm-fn/tools}
@@ -61,6 +65,10 @@ for tool in "${want[@]}"; do
 				bash -c "cd '$root/tools/k8s' && CGO_ENABLED=0 go build -o '$bin/$cmd' k8s.io/kubernetes/cmd/$cmd"
 		done
 		;;
+	helm)
+		install helm "$HELM_VERSION" \
+			env GOBIN="$bin" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+		;;
 	argocd)
 		# argocd-cmp-server from the tools/argocd module (argo-cd v3.2.12
 		# with its replace directives); minutes to build, then cached.
@@ -76,7 +84,7 @@ for tool in "${want[@]}"; do
 		command -v pre-commit >/dev/null || apt_install pre-commit
 		;;
 	*)
-		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd or pre-commit)" >&2
+		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, pre-commit or helm)" >&2
 		exit 2
 		;;
 	esac

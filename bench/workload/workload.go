@@ -1,0 +1,321 @@
+// Package workload generates the benchmark's environments: N services
+// across M namespaces, each exposed with a ServiceExposure, laid out for
+// every way the benchmark renders them (the function alone, kustomize with
+// krm-fn, kustomize over the same output written by hand, helm template).
+//
+// Every file is marshalled from typed objects: the exposures from fn's
+// types, the kustomizations from kustomize's, the hand-written output from
+// what the function itself renders.
+package workload
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/krmfn/krm-fn/fn"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// Options says how big an environment is.
+type Options struct {
+	Services   int // how many services (one ServiceExposure each)
+	Namespaces int // how many namespaces they are spread across
+}
+
+// The directories Write creates under its root.
+const (
+	ExposuresDir   = "exposures"   // exposures/<ns>/<svc>.yaml, a kustomization per namespace
+	TransformerDir = "transformer" // the overlay: the exposures + the ExposurePlatform transformer
+	HandwrittenDir = "handwritten" // the same output written out by hand: handwritten/<ns>/<svc>.yaml
+	GeneratorDir   = "generator"   // one generator per service (see Generator)
+	ResourceList   = "resourcelist.yaml"
+	HelmValues     = "values.yaml" // values for bench/chart
+)
+
+// Write writes the environment o under dir.
+func Write(dir string, o Options) error {
+	if o.Services < 1 || o.Namespaces < 1 {
+		return fmt.Errorf("workload: want at least one service and one namespace, got %+v", o)
+	}
+	platform := Platform()
+	exposures := Exposures(o)
+
+	files := map[string][]byte{}
+	nsResources := map[string][]string{}
+	var namespaces []string
+	for _, e := range exposures {
+		if _, ok := nsResources[e.Namespace]; !ok {
+			namespaces = append(namespaces, e.Namespace)
+		}
+		nsResources[e.Namespace] = append(nsResources[e.Namespace], e.Name+".yaml")
+		b, err := yaml.Marshal(e)
+		if err != nil {
+			return err
+		}
+		files[filepath.Join(ExposuresDir, e.Namespace, e.Name+".yaml")] = b
+	}
+	var overlay []string
+	for _, ns := range namespaces {
+		files[filepath.Join(ExposuresDir, ns, "kustomization.yaml")] = kustomization(nsResources[ns], nil, nil)
+		overlay = append(overlay, "../"+ExposuresDir+"/"+ns)
+	}
+
+	annotated := *platform
+	annotated.Annotations = map[string]string{"config.kubernetes.io/function": "exec:\n  path: krm-fn\n"}
+	pb, err := yaml.Marshal(&annotated)
+	if err != nil {
+		return err
+	}
+	files[filepath.Join(TransformerDir, "platform.yaml")] = pb
+	files[filepath.Join(TransformerDir, "kustomization.yaml")] = kustomization(overlay, []string{"platform.yaml"}, nil)
+
+	rl, err := resourceList(platform, exposures)
+	if err != nil {
+		return err
+	}
+	files[ResourceList] = rl
+
+	hand, err := handwritten(rl)
+	if err != nil {
+		return err
+	}
+	for k, v := range hand {
+		files[filepath.Join(HandwrittenDir, k)] = v
+	}
+
+	gen, err := generator(o)
+	if err != nil {
+		return err
+	}
+	for k, v := range gen {
+		files[filepath.Join(GeneratorDir, k)] = v
+	}
+
+	vb, err := yaml.Marshal(helmValues(platform, exposures))
+	if err != nil {
+		return err
+	}
+	files[HelmValues] = vb
+
+	for name, b := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Platform is the environment's ExposurePlatform: the example prd overlay's
+// settings.
+func Platform() *fn.ExposurePlatform {
+	return &fn.ExposurePlatform{
+		TypeMeta:   metav1.TypeMeta{APIVersion: fn.APIVersion, Kind: fn.KindExposurePlatform},
+		ObjectMeta: metav1.ObjectMeta{Name: "bench"},
+		Spec: fn.ExposurePlatformSpec{
+			Domain: "bench.example.com",
+			ALB: fn.ALBSpec{
+				Scheme:          "internet-facing",
+				CertificateARNs: []string{"arn:aws:acm:ap-northeast-2:111122223333:certificate/8b3e4f50-6c7d-4e8f-a091-2c3d4e5f6a73"},
+				SSLPolicy:       "ELBSecurityPolicy-TLS13-1-2-2021-06",
+				Group:           "bench-public",
+				Annotations: map[string]string{
+					"alb.ingress.kubernetes.io/load-balancer-attributes": "idle_timeout.timeout_seconds=60",
+					"alb.ingress.kubernetes.io/tags":                     "env=bench,team=platform",
+				},
+			},
+			Injection: fn.InjectionNamespace,
+		},
+	}
+}
+
+// Exposures are the environment's services: svc-NNNNN, spread round-robin
+// over team-NN namespaces. Some vary, so that every builder branch the
+// example uses is exercised: every third has a second host, every fourth
+// speaks gRPC, every other one retries.
+func Exposures(o Options) []*fn.ServiceExposure {
+	var out []*fn.ServiceExposure
+	for i := range o.Services {
+		name := fmt.Sprintf("svc-%05d", i)
+		e := &fn.ServiceExposure{
+			TypeMeta:   metav1.TypeMeta{APIVersion: fn.APIVersion, Kind: fn.KindServiceExposure},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: fmt.Sprintf("team-%02d", i%o.Namespaces)},
+			Spec: fn.ServiceExposureSpec{
+				Hosts:   []string{name},
+				Service: fn.ServiceSpec{Port: 8080},
+				Routes:  []fn.Route{{Match: fn.Match{Prefix: "/"}, Timeout: "10s"}},
+			},
+		}
+		if i%3 == 0 {
+			e.Spec.Hosts = append(e.Spec.Hosts, name+"-v2")
+		}
+		if i%4 == 0 {
+			e.Spec.Service.Protocol = fn.ProtocolGRPC
+			tp := intstr.FromString("grpc")
+			e.Spec.Service.TargetPort = &tp
+		}
+		if i%2 == 0 {
+			e.Spec.Routes[0].Retries = &fn.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func kustomization(resources, transformers, generators []string) []byte {
+	k := types.Kustomization{
+		TypeMeta:     types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},
+		Resources:    resources,
+		Transformers: transformers,
+		Generators:   generators,
+	}
+	b, err := yaml.Marshal(k)
+	if err != nil {
+		panic(err) // a struct of strings always marshals
+	}
+	return b
+}
+
+// resourceList is the function's input as kustomize hands it over.
+func resourceList(platform *fn.ExposurePlatform, exposures []*fn.ServiceExposure) ([]byte, error) {
+	config, err := toRNode(platform)
+	if err != nil {
+		return nil, err
+	}
+	var items []*kyaml.RNode
+	for _, e := range exposures {
+		n, err := toRNode(e)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, n)
+	}
+	var out bytes.Buffer
+	w := kio.ByteWriter{Writer: &out, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, FunctionConfig: config}
+	if err := w.Write(items); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func toRNode(obj any) (*kyaml.RNode, error) {
+	b, err := yaml.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	return kyaml.Parse(string(b))
+}
+
+// handwritten is the function's output for rl laid out as a team would
+// write it by hand: a file per service with its objects, a kustomization
+// per namespace, the Namespaces in one file.
+func handwritten(rl []byte) (map[string][]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := fn.NewCommand()
+	cmd.SetArgs([]string{})
+	cmd.SetIn(bytes.NewReader(rl))
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	if err := cmd.Execute(); err != nil {
+		return nil, fmt.Errorf("rendering the workload: %v\n%s", err, stderr.String())
+	}
+	items, err := (&kio.ByteReader{Reader: &stdout, OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return nil, err
+	}
+	byFile := map[string][]*kyaml.RNode{}
+	var order []string
+	nsFiles := map[string][]string{}
+	var namespaces []string
+	for _, it := range items {
+		file := "namespaces.yaml"
+		if owner := it.GetAnnotations()[fn.AnnotationOwner]; owner != "" {
+			ns, name, _ := strings.Cut(owner, "/")
+			file = filepath.Join(ns, name+".yaml")
+			if _, ok := nsFiles[ns]; !ok {
+				namespaces = append(namespaces, ns)
+			}
+			if _, ok := byFile[file]; !ok {
+				nsFiles[ns] = append(nsFiles[ns], name+".yaml")
+			}
+		}
+		if _, ok := byFile[file]; !ok {
+			order = append(order, file)
+		}
+		byFile[file] = append(byFile[file], it)
+	}
+	out := map[string][]byte{}
+	for _, file := range order {
+		var b bytes.Buffer
+		if err := (kio.ByteWriter{Writer: &b}).Write(byFile[file]); err != nil {
+			return nil, err
+		}
+		out[file] = b.Bytes()
+	}
+	top := []string{"namespaces.yaml"}
+	for _, ns := range namespaces {
+		out[filepath.Join(ns, "kustomization.yaml")] = kustomization(nsFiles[ns], nil, nil)
+		top = append(top, ns)
+	}
+	out["kustomization.yaml"] = kustomization(top, nil, nil)
+	return out, nil
+}
+
+// generator lays the services out for krm-fn's generator mode: one
+// generator per service. kustomize hands a generator nothing but its own
+// config, so the platform is krm-fn's built-in default: hosts are fully
+// qualified, and each service has a namespace of its own (a generator
+// emits the Namespace it labels, and kustomize refuses two generators
+// emitting the same one).
+func generator(o Options) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var gens []string
+	for _, e := range Exposures(o) {
+		e.Namespace = e.Name
+		for i, h := range e.Spec.Hosts {
+			e.Spec.Hosts[i] = h + "." + Platform().Spec.Domain
+		}
+		e.Annotations = map[string]string{"config.kubernetes.io/function": "exec:\n  path: krm-fn\n"}
+		b, err := yaml.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name+".yaml"] = b
+		gens = append(gens, e.Name+".yaml")
+	}
+	out["kustomization.yaml"] = kustomization(nil, nil, gens)
+	return out, nil
+}
+
+// Values are the values bench/chart renders: the same platform and specs
+// a helm user would write, in the chart's own shape.
+type Values struct {
+	Platform fn.ExposurePlatformSpec `json:"platform"`
+	Services []ServiceValues         `json:"services"`
+}
+
+// ServiceValues is one service of Values.
+type ServiceValues struct {
+	Name      string                 `json:"name"`
+	Namespace string                 `json:"namespace"`
+	Spec      fn.ServiceExposureSpec `json:"spec"`
+}
+
+func helmValues(platform *fn.ExposurePlatform, exposures []*fn.ServiceExposure) Values {
+	v := Values{Platform: platform.Spec}
+	for _, e := range exposures {
+		v.Services = append(v.Services, ServiceValues{Name: e.Name, Namespace: e.Namespace, Spec: e.Spec})
+	}
+	return v
+}
