@@ -1,8 +1,12 @@
 package fn
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
+	"unicode"
 
 	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,29 +34,294 @@ func ownedMeta(x *exposure, name, namespace string) metav1.ObjectMeta {
 	}
 }
 
-// toNode marshals a typed object once into a kyaml node with sorted keys.
-// status is dropped: it is the cluster's to write.
+// encoder turns typed objects into kyaml nodes. The objects are marshalled
+// once with encoding/json (Istio's types through their own MarshalJSON),
+// and the JSON becomes the very nodes sigs.k8s.io/yaml's JSONToYAML and
+// kyaml's parser would make of it — same keys in the same order, same
+// scalar styles and tags — without printing and parsing YAML twice per
+// object, which made up most of the function's time (docs/benchmarks.md).
+// Scalars whose YAML form is not obvious take that reference path, once
+// per distinct value: an encoder is meant for one run.
+type encoder struct {
+	scalars map[string]*yaml.Node // JSON scalar text → its node by the reference path
+}
+
+func newEncoder() *encoder {
+	return &encoder{scalars: map[string]*yaml.Node{}}
+}
+
+// toNode is (&encoder{}).toNode for the odd object.
 func toNode(obj any) (*yaml.RNode, error) {
+	return newEncoder().toNode(obj)
+}
+
+// toNode marshals a typed object into a kyaml node with sorted keys.
+// status is dropped: it is the cluster's to write. So is an empty spec
+// (a Namespace's), which says nothing.
+func (e *encoder) toNode(obj any) (*yaml.RNode, error) {
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
 	}
-	y, err := sigsyaml.JSONToYAML(j)
+	d := json.NewDecoder(bytes.NewReader(j))
+	d.UseNumber()
+	var v map[string]any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
+	}
+	delete(v, "status")
+	if spec, ok := v["spec"].(map[string]any); ok && len(spec) == 0 {
+		delete(v, "spec")
+	}
+	n, err := e.node(v)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
 	}
-	n, err := yaml.Parse(string(y))
-	if err != nil {
-		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
+	return yaml.NewRNode(n), nil
+}
+
+// node is the YAML node of a value decoded from JSON.
+func (e *encoder) node(v any) (*yaml.Node, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+		if len(v) == 0 {
+			n.Style = yaml.FlowStyle // {}
+			return n, nil
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, yamlKeyCompare)
+		n.Content = make([]*yaml.Node, 0, 2*len(keys))
+		for _, k := range keys {
+			kn, err := e.string(k, true)
+			if err != nil {
+				return nil, err
+			}
+			vn, err := e.node(v[k])
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, kn, vn)
+		}
+		return n, nil
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		if len(v) == 0 {
+			n.Style = yaml.FlowStyle // []
+			return n, nil
+		}
+		n.Content = make([]*yaml.Node, 0, len(v))
+		for _, it := range v {
+			c, err := e.node(it)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case string:
+		return e.string(v, false)
+	case json.Number:
+		if isDecimalInt(string(v)) {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: string(v)}, nil
+		}
+		return e.reference(string(v), false)
+	case bool:
+		if v {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"}, nil
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "false"}, nil
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}, nil
 	}
-	if err := n.PipeE(yaml.Clear("status")); err != nil {
+	return nil, fmt.Errorf("unexpected %T in JSON", v)
+}
+
+// string is the node of a string scalar, a mapping key or a value. The
+// strings an object is mostly made of (names, hosts, label keys, paths)
+// are printed plain by sigs.k8s.io/yaml, and those YAML 1.1 would read as
+// a number or a boolean are double-quoted; anything else takes the
+// reference path.
+func (e *encoder) string(s string, key bool) (*yaml.Node, error) {
+	switch plainKind(s) {
+	case plainString:
+		if key && len(s) > 100 {
+			break // long keys may be printed as complex keys
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}, nil
+	case quotedString:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}, nil
+	}
+	j, err := json.Marshal(s)
+	if err != nil {
 		return nil, err
 	}
-	// An empty spec (a Namespace's) says nothing.
-	if spec := n.Field("spec"); spec != nil && len(spec.Value.Content()) == 0 {
-		if err := n.PipeE(yaml.Clear("spec")); err != nil {
-			return nil, err
+	return e.reference(string(j), key)
+}
+
+// reference is the node sigs.k8s.io/yaml and kyaml's parser make of the
+// JSON scalar j, as a mapping key or a value; computed once per encoder.
+func (e *encoder) reference(j string, key bool) (*yaml.Node, error) {
+	cacheKey := "v" + j
+	doc := `{"k":` + j + `}`
+	if key {
+		cacheKey = "k" + j
+		doc = `{` + j + `:0}`
+	}
+	if n, ok := e.scalars[cacheKey]; ok {
+		c := *n
+		return &c, nil
+	}
+	y, err := sigsyaml.JSONToYAML([]byte(doc))
+	if err != nil {
+		return nil, err
+	}
+	m, err := yaml.Parse(string(y))
+	if err != nil {
+		return nil, err
+	}
+	n := m.YNode().Content[1]
+	if key {
+		n = m.YNode().Content[0]
+	}
+	n.Line, n.Column = 0, 0
+	e.scalars[cacheKey] = n
+	c := *n
+	return &c, nil
+}
+
+type scalarKind int
+
+const (
+	otherString  scalarKind = iota // take the reference path
+	plainString                    // printed plain, read back as a string
+	quotedString                   // printed double-quoted: YAML 1.1 would read it as a number or boolean
+)
+
+// plainKind says how sigs.k8s.io/yaml (go-yaml v2) prints s, for the
+// strings where that is plain to see: made of letters, digits and
+// "-_./=,+@" (and ":" not at the end), starting with a letter, a digit or
+// "/", with no blank, quote, line break or YAML indicator a printer or a
+// parser would act on. Of those, go-yaml v2 quotes the ones its resolver
+// reads as something else than a string: all digits (an int, or a float),
+// and its boolean and null words.
+func plainKind(s string) scalarKind {
+	if s == "" || len(s) > 1000 {
+		return otherString
+	}
+	c := s[0]
+	if !isASCIILetter(c) && !isDigit(c) && c != '/' {
+		return otherString
+	}
+	digits := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isDigit(c):
+		case isASCIILetter(c) || strings.IndexByte("-_./=,+@", c) >= 0:
+			digits = false
+		case c == ':' && i < len(s)-1:
+			digits = false
+		default:
+			return otherString
 		}
 	}
-	return n, nil
+	switch {
+	case digits:
+		return quotedString
+	case isDigit(s[0]):
+		return otherString // timestamps, floats, base 60, 0x… : go-yaml v2 decides
+	case yaml11Words[s]:
+		return quotedString
+	}
+	return plainString
+}
+
+// yaml11Words are the words go-yaml v2's resolver reads as booleans or
+// null (and quotes when they are strings) among those plainKind accepts.
+var yaml11Words = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
+	"n": true, "N": true, "no": true, "No": true, "NO": true,
+	"true": true, "True": true, "TRUE": true,
+	"false": true, "False": true, "FALSE": true,
+	"on": true, "On": true, "ON": true,
+	"off": true, "Off": true, "OFF": true,
+	"null": true, "Null": true, "NULL": true,
+}
+
+func isDigit(c byte) bool       { return '0' <= c && c <= '9' }
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// isDecimalInt says whether a JSON number is an integer go-yaml v2 prints
+// back digit for digit.
+func isDecimalInt(s string) bool {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 18 || (d[0] == '0' && len(d) > 1) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if !isDigit(d[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// yamlKeyCompare orders mapping keys as go-yaml v2 does when
+// sigs.k8s.io/yaml prints a map: letters compare as runes, a non-letter
+// sorts before a letter, and runs of digits compare as numbers ("a2" <
+// "a10"). It is go-yaml v2's keyList.Less (sorter.go) for string keys.
+func yamlKeyCompare(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case yamlKeyLess(a, b):
+		return -1
+	}
+	return 1
+}
+
+func yamlKeyLess(a, b string) bool {
+	ar, br := []rune(a), []rune(b)
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if ar[i] == br[i] {
+			continue
+		}
+		al := unicode.IsLetter(ar[i])
+		bl := unicode.IsLetter(br[i])
+		if al && bl {
+			return ar[i] < br[i]
+		}
+		if al || bl {
+			return bl
+		}
+		var ai, bi int
+		var an, bn int64
+		if ar[i] == '0' || br[i] == '0' {
+			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+				if ar[j] != '0' {
+					an = 1
+					bn = 1
+					break
+				}
+			}
+		}
+		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+			an = an*10 + int64(ar[ai]-'0')
+		}
+		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+			bn = bn*10 + int64(br[bi]-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return ar[i] < br[i]
+	}
+	return len(ar) < len(br)
 }

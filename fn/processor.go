@@ -156,13 +156,14 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	rest = slices.DeleteFunc(rest, func(n *yaml.RNode) bool { return owned[n.GetAnnotations()[AnnotationOwner]] })
 
 	var out []*yaml.RNode
+	enc := newEncoder()
 	for _, s := range srcs {
 		objs := []any{buildGateway(s.x), buildVirtualService(s.x), buildDestinationRule(s.x), buildIngress(s.x)}
 		if s.x.service.create {
 			objs = append(objs, buildService(s.x))
 		}
 		for _, o := range objs {
-			n, err := toNode(o)
+			n, err := enc.toNode(o)
 			if err != nil {
 				return nil, nil, err
 			}
