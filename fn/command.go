@@ -25,7 +25,7 @@ func NewCommand() *cobra.Command {
 	// that every item knows its file and every error can name it.
 	cmd := command.Build(p, command.StandaloneDisabled, true)
 	p.Stderr = cmd.ErrOrStderr
-	stdinMode := cmd.RunE
+	stdinMode := resourceListMode(p)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		var err error
 		if len(args) == 0 {
