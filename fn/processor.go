@@ -211,13 +211,21 @@ func unknownKind(n *yaml.RNode) string {
 
 // sortGenerated orders generated objects by kind, namespace and name.
 func sortGenerated(ns []*yaml.RNode) {
-	slices.SortStableFunc(ns, func(a, b *yaml.RNode) int {
-		return cmp.Or(
-			cmp.Compare(slices.Index(kindOrder, a.GetKind()), slices.Index(kindOrder, b.GetKind())),
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()),
-			cmp.Compare(a.GetName(), b.GetName()),
-		)
+	type keyed struct {
+		kind            int
+		namespace, name string
+		n               *yaml.RNode
+	}
+	ks := make([]keyed, len(ns))
+	for i, n := range ns {
+		ks[i] = keyed{slices.Index(kindOrder, n.GetKind()), n.GetNamespace(), n.GetName(), n}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
 	})
+	for i, k := range ks {
+		ns[i] = k.n
+	}
 }
 
 // collisions reports generated objects that would overwrite an object of
