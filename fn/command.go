@@ -42,6 +42,7 @@ func NewCommand() *cobra.Command {
 		return err
 	}
 	addHumanCommands(cmd)
+	cmd.AddCommand(showErrors(newRenderCommand()))
 	cmd.Use = "krm-fn [FUNCTION-CONFIG [RESOURCES...]]"
 	cmd.Short = "Render ServiceExposure specs into ALB Ingress, Istio Gateway/VirtualService/DestinationRule and Service"
 	cmd.Long = `krm-fn is a KRM function. Given an ExposurePlatform as function config it
