@@ -2,12 +2,17 @@ package fn
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/errors"
+	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -28,7 +33,7 @@ func resourceListMode(p framework.ResourceListProcessor) func(*cobra.Command, []
 	return func(c *cobra.Command, _ []string) error {
 		err := execute(p, &kio.ByteReadWriter{Reader: c.InOrStdin(), Writer: c.OutOrStdout(), KeepReaderAnnotations: true})
 		if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
-			if s := errors.GetStack(err); s != "" {
+			if s := kerrors.GetStack(err); s != "" {
 				fmt.Fprintln(c.ErrOrStderr(), s)
 			}
 		}
@@ -41,7 +46,7 @@ func execute(p framework.ResourceListProcessor, rw *kio.ByteReadWriter) error {
 	rl := framework.ResourceList{}
 	var err error
 	if rl.Items, err = rw.Read(); err != nil {
-		return errors.WrapPrefixf(err, "failed to read ResourceList input")
+		return kerrors.WrapPrefixf(err, "failed to read ResourceList input")
 	}
 	rl.FunctionConfig = rw.FunctionConfig
 	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
@@ -49,16 +54,16 @@ func execute(p framework.ResourceListProcessor, rw *kio.ByteReadWriter) error {
 		return err
 	}
 	processErr := p.Process(&rl)
-	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
+	if err := kio.ReconcileInternalAnnotations(withInternalAnnotations(rl.Items), annotations); err != nil {
 		return err
 	}
 	if len(rl.Results) > 0 {
 		b, err := yaml.Marshal(rl.Results)
 		if err != nil {
-			return errors.Wrap(err)
+			return kerrors.Wrap(err)
 		}
 		if rw.Results, err = yaml.Parse(string(b)); err != nil {
-			return errors.Wrap(err)
+			return kerrors.Wrap(err)
 		}
 	}
 	w := kio.ByteWriter{
@@ -78,45 +83,120 @@ func execute(p framework.ResourceListProcessor, rw *kio.ByteReadWriter) error {
 	return processErr
 }
 
-// writeItems writes exactly what w.Write(nodes) writes for a wrapped list
-// (a ResourceList), one item at a time: the envelope is what w writes
-// around one item (the lines up to "items:") and around none (the lines
-// after "items: []"). Anything else kyaml writes itself.
+// internalAnnotations are the annotations kio.ReconcileInternalAnnotations
+// reads and writes; an item with none of them it leaves as it is.
+var internalAnnotations = []string{
+	kioutil.InternalAnnotationsMigrationResourceIDAnnotation,
+	kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
+	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation,
+}
+
+// withInternalAnnotations keeps the items with any internalAnnotations:
+// the input's, not the thousands the function generates.
+func withInternalAnnotations(items []*yaml.RNode) []*yaml.RNode {
+	var out []*yaml.RNode
+	for _, it := range items {
+		a := it.GetAnnotations(internalAnnotations...)
+		if len(a) > 0 {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// writeItems writes exactly what w.Write(nodes) writes for a list of
+// nodes, one node at a time and on every CPU. Wrapped in a list (a
+// ResourceList), the envelope is what w writes around one item (the
+// lines up to "items:") and around none (the lines after "items: []").
+// Unwrapped, the documents are separated by "---", as the encoder
+// separates them.
 func writeItems(w kio.ByteWriter, nodes []*yaml.RNode) error {
-	if len(nodes) < 2 || w.WrappingKind == "" || w.Sort {
+	if len(nodes) < 2 || w.Sort || jsonFile(nodes) {
 		return w.Write(nodes)
 	}
-	var out, buf bytes.Buffer
 	one := w
-	one.Writer = &buf
 	one.FunctionConfig, one.Results = nil, nil
-	const items, noItems = "\nitems:\n", "\nitems: []\n"
-	for i, n := range nodes {
-		buf.Reset()
-		if err := one.Write([]*yaml.RNode{n}); err != nil {
+	workers := min(runtime.GOMAXPROCS(0), len(nodes))
+	parts := make([][]byte, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		lo, hi := i*len(nodes)/workers, (i+1)*len(nodes)/workers
+		wg.Go(func() { parts[i], errs[i] = writeEach(one, nodes[lo:hi], lo == 0) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err == errLayout {
+			return w.Write(nodes) // not the layout above: let kyaml print it all
+		}
+		if err != nil {
 			return err
 		}
+	}
+	var tail []byte
+	if w.WrappingKind != "" {
+		var buf bytes.Buffer
+		none := w
+		none.Writer = &buf
+		if err := none.Write(nil); err != nil {
+			return err
+		}
+		k := bytes.Index(buf.Bytes(), []byte(noItems))
+		if k < 0 {
+			return w.Write(nodes)
+		}
+		tail = buf.Bytes()[k+len(noItems):]
+	}
+	for _, p := range append(parts, tail) {
+		if _, err := w.Writer.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const items, noItems = "\nitems:\n", "\nitems: []\n"
+
+var errLayout = errors.New("unexpected layout")
+
+// writeEach writes nodes one by one with w, keeping the envelope of the
+// first if first.
+func writeEach(w kio.ByteWriter, nodes []*yaml.RNode, first bool) ([]byte, error) {
+	var out, buf bytes.Buffer
+	w.Writer = &buf
+	for i, n := range nodes {
+		buf.Reset()
+		if err := w.Write([]*yaml.RNode{n}); err != nil {
+			return nil, err
+		}
 		b := buf.Bytes()
-		if i > 0 {
+		switch {
+		case first && i == 0:
+		case w.WrappingKind != "":
 			k := bytes.Index(b, []byte(items))
 			if k < 0 {
-				return w.Write(nodes) // not the layout above: let kyaml print it all
+				return nil, errLayout
 			}
 			b = b[k+len(items):]
+		default:
+			out.WriteString("---\n")
 		}
 		out.Write(b)
 	}
-	buf.Reset()
-	none := w
-	none.Writer = &buf
-	if err := none.Write(nil); err != nil {
-		return err
+	return out.Bytes(), nil
+}
+
+// jsonFile says whether a node comes from a JSON file, which kio.ByteWriter
+// writes as JSON when it is alone.
+func jsonFile(nodes []*yaml.RNode) bool {
+	for _, n := range nodes {
+		if path, _, _ := kioutil.GetFileAnnotations(n); path != "" {
+			for _, glob := range kio.JSONMatch {
+				if ok, _ := filepath.Match(glob, filepath.Base(path)); ok {
+					return true
+				}
+			}
+		}
 	}
-	k := bytes.Index(buf.Bytes(), []byte(noItems))
-	if k < 0 {
-		return w.Write(nodes)
-	}
-	out.Write(buf.Bytes()[k+len(noItems):])
-	_, err := w.Writer.Write(out.Bytes())
-	return err
+	return false
 }
