@@ -1,5 +1,5 @@
 # Everyday commands; CI runs `make test` (via .ci/run).
-.PHONY: build test test-argocd update schema render fuzz fuzz-ci
+.PHONY: build test test-argocd update schema render fuzz fuzz-ci bench
 
 build:
 	go build -o bin/krm-fn ./cmd/krm-fn
@@ -42,6 +42,12 @@ fuzz:
 # The bounded run CI does.
 fuzz-ci:
 	$(MAKE) fuzz FUZZTIME=20s
+
+# Benchmarks (docs/benchmarks.md): krm-fn alone, kustomize with krm-fn, kustomize
+# over the same output written by hand, krm-fn render and helm template, side by
+# side on generated environments (bench/). Takes a while; see bench/run for flags.
+bench:
+	bin=$$(hack/tools.sh kustomize helm) && go run ./bench/run -kustomize $$bin/kustomize -helm $$bin/helm $(BENCHFLAGS)
 
 # The conformance suite (conformance/, a module of its own): every object the
 # overlays and golden cases render, through a real kube-apiserver (server-side
