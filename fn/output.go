@@ -159,31 +159,38 @@ const items, noItems = "\nitems:\n", "\nitems: []\n"
 
 var errLayout = errors.New("unexpected layout")
 
-// writeEach writes nodes one by one with w, keeping the envelope of the
-// first if first.
+// writeEach writes nodes one by one as w writes each (with the printer
+// where it can), keeping the envelope of the first if first.
 func writeEach(w kio.ByteWriter, nodes []*yaml.RNode, first bool) ([]byte, error) {
-	var out, buf bytes.Buffer
+	var out []byte
+	var buf bytes.Buffer
 	w.Writer = &buf
+	p := newPrinter(w)
 	for i, n := range nodes {
+		if !first || i > 0 {
+			if w.WrappingKind == "" {
+				out = append(out, "---\n"...)
+			}
+			var ok bool
+			if out, ok = p.item(out, n); ok {
+				continue
+			}
+		}
 		buf.Reset()
 		if err := w.Write([]*yaml.RNode{n}); err != nil {
 			return nil, err
 		}
 		b := buf.Bytes()
-		switch {
-		case first && i == 0:
-		case w.WrappingKind != "":
+		if (!first || i > 0) && w.WrappingKind != "" {
 			k := bytes.Index(b, []byte(items))
 			if k < 0 {
 				return nil, errLayout
 			}
 			b = b[k+len(items):]
-		default:
-			out.WriteString("---\n")
 		}
-		out.Write(b)
+		out = append(out, b...)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
 // jsonFile says whether a node comes from a JSON file, which kio.ByteWriter
