@@ -33,7 +33,7 @@ render: build
 # Fuzz every target in turn: make fuzz FUZZTIME=30m. Crashers land in
 # fn/testdata/fuzz/<target>/ and are replayed by go test from then on.
 FUZZTIME ?= 10m
-FUZZ_TARGETS = FuzzDecode FuzzServiceExposure FuzzExposurePlatform FuzzResourceList
+FUZZ_TARGETS = FuzzDecode FuzzServiceExposure FuzzExposurePlatform FuzzResourceList FuzzEncoder FuzzPrinter
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
 		go test ./fn -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \

@@ -87,7 +87,7 @@ func runFiles(c *cobra.Command, p *Processor, args []string) error {
 		return err
 	}
 	w := kio.ByteWriter{Writer: c.OutOrStdout(), ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}}
-	return w.Write(rl.Items)
+	return writeItems(w, rl.Items)
 }
 
 // readFile reads the objects of one file ("-": stdin), each annotated with

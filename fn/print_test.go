@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -34,6 +35,7 @@ func byteWriterItem(t testing.TB, w kio.ByteWriter, n *yaml.RNode) string {
 var printerWriters = map[string]kio.ByteWriter{
 	"ResourceList": {WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, KeepReaderAnnotations: true},
 	"documents":    {},
+	"files":        {ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}},
 }
 
 // checkPrinter compares the printer with kio.ByteWriter on n and says
