@@ -14,7 +14,6 @@ func NewCommand() *cobra.Command {
 	p := &Processor{}
 	cmd := command.Build(p, command.StandaloneEnabled, false)
 	p.Stderr = cmd.ErrOrStderr
-	addHumanCommands(cmd)
 	cmd.Use = "krm-fn [FUNCTION-CONFIG [RESOURCES...]]"
 	cmd.Short = "Render ServiceExposure specs into ALB Ingress, Istio Gateway/VirtualService/DestinationRule and Service"
 	cmd.Long = `krm-fn is a KRM function. Given an ExposurePlatform as function config it
@@ -33,5 +32,6 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 
   # as kustomize runs it (see the README for the kustomization wiring)
   kustomize build --enable-alpha-plugins --enable-exec overlays/prd`
+	addHumanCommands(cmd)
 	return cmd
 }
