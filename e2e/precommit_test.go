@@ -164,6 +164,11 @@ func TestPreCommitHooks(t *testing.T) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
 			}
 		}
+		// The spec was checked with the repository's platforms: its short
+		// host takes their domain.
+		if strings.Contains(string(out), "has no dot") {
+			t.Errorf("the check hook validated the spec without the platforms:\n%s", out)
+		}
 		if log := p.git(p.repo, "log", "--oneline"); strings.Count(log, "\n") != 1 {
 			t.Errorf("a commit was made:\n%s", log)
 		}

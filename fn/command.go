@@ -41,7 +41,6 @@ func NewCommand() *cobra.Command {
 		}
 		return err
 	}
-	addHumanCommands(cmd)
 	cmd.AddCommand(showErrors(newRenderCommand()))
 	cmd.Use = "krm-fn [FUNCTION-CONFIG [RESOURCES...]]"
 	cmd.Short = "Render ServiceExposure specs into ALB Ingress, Istio Gateway/VirtualService/DestinationRule and Service"
@@ -61,6 +60,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 
   # as kustomize runs it (see the README for the kustomization wiring)
   kustomize build --enable-alpha-plugins --enable-exec overlays/prd`
+	addHumanCommands(cmd)
 	return cmd
 }
 
