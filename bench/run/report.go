@@ -66,7 +66,8 @@ func (r *report) markdown() string {
 	p("- run: %s, %s", r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
 	p("- load average (1, 5, 15 min) before: %s; after: %s. The machine is shared with other builds:", r.loadBefore, r.loadAfter)
 	p("  wall times include waiting for a CPU, CPU times (user + system, of the process and its children)")
-	p("  are the steadier figure. Each cell is the median of its runs.")
+	p("  are the steadier figure. Peak RSS is GNU time's (the largest of the process and of each of its")
+	p("  children). Each cell is the median of its runs.")
 	p("")
 	r.targets(p)
 	for _, n := range r.sizes {
