@@ -47,7 +47,7 @@ fuzz-ci:
 # over the same output written by hand, krm-fn render and helm template, side by
 # side on generated environments (bench/). Takes a while; see bench/run for flags.
 bench:
-	bin=$$(hack/tools.sh kustomize helm) && go run ./bench/run -kustomize $$bin/kustomize -helm $$bin/helm $(BENCHFLAGS)
+	bin=$$(hack/tools.sh kustomize helm time) && go run ./bench/run -kustomize $$bin/kustomize -helm $$bin/helm $(BENCHFLAGS)
 
 # The conformance suite (conformance/, a module of its own): every object the
 # overlays and golden cases render, through a real kube-apiserver (server-side

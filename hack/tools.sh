@@ -2,7 +2,7 @@
 # Installs the pinned external tools this project tests against, into a cache
 # directory that survives between runs on one machine, and prints that
 # directory. Usage: hack/tools.sh [kustomize] [kube] [istioctl] [etcd]
-# [argocd] [pre-commit] [helm] (no argument: kustomize only).
+# [argocd] [pre-commit] [helm] [time] (no argument: kustomize only).
 #
 # Every version is pinned here; bumping one means editing this file.
 set -euo pipefail
@@ -69,6 +69,10 @@ for tool in "${want[@]}"; do
 		install helm "$HELM_VERSION" \
 			env GOBIN="$bin" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 		;;
+	time)
+		# GNU time (/usr/bin/time), which make bench reads peak memory from.
+		[[ -x /usr/bin/time ]] || apt_install time
+		;;
 	argocd)
 		# argocd-cmp-server from the tools/argocd module (argo-cd v3.2.12
 		# with its replace directives); minutes to build, then cached.
@@ -84,7 +88,7 @@ for tool in "${want[@]}"; do
 		command -v pre-commit >/dev/null || apt_install pre-commit
 		;;
 	*)
-		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, pre-commit or helm)" >&2
+		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, pre-commit, helm or time)" >&2
 		exit 2
 		;;
 	esac

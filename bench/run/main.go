@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -43,6 +44,7 @@ type options struct {
 	timeout   time.Duration // give up on one run after this long
 	kustomize string
 	helm      string
+	time      string // GNU time, for the peak memory
 	out       string
 	work      string
 	goBench   bool
@@ -57,6 +59,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up on a run after this long")
 	flag.StringVar(&o.kustomize, "kustomize", "kustomize", "the kustomize binary")
 	flag.StringVar(&o.helm, "helm", "helm", "the helm (v3) binary")
+	flag.StringVar(&o.time, "time", "/usr/bin/time", "GNU time, which reports the peak memory of what it runs (Debian's time package)")
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "the table to write")
 	flag.StringVar(&o.work, "work", "", "where to generate the environments (default: a temporary directory, removed afterwards)")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of the expansion (go test -bench ./fn)")
@@ -113,6 +116,13 @@ func run(o options) error {
 			return err
 		}
 		defer os.RemoveAll(work)
+		interrupted := make(chan os.Signal, 1)
+		signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-interrupted
+			os.RemoveAll(work)
+			os.Exit(1)
+		}()
 	}
 	bin := filepath.Join(work, "bin")
 	logf("building krm-fn into %s", bin)
@@ -120,10 +130,10 @@ func run(o options) error {
 		return err
 	}
 	krmfn := filepath.Join(bin, "krm-fn")
-	for _, tool := range []*string{&o.kustomize, &o.helm} {
+	for _, tool := range []*string{&o.kustomize, &o.helm, &o.time} {
 		p, err := exec.LookPath(*tool)
 		if err != nil {
-			return fmt.Errorf("%s: %v (hack/tools.sh kustomize helm installs them)", *tool, err)
+			return fmt.Errorf("%s: %v (hack/tools.sh kustomize helm time installs them)", *tool, err)
 		}
 		*tool = p
 	}
@@ -241,7 +251,11 @@ func measure(o options, r renderer, env, bin string, stdin []byte) (measurement,
 		if i > 0 && time.Since(start) > o.budget {
 			break
 		}
-		argv := r.cmd(env)
+		// The peak memory comes from GNU time: the kernel's figure for a
+		// child of this process would count this process's memory too (Go
+		// starts children sharing its address space until they exec).
+		rssFile := filepath.Join(bin, "rss")
+		argv := append([]string{o.time, "-f", "%M", "-o", rssFile}, r.cmd(env)...)
 		ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Dir = env
@@ -256,13 +270,30 @@ func measure(o options, r renderer, env, bin string, stdin []byte) (measurement,
 			return measurement{}, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(stderr.String()))
 		}
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		rss, err := readRSS(rssFile)
+		if err != nil {
+			return measurement{}, err
+		}
 		walls = append(walls, wall)
 		cpus = append(cpus, time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
-		rsss = append(rsss, ru.Maxrss)
+		rsss = append(rsss, rss)
 		output = stdout.Bytes()
-		logf("  %-55s run %d: %6.2fs wall %6.2fs CPU %5d MiB", r.name, i+1, wall.Seconds(), cpus[len(cpus)-1].Seconds(), ru.Maxrss>>10)
+		logf("  %-55s run %d: %6.2fs wall %6.2fs CPU %5d MiB", r.name, i+1, wall.Seconds(), cpus[len(cpus)-1].Seconds(), rss>>10)
 	}
 	return measurement{runs: len(walls), wall: median(walls), cpu: median(cpus), rss: median(rsss), output: output}, nil
+}
+
+// readRSS reads the peak resident set size (KiB) GNU time wrote.
+func readRSS(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Fields(string(b))
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("%s: no peak memory from GNU time", path)
+	}
+	return strconv.ParseInt(lines[len(lines)-1], 10, 64)
 }
 
 func median[T int64 | time.Duration](xs []T) T {

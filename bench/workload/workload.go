@@ -143,7 +143,7 @@ func Platform() *fn.ExposurePlatform {
 // Exposures are the environment's services: svc-NNNNN, spread round-robin
 // over team-NN namespaces. Some vary, so that every builder branch the
 // example uses is exercised: every third has a second host, every fourth
-// speaks gRPC, every other one retries.
+// speaks gRPC (with the ALB annotation it needs), every other one retries.
 func Exposures(o Options) []*fn.ServiceExposure {
 	var out []*fn.ServiceExposure
 	for i := range o.Services {
@@ -164,6 +164,8 @@ func Exposures(o Options) []*fn.ServiceExposure {
 			e.Spec.Service.Protocol = fn.ProtocolGRPC
 			tp := intstr.FromString("grpc")
 			e.Spec.Service.TargetPort = &tp
+			// gRPC needs HTTP/2 from the ALB to the gateway too.
+			e.Spec.Ingress = &fn.IngressOverrides{Annotations: map[string]string{"alb.ingress.kubernetes.io/backend-protocol-version": "GRPC"}}
 		}
 		if i%2 == 0 {
 			e.Spec.Routes[0].Retries = &fn.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
