@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -74,7 +75,11 @@ func checkEncoder(t testing.TB, e *encoder, obj any) {
 	case wantErr != nil && err != nil:
 		return // neither can print it
 	case wantErr != nil:
-		t.Fatalf("%T: the encoder took what the reference path rejects (%v):\n%s", obj, wantErr, got.MustString())
+		// go-yaml v2 sometimes prints YAML it cannot read back (long
+		// keys of odd bytes): there the reference is no oracle, and the
+		// encoder's output must read back as the object itself.
+		roundTrips(t, obj, got)
+		return
 	case err != nil:
 		t.Fatal(err)
 	}
@@ -83,6 +88,39 @@ func checkEncoder(t testing.TB, e *encoder, obj any) {
 	}
 	if g, w := got.MustString(), want.MustString(); g != w {
 		t.Errorf("%T prints\n%s\nwant\n%s", obj, g, w)
+	}
+}
+
+// roundTrips checks that the printed node parses back to obj's JSON value.
+func roundTrips(t testing.TB, obj any, got *yaml.RNode) {
+	t.Helper()
+	printed := got.MustString()
+	back, err := yaml.Parse(printed)
+	if err != nil {
+		t.Fatalf("%T: the encoder printed YAML that does not parse (%v):\n%s", obj, err, printed)
+	}
+	gj, err := back.MarshalJSON()
+	if err != nil {
+		t.Fatalf("%T: %v", obj, err)
+	}
+	wj, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatalf("%T: %v", obj, err)
+	}
+	var g, w any
+	if json.Unmarshal(gj, &g) != nil || json.Unmarshal(wj, &w) != nil {
+		t.Fatalf("%T: cannot compare", obj)
+	}
+	wm, ok := w.(map[string]any)
+	if !ok {
+		t.Fatalf("%T is not an object", obj)
+	}
+	delete(wm, "status") // dropped on purpose, as is an empty spec
+	if spec, ok := wm["spec"].(map[string]any); ok && len(spec) == 0 {
+		delete(wm, "spec")
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("%T: the encoder's output reads back as something else:\n%s", obj, printed)
 	}
 }
 
