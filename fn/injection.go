@@ -84,6 +84,10 @@ func injectWorkloads(items []*yaml.RNode, srcs []source) (framework.Results, err
 			if !ok || it.GetNamespace() != s.x.service.namespace {
 				continue
 			}
+			if p := notMapping(it.YNode(), append(slices.Clone(path), "metadata", "labels")...); p != "" {
+				rs = append(rs, result(it, framework.Error, p, "must be a mapping: krm-fn looks here for the pod labels "+sel.String()+" to inject sidecars"))
+				continue
+			}
 			meta, err := it.Pipe(yaml.LookupCreate(yaml.MappingNode, append(slices.Clone(path), "metadata")...))
 			if err != nil {
 				return nil, err

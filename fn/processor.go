@@ -63,6 +63,9 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		switch {
 		case it.YNode().Kind != yaml.MappingNode:
 			rs = append(rs, result(nil, framework.Error, "", fmt.Sprintf("item %d of the input is not an object (a YAML mapping): %q", i, truncate(it.MustString(), 40))))
+		case badMetadata(it) != "":
+			rs = append(rs, result(nil, framework.Error, badMetadata(it),
+				fmt.Sprintf("item %d of the input (%s %s) is not a Kubernetes object: this must be a mapping", i, it.GetApiVersion(), it.GetKind())))
 		case !isOurs(it):
 			rest = append(rest, it)
 		case it.GetKind() == KindServiceExposure && it.GetApiVersion() == APIVersion:
@@ -81,6 +84,10 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		platformNode = nil
 	case config.YNode().Kind != yaml.MappingNode:
 		rs = append(rs, result(nil, framework.Error, "", fmt.Sprintf("the function config is not an object (a YAML mapping): %q", truncate(config.MustString(), 40))))
+		return nil, rs, nil
+	case badMetadata(config) != "":
+		rs = append(rs, result(nil, framework.Error, badMetadata(config),
+			fmt.Sprintf("the function config (%s %s) is not a Kubernetes object: this must be a mapping", config.GetApiVersion(), config.GetKind())))
 		return nil, rs, nil
 	case config.GetKind() == "":
 		platformNode = nil
@@ -198,6 +205,40 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// badMetadata returns the path of the first of metadata, its labels and
+// its annotations that is present but not a mapping, or "". kyaml's
+// accessors (GetName, GetAnnotations, ...) expect mappings there.
+func badMetadata(n *yaml.RNode) string {
+	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
+		if p := notMapping(n.YNode(), path...); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// notMapping returns the dotted path of the first node along path, from
+// the mapping n, that is present, not null and not a mapping; or "" when
+// every one is a mapping or the path stops early.
+func notMapping(n *yaml.Node, path ...string) string {
+	for i, key := range path {
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == key {
+				next = n.Content[j+1]
+			}
+		}
+		if next == nil || next.Tag == yaml.NodeTagNull {
+			return ""
+		}
+		if next.Kind != yaml.MappingNode {
+			return strings.Join(path[:i+1], ".")
+		}
+		n = next
+	}
+	return ""
 }
 
 // isOurs says whether n is of the exposure.krmfn.io group.
