@@ -181,6 +181,9 @@ fieldSpecs: [{path: metadata/labels, create: true}]
 			sameBytes(t, "krm-fn render", render(t, overlay, c.fast), want)
 		})
 	}
+	if len(outputs) < len(cases) {
+		return // some case did not run (skipped without kustomize, or failed)
+	}
 	if bytes.Equal(outputs["legacy order"], outputs["fifo order"]) || bytes.Equal(outputs["legacy order"], outputs["custom legacy order"]) {
 		t.Error("the sort options change nothing: the cases do not test ordering")
 	}

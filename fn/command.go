@@ -83,11 +83,12 @@ func runFiles(c *cobra.Command, p *Processor, args []string) error {
 		items = append(items, nodes...)
 	}
 	rl := &framework.ResourceList{FunctionConfig: config[0], Items: items}
-	if err := p.Process(rl); err != nil {
+	gen, err := p.process(rl)
+	if err != nil {
 		return err
 	}
 	w := kio.ByteWriter{Writer: c.OutOrStdout(), ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}}
-	return writeItems(w, rl.Items)
+	return writeItems(w, rl.Items, gen)
 }
 
 // readFile reads the objects of one file ("-": stdin), each annotated with

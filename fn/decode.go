@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -18,7 +19,10 @@ var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+)(?: (\S+))? int
 // decode reads node into into strictly: an unknown or duplicate field, or
 // a value of the wrong type, is an error with its field path.
 func decode(node *yaml.RNode, into any) field.ErrorList {
-	data, err := node.MarshalJSON()
+	if errs := duplicateKeys(node.YNode(), nil); len(errs) > 0 {
+		return errs
+	}
+	data, err := nodeJSON(node)
 	if err != nil {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}
@@ -32,6 +36,46 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 		errs = append(errs, strictError(e, reflect.TypeOf(into)))
 	}
 	return errs
+}
+
+// duplicateKeys reports every key set twice in one mapping under n, by
+// its field path (YAML allows no duplicate keys; where the document is
+// part of a ResourceList, a line number would not help).
+func duplicateKeys(n *yaml.Node, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := make(map[string]bool, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			p := path.Child(k)
+			if path == nil {
+				p = field.NewPath(k)
+			}
+			if seen[k] {
+				errs = append(errs, &field.Error{Type: field.ErrorTypeDuplicate, Field: p.String(), BadValue: field.OmitValueType{},
+					Detail: "the key is set twice in one mapping: keep one"})
+				continue
+			}
+			seen[k] = true
+			errs = append(errs, duplicateKeys(n.Content[i+1], p)...)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			errs = append(errs, duplicateKeys(c, path.Index(i))...)
+		}
+	}
+	return errs
+}
+
+// nodeJSON is node as JSON, the same as kyaml's RNode.MarshalJSON gives,
+// without printing the node as YAML and parsing that again first.
+func nodeJSON(node *yaml.RNode) ([]byte, error) {
+	var v map[string]any
+	if err := node.YNode().Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // decodeError explains encoding/json's type error, with the list indices

@@ -27,7 +27,14 @@ func TestDecode(t *testing.T) {
 	}, {
 		name: "duplicate field",
 		yaml: `{"spec": {"hosts": ["a"], "hosts": ["b"]}}`,
-		want: field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: `cannot be read: line 1: mapping key "hosts" already defined at line 1`}},
+		want: field.ErrorList{{Type: field.ErrorTypeDuplicate, Field: "spec.hosts", BadValue: field.OmitValueType{}, Detail: "the key is set twice in one mapping: keep one"}},
+	}, {
+		name: "duplicate fields in a list, every one",
+		yaml: `{"spec": {"routes": [{}, {"match": {"prefix": "/a", "prefix": "/b"}, "timeout": "1s", "timeout": "2s"}]}}`,
+		want: field.ErrorList{
+			{Type: field.ErrorTypeDuplicate, Field: "spec.routes[1].match.prefix", BadValue: field.OmitValueType{}, Detail: "the key is set twice in one mapping: keep one"},
+			{Type: field.ErrorTypeDuplicate, Field: "spec.routes[1].timeout", BadValue: field.OmitValueType{}, Detail: "the key is set twice in one mapping: keep one"},
+		},
 	}, {
 		name: "integer as string",
 		yaml: `spec: {service: {port: "80"}}`,

@@ -28,7 +28,7 @@ var podTemplates = map[string][]string{
 // injectNamespaces labels the namespace of every Service the function
 // creates with istio-injection: enabled: the Namespace object when the
 // input has it, else a new Namespace it returns.
-func injectNamespaces(items []*yaml.RNode, srcs []source) ([]*yaml.RNode, framework.Results, error) {
+func injectNamespaces(items []*yaml.RNode, srcs []source) ([]generated, framework.Results, error) {
 	needed := map[string]source{}
 	for _, s := range srcs {
 		if _, ok := needed[s.x.service.namespace]; s.x.injected && !ok {
@@ -52,19 +52,17 @@ func injectNamespaces(items []*yaml.RNode, srcs []source) ([]*yaml.RNode, framew
 			return nil, nil, err
 		}
 	}
-	var out []*yaml.RNode
+	var out []generated
 	for _, ns := range sortedKeys(needed) {
-		n, err := toNode(&corev1.Namespace{
-			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-			ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{
-				LabelManagedBy:      ManagedByValue,
-				LabelIstioInjection: injectionEnabledValue,
-			}},
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, n)
+		out = append(out, generated{kind: kindNamespace, apiVersion: "v1", name: ns, build: func() object {
+			return &corev1.Namespace{
+				TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{
+					LabelManagedBy:      ManagedByValue,
+					LabelIstioInjection: injectionEnabledValue,
+				}},
+			}
+		}})
 	}
 	return out, rs, nil
 }

@@ -3,10 +3,15 @@ package fn
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,20 +39,109 @@ func ownedMeta(x *exposure, name, namespace string) metav1.ObjectMeta {
 	}
 }
 
+// object is what every generated object is: a typed Kubernetes object.
+type object interface {
+	metav1.Object
+	GetObjectKind() schema.ObjectKind
+}
+
+// generated is an object the function generates, with what orders and
+// identifies it in the output. It is built only when it is written, so
+// that a large environment's objects are never all in memory at once.
+type generated struct {
+	kind                        int // its index in kindOrder
+	apiVersion, namespace, name string
+	owner                       string // its exposure's owner annotation; "" for a Namespace
+	build                       func() object
+}
+
+// lazily is the builder of x's object that build builds.
+func lazily[T object](build func(*exposure) T, x *exposure) func() object {
+	return func() object { return build(x) }
+}
+
+// object builds g, and checks that it is what g says it is.
+func (g generated) object() (object, error) {
+	obj := g.build()
+	kind := obj.GetObjectKind().GroupVersionKind()
+	if kind.Kind != kindOrder[g.kind] || kind.GroupVersion().String() != g.apiVersion || obj.GetNamespace() != g.namespace || obj.GetName() != g.name {
+		return nil, fmt.Errorf("%s %s %s/%s was built as %s %s/%s",
+			g.apiVersion, kindOrder[g.kind], g.namespace, g.name, kind, obj.GetNamespace(), obj.GetName())
+	}
+	return obj, nil
+}
+
+// encode builds g and encodes it with e.
+func (g generated) encode(e *encoder) (*yaml.RNode, error) {
+	obj, err := g.object()
+	if err != nil {
+		return nil, err
+	}
+	return e.toNode(obj)
+}
+
+// encodeAll encodes generated objects into nodes, on every CPU.
+func encodeAll(gen []generated) ([]*yaml.RNode, error) {
+	nodes := make([]*yaml.RNode, len(gen))
+	err := inParallel(len(gen), func(_, lo, hi int) error {
+		e := newEncoder()
+		for i := lo; i < hi; i++ {
+			n, err := gen[i].encode(e)
+			if err != nil {
+				return err
+			}
+			nodes[i] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nodes, nil
+}
+
+// inParallel calls f on consecutive parts [lo, hi) of [0, n), part i of
+// them, one part per CPU, and returns their errors.
+func inParallel(n int, f func(i, lo, hi int) error) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() { errs[i] = f(i, i*n/workers, (i+1)*n/workers) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // encoder turns typed objects into kyaml nodes. The objects are marshalled
 // once with encoding/json (Istio's types through their own MarshalJSON),
-// and the JSON becomes the very nodes sigs.k8s.io/yaml's JSONToYAML and
-// kyaml's parser would make of it — same keys in the same order, same
-// scalar styles and tags — without printing and parsing YAML twice per
-// object, which made up most of the function's time (docs/benchmarks.md).
-// Scalars whose YAML form is not obvious take that reference path, once
-// per distinct value: an encoder is meant for one run.
+// and the JSON is read straight into the very nodes sigs.k8s.io/yaml's
+// JSONToYAML and kyaml's parser would make of it — same keys in the same
+// order, same scalar styles and tags — without printing and parsing YAML
+// twice per object, which made up most of the function's time
+// (docs/benchmarks.md). Scalars whose YAML form is not obvious take that
+// reference path, once per distinct value: an encoder is meant for one run.
 type encoder struct {
 	scalars map[string]*yaml.Node // JSON scalar text → its node by the reference path
+	strings map[string]string     // the strings read so far, to share one copy of each
+	nodes   arena[yaml.Node]
+	content arena[*yaml.Node]
+	members []member     // the fields of the JSON objects being read, innermost last
+	items   []*yaml.Node // the items of the JSON arrays being read, innermost last
+	json    bytes.Buffer
+	// recycle: each node toNode returns is dead by the next call, and the
+	// memory of its tree is used again.
+	recycle bool
+}
+
+// member is a key of a JSON object and the node of its value.
+type member struct {
+	key   string
+	value *yaml.Node
 }
 
 func newEncoder() *encoder {
-	return &encoder{scalars: map[string]*yaml.Node{}}
+	return &encoder{scalars: map[string]*yaml.Node{}, strings: map[string]string{}}
 }
 
 // toNode is (&encoder{}).toNode for the odd object.
@@ -59,85 +153,263 @@ func toNode(obj any) (*yaml.RNode, error) {
 // status is dropped: it is the cluster's to write. So is an empty spec
 // (a Namespace's), which says nothing.
 func (e *encoder) toNode(obj any) (*yaml.RNode, error) {
-	j, err := json.Marshal(obj)
-	if err != nil {
+	if e.recycle {
+		e.nodes.reset()
+		e.content.reset()
+	}
+	e.json.Reset()
+	if err := json.NewEncoder(&e.json).Encode(obj); err != nil { // as json.Marshal, and a line break
 		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
 	}
-	d := json.NewDecoder(bytes.NewReader(j))
-	d.UseNumber()
-	var v map[string]any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
+	j := e.json.Bytes()
+	r := jsonReader{data: j, e: e}
+	n, err := r.value(true)
+	if err == nil && r.skipSpace() < len(j) {
+		err = r.fail()
 	}
-	delete(v, "status")
-	if spec, ok := v["spec"].(map[string]any); ok && len(spec) == 0 {
-		delete(v, "spec")
-	}
-	n, err := e.node(v)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling %T: %w", obj, err)
 	}
 	return yaml.NewRNode(n), nil
 }
 
-// node is the YAML node of a value decoded from JSON.
-func (e *encoder) node(v any) (*yaml.Node, error) {
-	switch v := v.(type) {
-	case map[string]any:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
-		if len(v) == 0 {
-			n.Style = yaml.FlowStyle // {}
-			return n, nil
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, yamlKeyCompare)
-		n.Content = make([]*yaml.Node, 0, 2*len(keys))
-		for _, k := range keys {
-			kn, err := e.string(k, true)
-			if err != nil {
-				return nil, err
-			}
-			vn, err := e.node(v[k])
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, kn, vn)
-		}
-		return n, nil
-	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
-		if len(v) == 0 {
-			n.Style = yaml.FlowStyle // []
-			return n, nil
-		}
-		n.Content = make([]*yaml.Node, 0, len(v))
-		for _, it := range v {
-			c, err := e.node(it)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, c)
-		}
-		return n, nil
-	case string:
-		return e.string(v, false)
-	case json.Number:
-		if isDecimalInt(string(v)) {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: string(v)}, nil
-		}
-		return e.reference(string(v), false)
-	case bool:
-		if v {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"}, nil
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "false"}, nil
-	case nil:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}, nil
+// node allocates a node.
+func (e *encoder) node() *yaml.Node {
+	return &e.nodes.take(1)[0]
+}
+
+// intern is the string of b, one copy for every occurrence.
+func (e *encoder) intern(b []byte) string {
+	if s, ok := e.strings[string(b)]; ok {
+		return s
 	}
-	return nil, fmt.Errorf("unexpected %T in JSON", v)
+	s := string(b)
+	if len(e.strings) < maxInterned {
+		e.strings[s] = s
+	}
+	return s
+}
+
+// maxInterned bounds the strings an encoder keeps (most repeat: keys,
+// label values, ports, the platform's annotations; names and hosts do not).
+const maxInterned = 1 << 14
+
+// arena allocates slices of T many at a time; reset makes its memory
+// available again, for values no longer in use.
+type arena[T any] struct {
+	chunks     [][]T
+	chunk, use int
+}
+
+// take returns n zero or reused values.
+func (a *arena[T]) take(n int) []T {
+	for {
+		if a.chunk == len(a.chunks) {
+			a.chunks = append(a.chunks, make([]T, max(n, 1024)))
+		}
+		if c := a.chunks[a.chunk]; a.use+n <= len(c) {
+			a.use += n
+			return c[a.use-n : a.use : a.use]
+		}
+		a.chunk, a.use = a.chunk+1, 0
+	}
+}
+
+func (a *arena[T]) reset() { a.chunk, a.use = 0, 0 }
+
+// jsonReader reads the JSON encoding/json wrote into YAML nodes.
+type jsonReader struct {
+	data []byte
+	i    int
+	e    *encoder
+}
+
+func (r *jsonReader) fail() error {
+	return fmt.Errorf("unexpected JSON at offset %d: %.20q", r.i, r.data[min(r.i, len(r.data)):])
+}
+
+// skipSpace skips white space and returns the offset of what follows.
+func (r *jsonReader) skipSpace() int {
+	for r.i < len(r.data) && strings.IndexByte(" \t\r\n", r.data[r.i]) >= 0 {
+		r.i++
+	}
+	return r.i
+}
+
+// value reads one JSON value; top says it is the whole object, whose
+// status and empty spec are dropped.
+func (r *jsonReader) value(top bool) (*yaml.Node, error) {
+	if r.skipSpace() >= len(r.data) {
+		return nil, r.fail()
+	}
+	switch c := r.data[r.i]; c {
+	case '{':
+		return r.object(top)
+	case '[':
+		return r.array()
+	case '"':
+		s, err := r.string()
+		if err != nil {
+			return nil, err
+		}
+		return r.e.string(s, false)
+	case 't', 'f', 'n':
+		for _, lit := range [...]struct{ text, tag string }{{"true", yaml.NodeTagBool}, {"false", yaml.NodeTagBool}, {"null", yaml.NodeTagNull}} {
+			if bytes.HasPrefix(r.data[r.i:], []byte(lit.text)) {
+				r.i += len(lit.text)
+				n := r.e.node()
+				*n = yaml.Node{Kind: yaml.ScalarNode, Tag: lit.tag, Value: lit.text}
+				return n, nil
+			}
+		}
+		return nil, r.fail()
+	default:
+		start := r.i
+		for r.i < len(r.data) && strings.IndexByte("+-.0123456789eE", r.data[r.i]) >= 0 {
+			r.i++
+		}
+		if r.i == start {
+			return nil, r.fail()
+		}
+		num := string(r.data[start:r.i])
+		if isDecimalInt(num) {
+			n := r.e.node()
+			*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: num}
+			return n, nil
+		}
+		return r.e.reference(num, false)
+	}
+}
+
+// expect consumes c (after white space) or fails.
+func (r *jsonReader) expect(c byte) error {
+	if r.skipSpace() >= len(r.data) || r.data[r.i] != c {
+		return r.fail()
+	}
+	r.i++
+	return nil
+}
+
+// next consumes the comma between members, or the closing delimiter and
+// says the list is done.
+func (r *jsonReader) next(closing byte) (done bool, err error) {
+	if r.skipSpace() < len(r.data) {
+		switch r.data[r.i] {
+		case ',':
+			r.i++
+			return false, nil
+		case closing:
+			r.i++
+			return true, nil
+		}
+	}
+	return false, r.fail()
+}
+
+// empty consumes the closing delimiter of an empty object or array.
+func (r *jsonReader) empty(closing byte) bool {
+	if r.skipSpace() < len(r.data) && r.data[r.i] == closing {
+		r.i++
+		return true
+	}
+	return false
+}
+
+func (r *jsonReader) object(top bool) (*yaml.Node, error) {
+	r.i++ // {
+	n := r.e.node()
+	*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	if r.empty('}') {
+		n.Style = yaml.FlowStyle // {}
+		return n, nil
+	}
+	base := len(r.e.members)
+	for done := false; !done; {
+		if r.skipSpace() >= len(r.data) || r.data[r.i] != '"' {
+			return nil, r.fail()
+		}
+		k, err := r.string()
+		if err != nil {
+			return nil, err
+		}
+		if err := r.expect(':'); err != nil {
+			return nil, err
+		}
+		v, err := r.value(false)
+		if err != nil {
+			return nil, err
+		}
+		if !top || k != "status" && (k != "spec" || v.Kind != yaml.MappingNode || len(v.Content) > 0) {
+			r.e.members = append(r.e.members, member{k, v})
+		}
+		if done, err = r.next('}'); err != nil {
+			return nil, err
+		}
+	}
+	members := r.e.members[base:]
+	slices.SortFunc(members, func(a, b member) int { return yamlKeyCompare(a.key, b.key) })
+	n.Content = r.e.content.take(2 * len(members))
+	for i, f := range members {
+		kn, err := r.e.string(f.key, true)
+		if err != nil {
+			return nil, err
+		}
+		n.Content[2*i], n.Content[2*i+1] = kn, f.value
+	}
+	clear(members)
+	r.e.members = r.e.members[:base]
+	return n, nil
+}
+
+func (r *jsonReader) array() (*yaml.Node, error) {
+	r.i++ // [
+	n := r.e.node()
+	*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+	if r.empty(']') {
+		n.Style = yaml.FlowStyle // []
+		return n, nil
+	}
+	base := len(r.e.items)
+	for done := false; !done; {
+		c, err := r.value(false)
+		if err != nil {
+			return nil, err
+		}
+		r.e.items = append(r.e.items, c)
+		if done, err = r.next(']'); err != nil {
+			return nil, err
+		}
+	}
+	n.Content = r.e.content.take(len(r.e.items) - base)
+	copy(n.Content, r.e.items[base:])
+	clear(r.e.items[base:])
+	r.e.items = r.e.items[:base]
+	return n, nil
+}
+
+// string reads a JSON string. encoding/json escapes few characters, so
+// most strings are their bytes; the others are unquoted by encoding/json.
+func (r *jsonReader) string() (string, error) {
+	start := r.i
+	escaped := false
+	for r.i++; r.i < len(r.data); r.i++ {
+		switch r.data[r.i] {
+		case '\\':
+			escaped = true
+			r.i++
+		case '"':
+			r.i++
+			if !escaped {
+				return r.e.intern(r.data[start+1 : r.i-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(r.data[start:r.i], &s); err != nil {
+				return "", err
+			}
+			return s, nil
+		}
+	}
+	return "", r.fail()
 }
 
 // string is the node of a string scalar, a mapping key or a value. The
@@ -151,9 +423,13 @@ func (e *encoder) string(s string, key bool) (*yaml.Node, error) {
 		if key && len(s) > 100 {
 			break // long keys may be printed as complex keys
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}, nil
+		n := e.node()
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
+		return n, nil
 	case quotedString:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}, nil
+		n := e.node()
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
+		return n, nil
 	}
 	j, err := json.Marshal(s)
 	if err != nil {
@@ -172,8 +448,9 @@ func (e *encoder) reference(j string, key bool) (*yaml.Node, error) {
 		doc = `{` + j + `:0}`
 	}
 	if n, ok := e.scalars[cacheKey]; ok {
-		c := *n
-		return &c, nil
+		c := e.node()
+		*c = *n
+		return c, nil
 	}
 	y, err := sigsyaml.JSONToYAML([]byte(doc))
 	if err != nil {
@@ -189,8 +466,9 @@ func (e *encoder) reference(j string, key bool) (*yaml.Node, error) {
 	}
 	n.Line, n.Column = 0, 0
 	e.scalars[cacheKey] = n
-	c := *n
-	return &c, nil
+	c := e.node()
+	*c = *n
+	return c, nil
 }
 
 type scalarKind int
@@ -285,13 +563,30 @@ func yamlKeyCompare(a, b string) int {
 }
 
 func yamlKeyLess(a, b string) bool {
-	ar, br := []rune(a), []rune(b)
+	if isASCII(a) && isASCII(b) {
+		return keyLess([]byte(a), []byte(b))
+	}
+	return keyLess([]rune(a), []rune(b))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// keyLess is yamlKeyLess on the bytes of ASCII strings (which need no
+// decoding, nor a copy) or the runes of others.
+func keyLess[C byte | rune](ar, br []C) bool {
 	for i := 0; i < len(ar) && i < len(br); i++ {
 		if ar[i] == br[i] {
 			continue
 		}
-		al := unicode.IsLetter(ar[i])
-		bl := unicode.IsLetter(br[i])
+		al := unicode.IsLetter(rune(ar[i]))
+		bl := unicode.IsLetter(rune(br[i]))
 		if al && bl {
 			return ar[i] < br[i]
 		}
@@ -301,7 +596,7 @@ func yamlKeyLess(a, b string) bool {
 		var ai, bi int
 		var an, bn int64
 		if ar[i] == '0' || br[i] == '0' {
-			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+			for j := i - 1; j >= 0 && unicode.IsDigit(rune(ar[j])); j-- {
 				if ar[j] != '0' {
 					an = 1
 					bn = 1
@@ -309,10 +604,10 @@ func yamlKeyLess(a, b string) bool {
 				}
 			}
 		}
-		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+		for ai = i; ai < len(ar) && unicode.IsDigit(rune(ar[ai])); ai++ {
 			an = an*10 + int64(ar[ai]-'0')
 		}
-		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+		for bi = i; bi < len(br) && unicode.IsDigit(rune(br[bi])); bi++ {
 			bn = bn*10 + int64(br[bi]-'0')
 		}
 		if an != bn {

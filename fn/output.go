@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"sync"
+	"slices"
 
 	"github.com/spf13/cobra"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
@@ -29,7 +29,7 @@ import (
 // resourceListMode answers a ResourceList on stdin as the command kyaml's
 // command.Build makes for p does (framework.Execute), but writes the
 // output item by item. It prints no error: the caller does.
-func resourceListMode(p framework.ResourceListProcessor) func(*cobra.Command, []string) error {
+func resourceListMode(p *Processor) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
 		err := execute(p, &kio.ByteReadWriter{Reader: c.InOrStdin(), Writer: c.OutOrStdout(), KeepReaderAnnotations: true})
 		if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
@@ -41,8 +41,9 @@ func resourceListMode(p framework.ResourceListProcessor) func(*cobra.Command, []
 	}
 }
 
-// execute is kyaml's framework.Execute, but for the writer.
-func execute(p framework.ResourceListProcessor, rw *kio.ByteReadWriter) error {
+// execute is kyaml's framework.Execute, but for the writer, which encodes
+// the generated objects as it writes them.
+func execute(p *Processor, rw *kio.ByteReadWriter) error {
 	rl := framework.ResourceList{}
 	var err error
 	if rl.Items, err = rw.Read(); err != nil {
@@ -53,7 +54,7 @@ func execute(p framework.ResourceListProcessor, rw *kio.ByteReadWriter) error {
 	if err != nil {
 		return err
 	}
-	processErr := p.Process(&rl)
+	gen, processErr := p.process(&rl)
 	if err := kio.ReconcileInternalAnnotations(withInternalAnnotations(rl.Items), annotations); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func execute(p framework.ResourceListProcessor, rw *kio.ByteReadWriter) error {
 		w.WrappingAPIVersion = rw.WrappingAPIVersion
 		w.WrappingKind = rw.WrappingKind
 	}
-	if err := writeItems(w, rl.Items); err != nil {
+	if err := writeItems(w, rl.Items, gen); err != nil {
 		return err
 	}
 	return processErr
@@ -104,34 +105,31 @@ func withInternalAnnotations(items []*yaml.RNode) []*yaml.RNode {
 	return out
 }
 
-// writeItems writes exactly what w.Write(nodes) writes for a list of
-// nodes, one node at a time and on every CPU. Wrapped in a list (a
-// ResourceList), the envelope is what w writes around one item (the
-// lines up to "items:") and around none (the lines after "items: []").
-// Unwrapped, the documents are separated by "---", as the encoder
-// separates them.
-func writeItems(w kio.ByteWriter, nodes []*yaml.RNode) error {
-	if len(nodes) < 2 || w.Sort || jsonFile(nodes) {
-		return w.Write(nodes)
+// writeItems writes exactly what w.Write(append(nodes, encodeAll(gen)...))
+// writes, one item at a time and on every CPU, encoding each generated
+// object just before it is printed. Wrapped in a list (a ResourceList),
+// the envelope is what w writes around one item (the lines up to
+// "items:") and around none (the lines after "items: []"). Unwrapped, the
+// documents are separated by "---", as the encoder separates them.
+func writeItems(w kio.ByteWriter, nodes []*yaml.RNode, gen []generated) error {
+	n := len(nodes) + len(gen)
+	if n < 2 || w.Sort || jsonFile(nodes) {
+		return writeAll(w, nodes, gen)
 	}
 	one := w
 	one.FunctionConfig, one.Results = nil, nil
-	workers := min(runtime.GOMAXPROCS(0), len(nodes))
-	parts := make([][]byte, workers)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for i := range workers {
-		lo, hi := i*len(nodes)/workers, (i+1)*len(nodes)/workers
-		wg.Go(func() { parts[i], errs[i] = writeEach(one, nodes[lo:hi], lo == 0) })
+	workers := min(runtime.GOMAXPROCS(0), n)
+	parts := make([][][]byte, workers)
+	err := inParallel(n, func(i, lo, hi int) error {
+		var err error
+		parts[i], err = writeEach(one, nodes, gen, lo, hi)
+		return err
+	})
+	if errors.Is(err, errLayout) {
+		return writeAll(w, nodes, gen) // not the layout above: let kyaml print it all
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err == errLayout {
-			return w.Write(nodes) // not the layout above: let kyaml print it all
-		}
-		if err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	var tail []byte
 	if w.WrappingKind != "" {
@@ -143,55 +141,82 @@ func writeItems(w kio.ByteWriter, nodes []*yaml.RNode) error {
 		}
 		k := bytes.Index(buf.Bytes(), []byte(noItems))
 		if k < 0 {
-			return w.Write(nodes)
+			return writeAll(w, nodes, gen)
 		}
 		tail = buf.Bytes()[k+len(noItems):]
 	}
-	for _, p := range append(parts, tail) {
-		if _, err := w.Writer.Write(p); err != nil {
+	for _, chunk := range append(slices.Concat(parts...), tail) {
+		if _, err := w.Writer.Write(chunk); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// writeAll writes all items with w.
+func writeAll(w kio.ByteWriter, nodes []*yaml.RNode, gen []generated) error {
+	encoded, err := encodeAll(gen)
+	if err != nil {
+		return err
+	}
+	return w.Write(append(slices.Clip(nodes), encoded...))
+}
+
 const items, noItems = "\nitems:\n", "\nitems: []\n"
 
 var errLayout = errors.New("unexpected layout")
 
-// writeEach writes nodes one by one as w writes each (with the printer
-// where it can), keeping the envelope of the first if first.
-func writeEach(w kio.ByteWriter, nodes []*yaml.RNode, first bool) ([]byte, error) {
-	var out []byte
+// writeEach writes the items lo to hi of nodes followed by gen one by one,
+// as w writes each (with the printer where it can), keeping the envelope
+// of the first item if lo is 0. The output is in chunks of about
+// chunkSize bytes, which are never copied to grow.
+func writeEach(w kio.ByteWriter, nodes []*yaml.RNode, gen []generated, lo, hi int) ([][]byte, error) {
+	var chunks [][]byte
+	out := make([]byte, 0, chunkSize)
 	var buf bytes.Buffer
 	w.Writer = &buf
 	p := newPrinter(w)
-	for i, n := range nodes {
-		if !first || i > 0 {
+	e := newEncoder()
+	e.recycle = true // each item is printed before the next is encoded
+	for i := lo; i < hi; i++ {
+		var n *yaml.RNode
+		var err error
+		if i < len(nodes) {
+			n = nodes[i]
+		} else if n, err = gen[i-len(nodes)].encode(e); err != nil {
+			return nil, err
+		}
+		printed := false
+		if i > 0 {
 			if w.WrappingKind == "" {
 				out = append(out, "---\n"...)
 			}
-			var ok bool
-			if out, ok = p.item(out, n); ok {
-				continue
+			out, printed = p.item(out, n)
+		}
+		if !printed {
+			buf.Reset()
+			if err := w.Write([]*yaml.RNode{n}); err != nil {
+				return nil, err
 			}
-		}
-		buf.Reset()
-		if err := w.Write([]*yaml.RNode{n}); err != nil {
-			return nil, err
-		}
-		b := buf.Bytes()
-		if (!first || i > 0) && w.WrappingKind != "" {
-			k := bytes.Index(b, []byte(items))
-			if k < 0 {
-				return nil, errLayout
+			b := buf.Bytes()
+			if i > 0 && w.WrappingKind != "" {
+				k := bytes.Index(b, []byte(items))
+				if k < 0 {
+					return nil, errLayout
+				}
+				b = b[k+len(items):]
 			}
-			b = b[k+len(items):]
+			out = append(out, b...)
 		}
-		out = append(out, b...)
+		if len(out) >= chunkSize*3/4 {
+			chunks = append(chunks, out)
+			out = make([]byte, 0, chunkSize)
+		}
 	}
-	return out, nil
+	return append(chunks, out), nil
 }
+
+const chunkSize = 64 << 10
 
 // jsonFile says whether a node comes from a JSON file, which kio.ByteWriter
 // writes as JSON when it is alone.

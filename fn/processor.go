@@ -23,15 +23,41 @@ type Processor struct {
 }
 
 // kindOrder is the order of the generated kinds in the output.
-var kindOrder = []string{"Namespace", "Service", "Gateway", "VirtualService", "DestinationRule", "Ingress"}
+var kindOrder = [...]string{"Namespace", "Service", "Gateway", "VirtualService", "DestinationRule", "Ingress"}
+
+// The generated kinds, as indices in kindOrder.
+const (
+	kindNamespace = iota
+	kindService
+	kindGateway
+	kindVirtualService
+	kindDestinationRule
+	kindIngress
+)
 
 // Process expands the exposures of rl. On any error it emits no items.
 func (p *Processor) Process(rl *framework.ResourceList) error {
-	items, rs, err := render(rl.FunctionConfig, rl.Items)
+	gen, err := p.process(rl)
 	if err != nil {
-		// Not a problem with the input, but with the function itself.
+		return err
+	}
+	nodes, err := encodeAll(gen)
+	if err != nil {
 		rl.Items = nil
-		return fmt.Errorf("krm-fn: internal error, please report it: %w", err)
+		return internalError(err)
+	}
+	rl.Items = append(rl.Items, nodes...)
+	return nil
+}
+
+// process is Process with the generated objects not yet encoded: they are
+// returned, in output order, to follow rl.Items. Whoever writes the output
+// encodes them as it goes, so that they are never all held as nodes.
+func (p *Processor) process(rl *framework.ResourceList) ([]generated, error) {
+	items, gen, rs, err := expand(rl.FunctionConfig, rl.Items)
+	if err != nil {
+		rl.Items = nil
+		return nil, internalError(err)
 	}
 	rs.Sort()
 	rl.Results = append(rl.Results, rs...)
@@ -48,15 +74,34 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 	}
 	if errs > 0 {
 		rl.Items = nil
-		return failure{errors: errs}
+		return nil, failure{errors: errs}
 	}
 	rl.Items = items
-	return nil
+	return gen, nil
 }
 
-// render is the whole function: the output items and every problem found.
-// The error is for failures of the function itself, never of the input.
+// internalError is a failure of the function itself, not of its input.
+func internalError(err error) error {
+	return fmt.Errorf("krm-fn: internal error, please report it: %w", err)
+}
+
+// render is expand with the generated objects encoded: the output items.
 func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
+	rest, gen, rs, err := expand(config, items)
+	if err != nil || rs.ExitCode() != 0 {
+		return nil, rs, err
+	}
+	nodes, err := encodeAll(gen)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(rest, nodes...), rs, nil
+}
+
+// expand is the whole function: the input's items that pass through, the
+// generated objects in output order, and every problem found. The error is
+// for failures of the function itself, never of the input.
+func expand(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, []generated, framework.Results, error) {
 	var rs framework.Results
 	var exposureNodes, platformNodes, rest []*yaml.RNode
 	for i, it := range items {
@@ -84,11 +129,11 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		platformNode = nil
 	case config.YNode().Kind != yaml.MappingNode:
 		rs = append(rs, result(nil, framework.Error, "", fmt.Sprintf("the function config is not an object (a YAML mapping): %q", truncate(config.MustString(), 40))))
-		return nil, rs, nil
+		return nil, nil, rs, nil
 	case badMetadata(config) != "":
 		rs = append(rs, result(nil, framework.Error, badMetadata(config),
 			fmt.Sprintf("the function config (%s %s) is not a Kubernetes object: this must be a mapping", config.GetApiVersion(), config.GetKind())))
-		return nil, rs, nil
+		return nil, nil, rs, nil
 	case config.GetKind() == "":
 		platformNode = nil
 	case config.GetKind() == KindExposurePlatform && config.GetApiVersion() == APIVersion:
@@ -101,7 +146,7 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		rs = append(rs, result(config, framework.Error, "",
 			fmt.Sprintf("%s %s is not a krm-fn function config: use an %s ExposurePlatform (transformer) or ServiceExposure (generator)",
 				config.GetApiVersion(), config.GetKind(), APIVersion)))
-		return nil, rs, nil
+		return nil, nil, rs, nil
 	}
 	if platformNode == nil && len(platformNodes) > 0 {
 		platformNode = platformNodes[0]
@@ -126,32 +171,30 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 		platform.Default()
 	}
 
+	// Each exposure on its own, on every CPU; then all of them together.
+	var validPlatform *ExposurePlatformSpec
+	if platformOK {
+		validPlatform = &platform.Spec
+	}
+	models := make([]*exposure, len(exposureNodes))
+	problems := make([]field.ErrorList, len(exposureNodes))
+	_ = inParallel(len(exposureNodes), func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			models[i], problems[i] = expandOne(exposureNodes[i], validPlatform)
+		}
+		return nil
+	})
 	var srcs []source
-	for _, n := range exposureNodes {
-		e := &ServiceExposure{}
-		errs := decode(n, e)
-		if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
-			errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
+	for i, n := range exposureNodes {
+		if models[i] != nil {
+			srcs = append(srcs, source{node: n, x: models[i]})
 		}
-		if len(errs) == 0 {
-			e.Default()
-			if platformOK {
-				errs = e.Validate(&platform.Spec)
-			} else {
-				errs = e.Validate(nil)
-			}
-		}
-		if len(errs) == 0 && platformOK {
-			var x *exposure
-			x, errs = resolve(e, &platform.Spec)
-			srcs = append(srcs, source{node: n, x: x})
-		}
-		rs = append(rs, resultsFor(n, framework.Error, errs)...)
+		rs = append(rs, resultsFor(n, framework.Error, problems[i])...)
 	}
 	rs = append(rs, conflicts(srcs)...)
 	rs = append(rs, warnings(srcs, &platform.Spec)...)
 	if rs.ExitCode() != 0 {
-		return nil, rs, nil
+		return nil, nil, rs, nil
 	}
 
 	// Build. A second run replaces what an earlier run generated for the
@@ -162,41 +205,66 @@ func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.R
 	}
 	rest = slices.DeleteFunc(rest, func(n *yaml.RNode) bool { return owned[n.GetAnnotations()[AnnotationOwner]] })
 
-	var out []*yaml.RNode
-	enc := newEncoder()
+	var out []generated
 	for _, s := range srcs {
-		objs := []any{buildGateway(s.x), buildVirtualService(s.x), buildDestinationRule(s.x), buildIngress(s.x)}
-		if s.x.service.create {
-			objs = append(objs, buildService(s.x))
-		}
-		for _, o := range objs {
-			n, err := enc.toNode(o)
-			if err != nil {
-				return nil, nil, err
-			}
-			out = append(out, n)
-		}
+		out = append(out, generatedBy(s.x)...)
 	}
 	switch platform.Spec.Injection {
 	case InjectionNamespace:
 		nss, nrs, err := injectNamespaces(rest, srcs)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		out, rs = append(out, nss...), append(rs, nrs...)
 	case InjectionWorkload:
 		wrs, err := injectWorkloads(rest, srcs)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		rs = append(rs, wrs...)
 	}
 	sortGenerated(out)
 	rs = append(rs, collisions(rest, out, srcs)...)
 	if rs.ExitCode() != 0 {
-		return nil, rs, nil
+		return nil, nil, rs, nil
 	}
-	return append(rest, out...), rs, nil
+	return rest, out, rs, nil
+}
+
+// expandOne decodes, defaults, validates and resolves one exposure under
+// platform p (nil when the platform itself is invalid: then the exposure
+// is checked on its own and not resolved).
+func expandOne(n *yaml.RNode, p *ExposurePlatformSpec) (*exposure, field.ErrorList) {
+	e := &ServiceExposure{}
+	errs := decode(n, e)
+	if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
+		errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	e.Default()
+	if errs := e.Validate(p); len(errs) > 0 || p == nil {
+		return nil, errs
+	}
+	return resolve(e, p)
+}
+
+// generatedBy lists the objects exposure x generates.
+func generatedBy(x *exposure) []generated {
+	gen := []generated{
+		{kind: kindGateway, apiVersion: istioNetworkingV1, namespace: x.namespace, name: x.gateway.name, build: lazily(buildGateway, x)},
+		{kind: kindVirtualService, apiVersion: istioNetworkingV1, namespace: x.namespace, name: x.name, build: lazily(buildVirtualService, x)},
+		{kind: kindDestinationRule, apiVersion: istioNetworkingV1, namespace: x.namespace, name: x.name, build: lazily(buildDestinationRule, x)},
+		{kind: kindIngress, apiVersion: "networking.k8s.io/v1", namespace: x.ingress.namespace, name: x.ingress.name, build: lazily(buildIngress, x)},
+	}
+	if x.service.create {
+		gen = append(gen, generated{kind: kindService, apiVersion: "v1", namespace: x.service.namespace, name: x.service.name, build: lazily(buildService, x)})
+	}
+	for i := range gen {
+		gen[i].owner = x.owner
+	}
+	return gen
 }
 
 func truncate(s string, n int) string {
@@ -251,34 +319,22 @@ func unknownKind(n *yaml.RNode) string {
 }
 
 // sortGenerated orders generated objects by kind, namespace and name.
-func sortGenerated(ns []*yaml.RNode) {
-	type keyed struct {
-		kind            int
-		namespace, name string
-		n               *yaml.RNode
-	}
-	ks := make([]keyed, len(ns))
-	for i, n := range ns {
-		ks[i] = keyed{slices.Index(kindOrder, n.GetKind()), n.GetNamespace(), n.GetName(), n}
-	}
-	slices.SortStableFunc(ks, func(a, b keyed) int {
+func sortGenerated(gen []generated) {
+	slices.SortStableFunc(gen, func(a, b generated) int {
 		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
 	})
-	for i, k := range ks {
-		ns[i] = k.n
-	}
 }
 
 // collisions reports generated objects that would overwrite an object of
 // the input or another generated object.
-func collisions(rest, out []*yaml.RNode, srcs []source) framework.Results {
+func collisions(rest []*yaml.RNode, out []generated, srcs []source) framework.Results {
 	type id struct{ group, kind, namespace, name string }
-	idOf := func(n *yaml.RNode) id {
-		group, _, _ := strings.Cut(n.GetApiVersion(), "/")
-		if !strings.Contains(n.GetApiVersion(), "/") {
-			group = ""
+	groupOf := func(apiVersion string) string {
+		group, _, found := strings.Cut(apiVersion, "/")
+		if !found {
+			return ""
 		}
-		return id{group, n.GetKind(), n.GetNamespace(), n.GetName()}
+		return group
 	}
 	byOwner := map[string]*yaml.RNode{}
 	for _, s := range srcs {
@@ -286,21 +342,22 @@ func collisions(rest, out []*yaml.RNode, srcs []source) framework.Results {
 	}
 	seen := map[id]*yaml.RNode{}
 	for _, n := range rest {
-		seen[idOf(n)] = n
+		seen[id{groupOf(n.GetApiVersion()), n.GetKind(), n.GetNamespace(), n.GetName()}] = n
 	}
+	generatedBy := map[id]string{}
 	var rs framework.Results
-	for _, n := range out {
-		k := idOf(n)
-		prev, dup := seen[k]
-		seen[k] = n
-		if !dup {
+	for _, g := range out {
+		k := id{groupOf(g.apiVersion), kindOrder[g.kind], g.namespace, g.name}
+		owner := byOwner[g.owner]
+		what := describe(k.kind, k.namespace, k.name)
+		if prevOwner, dup := generatedBy[k]; dup && byOwner[prevOwner] != nil {
+			rs = append(rs, result(owner, framework.Error, "metadata.name",
+				fmt.Sprintf("generates %s, which %s generates too: rename one of them", what, describeNode(byOwner[prevOwner]))))
 			continue
 		}
-		owner := byOwner[n.GetAnnotations()[AnnotationOwner]]
-		what := describe(k.kind, k.namespace, k.name)
-		if prevOwner, ok := byOwner[prev.GetAnnotations()[AnnotationOwner]]; ok {
-			rs = append(rs, result(owner, framework.Error, "metadata.name",
-				fmt.Sprintf("generates %s, which %s generates too: rename one of them", what, describeNode(prevOwner))))
+		generatedBy[k] = g.owner
+		prev, dup := seen[k]
+		if !dup {
 			continue
 		}
 		hint := "rename the exposure or remove that object"

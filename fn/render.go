@@ -302,7 +302,7 @@ func (p *renderPlan) expand(input []byte, stderr io.Writer) ([]byte, error) {
 // item (writeItems).
 type itemWriter struct{ w kio.ByteWriter }
 
-func (i itemWriter) Write(nodes []*yaml.RNode) error { return writeItems(i.w, nodes) }
+func (i itemWriter) Write(nodes []*yaml.RNode) error { return writeItems(i.w, nodes, nil) }
 
 // resourceKey is what makes two resource ids equal to kustomize
 // (resid.ResId.Equals): group, version, kind, name and effective
