@@ -2,9 +2,11 @@ package fn
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -88,6 +90,34 @@ func FuzzExposurePlatform(f *testing.F) {
 		}
 		checkRender(t, n, exposures)
 	})
+}
+
+// sameJSON checks that where appendJSON reads a node itself, it reads what
+// go-yaml does.
+func sameJSON(t *testing.T, n *yaml.RNode) {
+	t.Helper()
+	direct, ok := appendJSON(nil, n.YNode())
+	if !ok {
+		return
+	}
+	var m map[string]any
+	if err := n.YNode().Decode(&m); err != nil {
+		return // e.g. a duplicate key: decode reports those first
+	}
+	want, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	var a, b any
+	if err := json.Unmarshal(direct, &a); err != nil {
+		t.Fatalf("appendJSON wrote invalid JSON (%v): %s", err, direct)
+	}
+	if err := json.Unmarshal(want, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("appendJSON reads\n%s\ngo-yaml reads\n%s", direct, want)
+	}
 }
 
 // defaultTwice checks that defaulting obj again changes nothing.
@@ -234,6 +264,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil || n.YNode().Kind != yaml.MappingNode {
 			return
 		}
+		sameJSON(t, n)
 		p := &ExposurePlatform{}
 		if errs := decode(n, p); len(errs) == 0 {
 			defaultTwice(t, p)
