@@ -348,24 +348,24 @@ func collisions(rest []*yaml.RNode, out []generated, srcs []source) framework.Re
 	var rs framework.Results
 	for _, g := range out {
 		k := id{groupOf(g.apiVersion), kindOrder[g.kind], g.namespace, g.name}
-		owner := byOwner[g.owner]
-		what := describe(k.kind, k.namespace, k.name)
-		if prevOwner, dup := generatedBy[k]; dup && byOwner[prevOwner] != nil {
-			rs = append(rs, result(owner, framework.Error, "metadata.name",
-				fmt.Sprintf("generates %s, which %s generates too: rename one of them", what, describeNode(byOwner[prevOwner]))))
+		prevOwner, twice := generatedBy[k]
+		if !twice {
+			generatedBy[k] = g.owner
+		}
+		prev, inInput := seen[k]
+		what := func() string { return describe(k.kind, k.namespace, k.name) }
+		var msg string
+		switch {
+		case twice && byOwner[prevOwner] != nil:
+			msg = fmt.Sprintf("generates %s, which %s generates too: rename one of them", what(), describeNode(byOwner[prevOwner]))
+		case inInput && k.kind == "Service":
+			msg = fmt.Sprintf("generates %s, which the input already has (%s): set spec.service.create: false to use the existing Service", what(), describeNode(prev))
+		case inInput:
+			msg = fmt.Sprintf("generates %s, which the input already has (%s): rename the exposure or remove that object", what(), describeNode(prev))
+		default:
 			continue
 		}
-		generatedBy[k] = g.owner
-		prev, dup := seen[k]
-		if !dup {
-			continue
-		}
-		hint := "rename the exposure or remove that object"
-		if k.kind == "Service" {
-			hint = "set spec.service.create: false to use the existing Service"
-		}
-		rs = append(rs, result(owner, framework.Error, "metadata.name",
-			fmt.Sprintf("generates %s, which the input already has (%s): %s", what, describeNode(prev), hint)))
+		rs = append(rs, result(byOwner[g.owner], framework.Error, "metadata.name", msg))
 	}
 	return rs
 }
