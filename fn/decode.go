@@ -88,12 +88,13 @@ func nodeJSON(node *yaml.RNode) ([]byte, error) {
 // decides.
 func appendJSON(b []byte, n *yaml.Node) ([]byte, bool) {
 	var ok bool
+	tag := n.ShortTag() // as go-yaml resolves it: nodes kyaml makes have none
 	switch {
-	case n.Kind == yaml.MappingNode && n.Tag == yaml.NodeTagMap:
+	case n.Kind == yaml.MappingNode && tag == yaml.NodeTagMap:
 		b = append(b, '{')
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.Tag != yaml.NodeTagString {
+			if k.Kind != yaml.ScalarNode || k.ShortTag() != yaml.NodeTagString {
 				return b, false
 			}
 			if i > 0 {
@@ -105,7 +106,7 @@ func appendJSON(b []byte, n *yaml.Node) ([]byte, bool) {
 			}
 		}
 		return append(b, '}'), true
-	case n.Kind == yaml.SequenceNode && n.Tag == yaml.NodeTagSeq:
+	case n.Kind == yaml.SequenceNode && tag == yaml.NodeTagSeq:
 		b = append(b, '[')
 		for i, c := range n.Content {
 			if i > 0 {
@@ -120,12 +121,12 @@ func appendJSON(b []byte, n *yaml.Node) ([]byte, bool) {
 		return b, false
 	}
 	switch {
-	case n.Tag == yaml.NodeTagString:
+	case tag == yaml.NodeTagString:
 		return appendJSONString(b, n.Value), true
-	case n.Tag == yaml.NodeTagInt && isDecimalInt(n.Value),
-		n.Tag == yaml.NodeTagBool && (n.Value == "true" || n.Value == "false"):
+	case tag == yaml.NodeTagInt && isDecimalInt(n.Value),
+		tag == yaml.NodeTagBool && (n.Value == "true" || n.Value == "false"):
 		return append(b, n.Value...), true
-	case n.Tag == yaml.NodeTagNull:
+	case tag == yaml.NodeTagNull:
 		return append(b, "null"...), true
 	}
 	return b, false

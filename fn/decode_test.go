@@ -34,6 +34,14 @@ func TestNodeJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// as kyaml's reader and framework annotate every item: nodes
+		// without tags
+		if err := n.PipeE(yaml.SetAnnotation("config.kubernetes.io/index", "0")); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.PipeE(yaml.SetLabel("n", "1")); err != nil {
+			t.Fatal(err)
+		}
 		_, direct := appendJSON(nil, n.YNode())
 		if direct != tc.direct {
 			t.Errorf("%s: read directly: %v, want %v", tc.yaml, direct, tc.direct)
