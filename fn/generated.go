@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -55,10 +56,13 @@ func (g generated) encode(e *encoder) (*yaml.RNode, error) {
 // encodeAll encodes generated objects into nodes, on every CPU.
 func encodeAll(gen []generated) ([]*yaml.RNode, error) {
 	nodes := make([]*yaml.RNode, len(gen))
-	err := inParallel(len(gen), func(_, lo, hi int) error {
-		e := newEncoder()
+	encoders := make([]*encoder, workers(len(gen)))
+	err := inParallel(len(gen), func(worker, lo, hi int) error {
+		if encoders[worker] == nil {
+			encoders[worker] = newEncoder()
+		}
 		for i := lo; i < hi; i++ {
-			n, err := gen[i].encode(e)
+			n, err := gen[i].encode(encoders[worker])
 			if err != nil {
 				return err
 			}
@@ -72,14 +76,34 @@ func encodeAll(gen []generated) ([]*yaml.RNode, error) {
 	return nodes, nil
 }
 
-// inParallel calls f on consecutive parts [lo, hi) of [0, n), part i of
-// them, one part per CPU, and returns their errors.
-func inParallel(n int, f func(i, lo, hi int) error) error {
-	workers := max(1, min(runtime.GOMAXPROCS(0), n))
-	errs := make([]error, workers)
+// workers is how many goroutines inParallel runs for n items: one per CPU.
+func workers(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n))
+}
+
+// partSize is how many items inParallel hands a worker at a time: small
+// enough that workers finish together though items differ in cost.
+const partSize = 64
+
+// inParallel calls f on consecutive parts [lo, hi) of [0, n), on every
+// CPU: worker (below workers(n)) says which goroutine runs the part, so
+// that f can keep state per worker. It returns the parts' errors.
+func inParallel(n int, f func(worker, lo, hi int) error) error {
+	var next atomic.Int64
+	errs := make([]error, workers(n))
 	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() { errs[i] = f(i, i*n/workers, (i+1)*n/workers) })
+	for w := range errs {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(partSize)) - partSize
+				if lo >= n {
+					return
+				}
+				if err := f(w, lo, min(lo+partSize, n)); err != nil {
+					errs[w] = errors.Join(errs[w], err)
+				}
+			}
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -118,11 +117,14 @@ func writeItems(w kio.ByteWriter, nodes []*yaml.RNode, gen []generated) error {
 	}
 	one := w
 	one.FunctionConfig, one.Results = nil, nil
-	workers := min(runtime.GOMAXPROCS(0), n)
-	parts := make([][][]byte, workers)
-	err := inParallel(n, func(i, lo, hi int) error {
+	parts := make([][][]byte, (n+partSize-1)/partSize)
+	printers := make([]*itemPrinter, workers(n))
+	err := inParallel(n, func(worker, lo, hi int) error {
+		if printers[worker] == nil {
+			printers[worker] = newItemPrinter(one)
+		}
 		var err error
-		parts[i], err = writeEach(one, nodes, gen, lo, hi)
+		parts[lo/partSize], err = printers[worker].write(nodes, gen, lo, hi)
 		return err
 	})
 	if errors.Is(err, errLayout) {
@@ -166,40 +168,51 @@ const items, noItems = "\nitems:\n", "\nitems: []\n"
 
 var errLayout = errors.New("unexpected layout")
 
-// writeEach writes the items lo to hi of nodes followed by gen one by one,
-// as w writes each (with the printer where it can), keeping the envelope
-// of the first item if lo is 0. The output is in chunks of about
+// itemPrinter writes items one by one as its ByteWriter writes each, with
+// the printer where it can; one goroutine uses it.
+type itemPrinter struct {
+	w   kio.ByteWriter
+	buf bytes.Buffer
+	p   *printer
+	e   *encoder
+}
+
+func newItemPrinter(w kio.ByteWriter) *itemPrinter {
+	ip := &itemPrinter{w: w, e: newEncoder()}
+	ip.w.Writer = &ip.buf
+	ip.p = newPrinter(ip.w)
+	ip.e.recycle = true // each item is printed before the next is encoded
+	return ip
+}
+
+// write writes the items lo to hi of nodes followed by gen, keeping the
+// envelope of the first item if lo is 0. The output is in chunks of about
 // chunkSize bytes, which are never copied to grow.
-func writeEach(w kio.ByteWriter, nodes []*yaml.RNode, gen []generated, lo, hi int) ([][]byte, error) {
+func (ip *itemPrinter) write(nodes []*yaml.RNode, gen []generated, lo, hi int) ([][]byte, error) {
 	var chunks [][]byte
 	out := make([]byte, 0, chunkSize)
-	var buf bytes.Buffer
-	w.Writer = &buf
-	p := newPrinter(w)
-	e := newEncoder()
-	e.recycle = true // each item is printed before the next is encoded
 	for i := lo; i < hi; i++ {
 		var n *yaml.RNode
 		var err error
 		if i < len(nodes) {
 			n = nodes[i]
-		} else if n, err = gen[i-len(nodes)].encode(e); err != nil {
+		} else if n, err = gen[i-len(nodes)].encode(ip.e); err != nil {
 			return nil, err
 		}
 		printed := false
 		if i > 0 {
-			if w.WrappingKind == "" {
+			if ip.w.WrappingKind == "" {
 				out = append(out, "---\n"...)
 			}
-			out, printed = p.item(out, n)
+			out, printed = ip.p.item(out, n)
 		}
 		if !printed {
-			buf.Reset()
-			if err := w.Write([]*yaml.RNode{n}); err != nil {
+			ip.buf.Reset()
+			if err := ip.w.Write([]*yaml.RNode{n}); err != nil {
 				return nil, err
 			}
-			b := buf.Bytes()
-			if i > 0 && w.WrappingKind != "" {
+			b := ip.buf.Bytes()
+			if i > 0 && ip.w.WrappingKind != "" {
 				k := bytes.Index(b, []byte(items))
 				if k < 0 {
 					return nil, errLayout
