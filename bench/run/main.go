@@ -246,8 +246,17 @@ func measure(o options, r renderer, env, bin string, stdin []byte) (measurement,
 	var walls, cpus []time.Duration
 	var rsss []int64
 	var output []byte
+	// The renderer reads and writes files, as a shell redirection would:
+	// through pipes, this process would copy every byte while it runs, on
+	// a machine with as few as two CPUs.
+	inFile, outFile := filepath.Join(bin, "stdin"), filepath.Join(bin, "stdout")
+	if err := os.WriteFile(inFile, stdin, 0o644); err != nil {
+		return measurement{}, err
+	}
 	start := time.Now()
-	for i := 0; i < o.runs; i++ {
+	// One run first that does not count (caches, the first start of a
+	// binary), as hyperfine's --warmup, unless it is slow.
+	for i := -1; i < o.runs; i++ {
 		if i > 0 && time.Since(start) > o.budget {
 			break
 		}
@@ -260,14 +269,35 @@ func measure(o options, r renderer, env, bin string, stdin []byte) (measurement,
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Dir = env
 		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-		var stdout, stderr bytes.Buffer
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &stdout, &stderr
+		in, err := os.Open(inFile)
+		if err != nil {
+			cancel()
+			return measurement{}, err
+		}
+		out, err := os.Create(outFile)
+		if err != nil {
+			in.Close()
+			cancel()
+			return measurement{}, err
+		}
+		var stderr bytes.Buffer
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = in, out, &stderr
 		t := time.Now()
-		err := cmd.Run()
+		err = cmd.Run()
 		wall := time.Since(t)
 		cancel()
+		in.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			return measurement{}, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(stderr.String()))
+		}
+		// A renderer that takes long gains nothing from a warm-up: its
+		// first run is its only one.
+		slow := i < 0 && wall > o.budget/2
+		if i < 0 && !slow {
+			continue
 		}
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 		rss, err := readRSS(rssFile)
@@ -277,7 +307,13 @@ func measure(o options, r renderer, env, bin string, stdin []byte) (measurement,
 		walls = append(walls, wall)
 		cpus = append(cpus, time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
 		rsss = append(rsss, rss)
-		output = stdout.Bytes()
+		if output, err = os.ReadFile(outFile); err != nil {
+			return measurement{}, err
+		}
+		if slow {
+			logf("  %-55s run 1: %6.2fs wall %6.2fs CPU %5d MiB (no warm-up: too slow)", r.name, wall.Seconds(), cpus[0].Seconds(), rss>>10)
+			break
+		}
 		logf("  %-55s run %d: %6.2fs wall %6.2fs CPU %5d MiB", r.name, i+1, wall.Seconds(), cpus[len(cpus)-1].Seconds(), rss>>10)
 	}
 	return measurement{runs: len(walls), wall: median(walls), cpu: median(cpus), rss: median(rsss), output: output}, nil

@@ -67,7 +67,8 @@ func (r *report) markdown() string {
 	p("- load average (1, 5, 15 min) before: %s; after: %s. The machine is shared with other builds:", r.loadBefore, r.loadAfter)
 	p("  wall times include waiting for a CPU, CPU times (user + system, of the process and its children)")
 	p("  are the steadier figure. Peak RSS is GNU time's (the largest of the process and of each of its")
-	p("  children). Each cell is the median of its runs.")
+	p("  children). Each cell is the median of its runs, after one warm-up run that does not count (none for a")
+	p("  renderer that takes over half of -budget); every renderer reads its input from a file and writes to one.")
 	p("")
 	r.targets(p)
 	for _, n := range r.sizes {
