@@ -48,10 +48,7 @@ func duplicateKeys(n *yaml.Node, path *field.Path) field.ErrorList {
 		seen := make(map[string]bool, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
-			p := path.Child(k)
-			if path == nil {
-				p = field.NewPath(k)
-			}
+			p := path.Child(k) // a nil path is the root
 			if seen[k] {
 				errs = append(errs, &field.Error{Type: field.ErrorTypeDuplicate, Field: p.String(), BadValue: field.OmitValueType{},
 					Detail: "the key is set twice in one mapping: keep one"})

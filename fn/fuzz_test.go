@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -137,6 +138,19 @@ func sameTwice(t *testing.T, f func() any) {
 	if a, b := fmt.Sprint(f()), fmt.Sprint(f()); a != b {
 		t.Fatalf("not deterministic:\n%s\n---\n%s", a, b)
 	}
+}
+
+// render is expand with the generated objects encoded: the output items.
+func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
+	rest, gen, rs, err := expand(config, items)
+	if err != nil || rs.ExitCode() != 0 {
+		return nil, rs, err
+	}
+	nodes, err := encodeAll(gen)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(rest, nodes...), rs, nil
 }
 
 // checkRender runs render and checks the properties above.

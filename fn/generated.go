@@ -28,7 +28,7 @@ type generated struct {
 	build                       func() object
 }
 
-// lazily is the builder of x's object that build builds.
+// lazily defers build(x) until the object is written.
 func lazily[T object](build func(*exposure) T, x *exposure) func() object {
 	return func() object { return build(x) }
 }

@@ -85,19 +85,6 @@ func internalError(err error) error {
 	return fmt.Errorf("krm-fn: internal error, please report it: %w", err)
 }
 
-// render is expand with the generated objects encoded: the output items.
-func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
-	rest, gen, rs, err := expand(config, items)
-	if err != nil || rs.ExitCode() != 0 {
-		return nil, rs, err
-	}
-	nodes, err := encodeAll(gen)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(rest, nodes...), rs, nil
-}
-
 // expand is the whole function: the input's items that pass through, the
 // generated objects in output order, and every problem found. The error is
 // for failures of the function itself, never of the input.

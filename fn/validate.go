@@ -86,9 +86,9 @@ func validateFiles(stdout, stderr io.Writer, paths []string) error {
 		for i, n := range others {
 			items[i] = n.Copy() // a render labels Namespaces and workloads
 		}
-		_, rs, err := render(p, items)
+		_, _, rs, err := expand(p, items) // the checks, without encoding the objects
 		if err != nil {
-			return fmt.Errorf("krm-fn: internal error, please report it: %w", err)
+			return internalError(err)
 		}
 		rs.Sort()
 		for _, r := range rs {
