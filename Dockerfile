@@ -20,8 +20,10 @@ ENV CGO_ENABLED=0 GOTOOLCHAIN=local
 RUN GOBIN=/out go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.0
 COPY go.mod go.sum ./
 RUN go mod download
+COPY api ./api
 COPY cmd ./cmd
 COPY fn ./fn
+COPY internal ./internal
 RUN go build -trimpath -ldflags '-s -w' -o /out/krm-fn ./cmd/krm-fn
 
 FROM gcr.io/distroless/static-debian12:nonroot AS argocd-cmp

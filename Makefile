@@ -21,7 +21,7 @@ test-argocd:
 update: schema
 	go test ./fn ./e2e -update
 
-# Regenerate the JSON Schema of the kinds from fn/types.go (docs/schema.md).
+# Regenerate the JSON Schema of the kinds from api/v1alpha1/types.go (docs/schema.md).
 schema:
 	go generate ./schema
 
@@ -31,12 +31,13 @@ render: build
 	PATH=$(CURDIR)/bin:$$PATH go run sigs.k8s.io/kustomize/kustomize/v5@v5.8.0 build --enable-alpha-plugins --enable-exec overlays/$(ENV)
 
 # Fuzz every target in turn: make fuzz FUZZTIME=30m. Crashers land in
-# fn/testdata/fuzz/<target>/ and are replayed by go test from then on.
+# <package>/testdata/fuzz/<target>/ and are replayed by go test from then on.
 FUZZTIME ?= 10m
-FUZZ_TARGETS = FuzzDecode FuzzServiceExposure FuzzExposurePlatform FuzzResourceList FuzzEncoder FuzzPrinter
+FUZZ_TARGETS = ./fn:FuzzDecode ./fn:FuzzServiceExposure ./fn:FuzzExposurePlatform ./fn:FuzzResourceList \
+	./internal/fastyaml:FuzzEncoder ./internal/fastyaml:FuzzPrinter
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
-		go test ./fn -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \
+		go test $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \
 	done
 
 # The bounded run CI does.

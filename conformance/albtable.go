@@ -10,7 +10,7 @@ package conformance
 // (read at the revision that documents the frontend-NLB annotations;
 // the table at the top of that page, and its prose for the formats). The
 // controller's code is not a Go module we can import, so the table is
-// copied here; TestGroupWideMatchesFn keeps fn's groupWideAnnotations
+// copied here; TestGroupWideMatchesFn keeps krm-fn's GroupWideAnnotations
 // equal to the Exclusive rows.
 //
 // The controller's encodings (the page's note at the top): boolean 'true',

@@ -8,6 +8,7 @@ import (
 
 	"github.com/krmfn/krm-fn/bench/workload"
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/cli"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -57,7 +58,7 @@ func BenchmarkCommand(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				out.Reset()
-				cmd := fn.NewCommand()
+				cmd := cli.NewCommand()
 				cmd.SetArgs([]string{})
 				cmd.SetIn(bytes.NewReader(in.Bytes()))
 				cmd.SetOut(&out)

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -11,15 +14,20 @@ import (
 // source is one exposure being expanded with the node it came from.
 type source struct {
 	node *yaml.RNode
-	x    *exposure
+	x    *model.Exposure
+}
+
+// problem is a problem about s's exposure.
+func (s source) problem(sev framework.Severity, path *field.Path, msg string) problem {
+	return problem{node: s.node, severity: sev, message: msg}.at(path)
 }
 
 // conflicts finds the problems that only show across exposures of one
 // environment: the same exposure twice, a host claimed twice, a Service
 // exposed twice (two DestinationRules for one host), and Ingresses of one
 // ALB group that disagree on group-wide annotations.
-func conflicts(srcs []source) framework.Results {
-	var rs framework.Results
+func conflicts(srcs []source) []problem {
+	var ps []problem
 	owners := map[string]source{}
 	type claim struct {
 		src source
@@ -29,29 +37,29 @@ func conflicts(srcs []source) framework.Results {
 	services := map[string]source{}
 	groups := map[string]source{}
 	for _, s := range srcs {
-		if first, ok := owners[s.x.owner]; ok {
-			rs = append(rs, result(s.node, framework.Error, "metadata.name",
+		if first, ok := owners[s.x.Owner]; ok {
+			ps = append(ps, s.problem(framework.Error, field.NewPath("metadata", "name"),
 				fmt.Sprintf("the same ServiceExposure is in the input twice (also %s)", describeNode(first.node))))
 			continue
 		}
-		owners[s.x.owner] = s
-		for i, h := range s.x.hosts {
+		owners[s.x.Owner] = s
+		for i, h := range s.x.Hosts {
 			if first, ok := hosts[h]; ok {
-				rs = append(rs, result(s.node, framework.Error, fmt.Sprintf("spec.hosts[%d]", i),
+				ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "hosts").Index(i),
 					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only; remove it from one of them",
 						h, describeNode(first.src.node), first.idx)))
 				continue
 			}
 			hosts[h] = claim{s, i}
 		}
-		if first, ok := services[s.x.service.fqdn]; ok {
-			rs = append(rs, result(s.node, framework.Error, "spec.service",
+		if first, ok := services[s.x.Service.FQDN]; ok {
+			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "service"),
 				fmt.Sprintf("Service %s/%s is also exposed by %s: two DestinationRules for one host conflict; expose it once, with all its hosts and routes",
-					s.x.service.namespace, s.x.service.name, describeNode(first.node))))
+					s.x.Service.Namespace, s.x.Service.Name, describeNode(first.node))))
 		} else {
-			services[s.x.service.fqdn] = s
+			services[s.x.Service.FQDN] = s
 		}
-		g := s.x.ingress.group
+		g := s.x.Ingress.Group
 		if g == "" {
 			continue
 		}
@@ -60,20 +68,20 @@ func conflicts(srcs []source) framework.Results {
 			groups[g] = s
 			continue
 		}
-		if diff := groupWideDiff(s.x.ingress.annotations, first.x.ingress.annotations); diff != "" {
-			rs = append(rs, result(s.node, framework.Error, "spec.ingress",
+		if diff := groupWideDiff(s.x.Ingress.Annotations, first.x.Ingress.Annotations); diff != "" {
+			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "ingress"),
 				fmt.Sprintf("ALB group %q is shared with %s, but they disagree on group-wide settings (%s), and the AWS Load Balancer Controller stops reconciling a group that does: set spec.ingress.group to give this exposure an ALB of its own, or align the settings",
 					g, describeNode(first.node), diff)))
 		}
 	}
-	return rs
+	return ps
 }
 
 // groupWideDiff says which group-wide annotations differ between a and b,
 // as "key: a-value vs b-value" pairs; "" when none do.
 func groupWideDiff(a, b map[string]string) string {
 	var diffs []string
-	for _, k := range groupWideAnnotations {
+	for _, k := range v1alpha1.GroupWideAnnotations {
 		va, oka := a[k]
 		vb, okb := b[k]
 		if va == vb && oka == okb {

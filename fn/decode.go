@@ -1,8 +1,8 @@
 package fn
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/krmfn/krm-fn/internal/fastyaml"
 	"reflect"
 	"regexp"
 	"strings"
@@ -22,7 +22,7 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 	if errs := duplicateKeys(node.YNode(), nil); len(errs) > 0 {
 		return errs
 	}
-	data, err := nodeJSON(node)
+	data, err := fastyaml.JSON(node)
 	if err != nil {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}
@@ -65,88 +65,6 @@ func duplicateKeys(n *yaml.Node, path *field.Path) field.ErrorList {
 	return errs
 }
 
-// nodeJSON is node as JSON, the same as kyaml's RNode.MarshalJSON gives,
-// without printing the node as YAML and parsing that again first.
-func nodeJSON(node *yaml.RNode) ([]byte, error) {
-	if b, ok := appendJSON(nil, node.YNode()); ok {
-		return b, nil
-	}
-	var v map[string]any
-	if err := node.YNode().Decode(&v); err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
-}
-
-// appendJSON appends n as JSON where that is plain to see: mappings with
-// string keys, sequences, strings, decimal integers, booleans and null,
-// which is what specs are made of. Otherwise (aliases, merge keys,
-// floats, other forms of numbers, tags) it says it cannot, and go-yaml
-// decides.
-func appendJSON(b []byte, n *yaml.Node) ([]byte, bool) {
-	var ok bool
-	tag := n.ShortTag() // as go-yaml resolves it: nodes kyaml makes have none
-	switch {
-	case n.Kind == yaml.MappingNode && tag == yaml.NodeTagMap:
-		b = append(b, '{')
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.ShortTag() != yaml.NodeTagString {
-				return b, false
-			}
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendJSONString(b, k.Value), ':')
-			if b, ok = appendJSON(b, n.Content[i+1]); !ok {
-				return b, false
-			}
-		}
-		return append(b, '}'), true
-	case n.Kind == yaml.SequenceNode && tag == yaml.NodeTagSeq:
-		b = append(b, '[')
-		for i, c := range n.Content {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, ok = appendJSON(b, c); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
-	case n.Kind != yaml.ScalarNode:
-		return b, false
-	}
-	switch {
-	case tag == yaml.NodeTagString:
-		return appendJSONString(b, n.Value), true
-	case tag == yaml.NodeTagInt && isDecimalInt(n.Value),
-		tag == yaml.NodeTagBool && (n.Value == "true" || n.Value == "false"):
-		return append(b, n.Value...), true
-	case tag == yaml.NodeTagNull:
-		return append(b, "null"...), true
-	}
-	return b, false
-}
-
-// appendJSONString appends s (valid UTF-8, as go-yaml reads only that) as
-// a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}
-
 // decodeError explains encoding/json's type error, with the list indices
 // it leaves out of the path found again in the document.
 func decodeError(err error, doc *yaml.Node) *field.Error {
@@ -162,7 +80,8 @@ func decodeError(err error, doc *yaml.Node) *field.Error {
 	if literal != "" {
 		not = literal
 	}
-	return field.TypeInvalid(fieldPath(path), field.OmitValueType{}, "must be "+typeWords(goType)+", not "+not)
+	// The path is encoding/json's, already in field.Path's form.
+	return &field.Error{Type: field.ErrorTypeTypeInvalid, Field: path, BadValue: field.OmitValueType{}, Detail: "must be " + typeWords(goType) + ", not " + not}
 }
 
 // locate finds the first value of the given JSON kind at the dotted path
@@ -214,7 +133,7 @@ func strictError(err error, root reflect.Type) *field.Error {
 	}
 	path := fe.FieldPath()
 	if strings.HasPrefix(err.Error(), "duplicate field") {
-		return field.Duplicate(fieldPath(path), "")
+		return &field.Error{Type: field.ErrorTypeDuplicate, Field: path, BadValue: ""}
 	}
 	detail := "unknown field"
 	if s := suggest(root, path); s != "" {
@@ -223,15 +142,12 @@ func strictError(err error, root reflect.Type) *field.Error {
 	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: field.OmitValueType{}, Detail: detail}
 }
 
-// fieldPath wraps an already formatted path.
-func fieldPath(p string) *field.Path { return field.NewPath(p) }
-
 // typeWords says a Go type as a user knows it.
 func typeWords(t string) string {
 	switch {
 	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"), strings.HasSuffix(t, "IntOrString"):
 		return "an integer"
-	case t == "string", t == "fn.Protocol", t == "fn.InjectionMode":
+	case t == "string", t == "v1alpha1.Protocol", t == "v1alpha1.InjectionMode":
 		return "a string"
 	case t == "bool":
 		return "true or false"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
+	"github.com/krmfn/krm-fn/internal/fastyaml"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -57,7 +61,7 @@ func FuzzResourceList(f *testing.F) {
 func FuzzServiceExposure(f *testing.F) {
 	for _, c := range goldenSeeds(f) {
 		for _, it := range c.items {
-			if it.GetKind() == KindServiceExposure {
+			if it.GetKind() == string(v1alpha1.KindServiceExposure) {
 				f.Add(it.MustString())
 			}
 		}
@@ -77,7 +81,7 @@ func FuzzServiceExposure(f *testing.F) {
 func FuzzExposurePlatform(f *testing.F) {
 	var exposures []*yaml.RNode
 	for _, c := range goldenSeeds(f) {
-		if c.config.GetKind() == KindExposurePlatform {
+		if c.config.GetKind() == string(v1alpha1.KindExposurePlatform) {
 			f.Add(c.config.MustString())
 		}
 		if strings.HasSuffix(c.dir, "seed-prd") {
@@ -93,13 +97,13 @@ func FuzzExposurePlatform(f *testing.F) {
 	})
 }
 
-// sameJSON checks that where appendJSON reads a node itself, it reads what
-// go-yaml does.
+// sameJSON checks that the JSON decode reads of a node (fastyaml.JSON) is
+// what go-yaml reads.
 func sameJSON(t *testing.T, n *yaml.RNode) {
 	t.Helper()
-	direct, ok := appendJSON(nil, n.YNode())
-	if !ok {
-		return
+	direct, err := fastyaml.JSON(n)
+	if err != nil {
+		return // go-yaml could not either
 	}
 	var m map[string]any
 	if err := n.YNode().Decode(&m); err != nil {
@@ -111,13 +115,13 @@ func sameJSON(t *testing.T, n *yaml.RNode) {
 	}
 	var a, b any
 	if err := json.Unmarshal(direct, &a); err != nil {
-		t.Fatalf("appendJSON wrote invalid JSON (%v): %s", err, direct)
+		t.Fatalf("fastyaml.JSON wrote invalid JSON (%v): %s", err, direct)
 	}
 	if err := json.Unmarshal(want, &b); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("appendJSON reads\n%s\ngo-yaml reads\n%s", direct, want)
+		t.Fatalf("fastyaml.JSON reads\n%s\ngo-yaml reads\n%s", direct, want)
 	}
 }
 
@@ -142,15 +146,22 @@ func sameTwice(t *testing.T, f func() any) {
 
 // render is expand with the generated objects encoded: the output items.
 func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
-	rest, gen, rs, err := expand(config, items)
-	if err != nil || rs.ExitCode() != 0 {
-		return nil, rs, err
+	out, err := expand(config, items)
+	if err != nil || out.results.ExitCode() != 0 {
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, out.results, nil
 	}
-	nodes, err := encodeAll(gen)
+	gen := make([]fastyaml.Lazy, len(out.generated))
+	for i, g := range out.generated {
+		gen[i] = g.object
+	}
+	nodes, err := fastyaml.EncodeAll(gen)
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(rest, nodes...), rs, nil
+	return append(out.items, nodes...), out.results, nil
 }
 
 // checkRender runs render and checks the properties above.
@@ -178,7 +189,7 @@ func checkRender(t *testing.T, config *yaml.RNode, items []*yaml.RNode) {
 	}
 	rerun := copyAll(out)
 	for _, it := range items {
-		if isOurs(it) {
+		if v1alpha1.InGroup(it.GetApiVersion()) {
 			rerun = append(rerun, it.Copy())
 		}
 	}
@@ -195,13 +206,10 @@ func checkRender(t *testing.T, config *yaml.RNode, items []*yaml.RNode) {
 }
 
 func runCommand(stdin []byte) (stdout []byte, failed bool) {
-	var out, errOut bytes.Buffer
-	cmd := NewCommand()
-	cmd.SetArgs([]string{})
-	cmd.SetIn(bytes.NewReader(stdin))
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	return out.Bytes(), cmd.Execute() != nil
+	var out bytes.Buffer
+	p := &Processor{Stderr: func() io.Writer { return io.Discard }}
+	err := Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(stdin), Writer: &out, KeepReaderAnnotations: true})
+	return out.Bytes(), err != nil
 }
 
 func docs(t *testing.T, nodes []*yaml.RNode) []string {
@@ -271,7 +279,7 @@ func FuzzDecode(f *testing.F) {
 			f.Add(it.MustString())
 		}
 	}
-	platform := &ExposurePlatform{}
+	platform := &v1alpha1.ExposurePlatform{}
 	platform.Default()
 	f.Fuzz(func(t *testing.T, doc string) {
 		n, err := yaml.Parse(doc)
@@ -279,18 +287,18 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		sameJSON(t, n)
-		p := &ExposurePlatform{}
+		p := &v1alpha1.ExposurePlatform{}
 		if errs := decode(n, p); len(errs) == 0 {
 			defaultTwice(t, p)
 			sameTwice(t, func() any { return p.Validate() })
 		}
-		e := &ServiceExposure{}
+		e := &v1alpha1.ServiceExposure{}
 		if errs := decode(n, e); len(errs) == 0 {
 			defaultTwice(t, e)
 			sameTwice(t, func() any { return e.Validate(&platform.Spec) })
 			sameTwice(t, func() any { return e.Validate(nil) })
 			if len(e.Validate(&platform.Spec)) == 0 {
-				x, errs := resolve(e, &platform.Spec)
+				x, errs := model.Resolve(e, &platform.Spec)
 				if len(errs) == 0 && x == nil {
 					t.Fatal("resolve returned no model and no error")
 				}

@@ -1,110 +1,78 @@
 package fn
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
+	"slices"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"github.com/krmfn/krm-fn/fn/emit"
+	"github.com/krmfn/krm-fn/fn/model"
 )
 
-// object is what every generated object is: a typed Kubernetes object.
-type object interface {
-	metav1.Object
-	GetObjectKind() schema.ObjectKind
-}
-
 // generated is an object the function generates, with what orders and
-// identifies it in the output. It is built only when it is written, so
-// that a large environment's objects are never all in memory at once.
+// identifies it in the output. It is built only when it is written (by
+// object), so that a large environment's objects are never all in memory
+// at once.
 type generated struct {
-	kind                        int // its index in kindOrder
-	apiVersion, namespace, name string
-	owner                       string // its exposure's owner annotation; "" for a Namespace
-	build                       func() object
+	kind            emit.Kind
+	namespace, name string
+	owner           string          // its exposure's owner annotation; "" for a Namespace
+	x               *model.Exposure // the exposure it is built from; nil for a Namespace
 }
 
-// lazily defers build(x) until the object is written.
-func lazily[T object](build func(*exposure) T, x *exposure) func() object {
-	return func() object { return build(x) }
+// generatedBy lists the objects exposure x generates.
+func generatedBy(x *model.Exposure) []generated {
+	gen := []generated{
+		{kind: emit.KindGateway, namespace: x.Namespace, name: x.Gateway.Name},
+		{kind: emit.KindVirtualService, namespace: x.Namespace, name: x.Name},
+		{kind: emit.KindDestinationRule, namespace: x.Namespace, name: x.Name},
+		{kind: emit.KindIngress, namespace: x.Ingress.Namespace, name: x.Ingress.Name},
+	}
+	if x.Service.Create {
+		gen = append(gen, generated{kind: emit.KindService, namespace: x.Service.Namespace, name: x.Service.Name})
+	}
+	for i := range gen {
+		gen[i].owner, gen[i].x = x.Owner, x
+	}
+	return gen
+}
+
+// build builds g with its kind's builder; nil for a kind without one.
+func (g generated) build() emit.Object {
+	switch g.kind {
+	case emit.KindNamespace:
+		return emit.Namespace(g.name)
+	case emit.KindService:
+		return emit.Service(g.x)
+	case emit.KindGateway:
+		return emit.Gateway(g.x)
+	case emit.KindVirtualService:
+		return emit.VirtualService(g.x)
+	case emit.KindDestinationRule:
+		return emit.DestinationRule(g.x)
+	case emit.KindIngress:
+		return emit.Ingress(g.x)
+	}
+	return nil
 }
 
 // object builds g, and checks that it is what g says it is.
-func (g generated) object() (object, error) {
+func (g generated) object() (any, error) {
 	obj := g.build()
+	if obj == nil {
+		return nil, fmt.Errorf("no builder for kind %d", g.kind)
+	}
 	kind := obj.GetObjectKind().GroupVersionKind()
-	if kind.Kind != kindOrder[g.kind] || kind.GroupVersion().String() != g.apiVersion || obj.GetNamespace() != g.namespace || obj.GetName() != g.name {
+	if kind.Kind != g.kind.String() || kind.GroupVersion().String() != g.kind.APIVersion() || obj.GetNamespace() != g.namespace || obj.GetName() != g.name {
 		return nil, fmt.Errorf("%s %s %s/%s was built as %s %s/%s",
-			g.apiVersion, kindOrder[g.kind], g.namespace, g.name, kind, obj.GetNamespace(), obj.GetName())
+			g.kind.APIVersion(), g.kind, g.namespace, g.name, kind, obj.GetNamespace(), obj.GetName())
 	}
 	return obj, nil
 }
 
-// encode builds g and encodes it with e.
-func (g generated) encode(e *encoder) (*yaml.RNode, error) {
-	obj, err := g.object()
-	if err != nil {
-		return nil, err
-	}
-	return e.toNode(obj)
-}
-
-// encodeAll encodes generated objects into nodes, on every CPU.
-func encodeAll(gen []generated) ([]*yaml.RNode, error) {
-	nodes := make([]*yaml.RNode, len(gen))
-	encoders := make([]*encoder, workers(len(gen)))
-	err := inParallel(len(gen), func(worker, lo, hi int) error {
-		if encoders[worker] == nil {
-			encoders[worker] = newEncoder()
-		}
-		for i := lo; i < hi; i++ {
-			n, err := gen[i].encode(encoders[worker])
-			if err != nil {
-				return err
-			}
-			nodes[i] = n
-		}
-		return nil
+// sortGenerated orders generated objects by kind, namespace and name.
+func sortGenerated(gen []generated) {
+	slices.SortStableFunc(gen, func(a, b generated) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
 	})
-	if err != nil {
-		return nil, err
-	}
-	return nodes, nil
-}
-
-// workers is how many goroutines inParallel runs for n items: one per CPU.
-func workers(n int) int {
-	return max(1, min(runtime.GOMAXPROCS(0), n))
-}
-
-// partSize is how many items inParallel hands a worker at a time: small
-// enough that workers finish together though items differ in cost.
-const partSize = 64
-
-// inParallel calls f on consecutive parts [lo, hi) of [0, n), on every
-// CPU: worker (below workers(n)) says which goroutine runs the part, so
-// that f can keep state per worker. It returns the parts' errors.
-func inParallel(n int, f func(worker, lo, hi int) error) error {
-	var next atomic.Int64
-	errs := make([]error, workers(n))
-	var wg sync.WaitGroup
-	for w := range errs {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(partSize)) - partSize
-				if lo >= n {
-					return
-				}
-				if err := f(w, lo, min(lo+partSize, n)); err != nil {
-					errs[w] = errors.Join(errs[w], err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+
+	"github.com/krmfn/krm-fn/internal/cli"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -147,7 +149,7 @@ func runGolden(t *testing.T, dir, configFile string) {
 	// duplicates nothing and changes nothing.
 	again := parseItems(t, out)
 	for _, it := range input {
-		if strings.HasPrefix(it.GetApiVersion(), fn.Group+"/") {
+		if strings.HasPrefix(it.GetApiVersion(), v1alpha1.Group+"/") {
 			again = append(again, it.Copy())
 		}
 	}
@@ -187,7 +189,7 @@ func runRaw(t *testing.T, dir, raw string) {
 // execute runs the krm-fn command as its main does.
 func execute(args []string, stdin io.Reader) (stdout, stderr *bytes.Buffer, err error) {
 	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
-	cmd := fn.NewCommand()
+	cmd := cli.NewCommand()
 	cmd.SetArgs(append([]string{}, args...))
 	cmd.SetIn(stdin)
 	cmd.SetOut(stdout)

@@ -2,16 +2,21 @@ package fn
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/emit"
 	"istio.io/api/label"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
+
+// workloadInjectValue is the sidecar.istio.io/inject label's value that
+// asks for a sidecar.
+const workloadInjectValue = "true"
 
 // podTemplates maps the workload kinds whose pods come from a template to
 // the path of that template.
@@ -28,62 +33,56 @@ var podTemplates = map[string][]string{
 // injectNamespaces labels the namespace of every Service the function
 // creates with istio-injection: enabled: the Namespace object when the
 // input has it, else a new Namespace it returns.
-func injectNamespaces(items []*yaml.RNode, srcs []source) ([]generated, framework.Results, error) {
+func injectNamespaces(items []*yaml.RNode, srcs []source) ([]generated, []problem, error) {
 	needed := map[string]source{}
 	for _, s := range srcs {
-		if _, ok := needed[s.x.service.namespace]; s.x.injected && !ok {
-			needed[s.x.service.namespace] = s
+		if _, ok := needed[s.x.Service.Namespace]; s.x.Injected && !ok {
+			needed[s.x.Service.Namespace] = s
 		}
 	}
-	var rs framework.Results
+	var ps []problem
 	for _, it := range items {
 		s, ok := needed[it.GetName()]
 		if !ok || it.GetKind() != "Namespace" || it.GetApiVersion() != "v1" {
 			continue
 		}
 		delete(needed, it.GetName())
-		if v, set := it.GetLabels()[LabelIstioInjection]; set && v != injectionEnabledValue {
-			rs = append(rs, result(it, framework.Error, "metadata.labels["+LabelIstioInjection+"]",
-				fmt.Sprintf("is %q, but the platform (injection: namespace) injects sidecars here for %s: remove the label, or set spec.injection in the ExposurePlatform",
-					v, describeNode(s.node))))
+		if v, set := it.GetLabels()[v1alpha1.LabelIstioInjection]; set && v != emit.InjectionEnabled {
+			ps = append(ps, problem{node: it, severity: framework.Error,
+				message: fmt.Sprintf("is %q, but the platform (injection: namespace) injects sidecars here for %s: remove the label, or set spec.injection in the ExposurePlatform",
+					v, describeNode(s.node))}.at(field.NewPath("metadata", "labels").Key(v1alpha1.LabelIstioInjection)))
 			continue
 		}
-		if err := it.PipeE(yaml.SetLabel(LabelIstioInjection, injectionEnabledValue)); err != nil {
+		if err := it.PipeE(yaml.SetLabel(v1alpha1.LabelIstioInjection, emit.InjectionEnabled)); err != nil {
 			return nil, nil, err
 		}
 	}
 	var out []generated
-	for _, ns := range sortedKeys(needed) {
-		out = append(out, generated{kind: kindNamespace, apiVersion: "v1", name: ns, build: func() object {
-			return &corev1.Namespace{
-				TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{
-					LabelManagedBy:      ManagedByValue,
-					LabelIstioInjection: injectionEnabledValue,
-				}},
-			}
-		}})
+	for _, ns := range slices.Sorted(maps.Keys(needed)) {
+		out = append(out, generated{kind: emit.KindNamespace, name: ns})
 	}
-	return out, rs, nil
+	return out, ps, nil
 }
 
 // injectWorkloads labels the pod template of every workload in the input
 // whose pods a created Service selects with sidecar.istio.io/inject: "true".
-func injectWorkloads(items []*yaml.RNode, srcs []source) (framework.Results, error) {
-	var rs framework.Results
+func injectWorkloads(items []*yaml.RNode, srcs []source) ([]problem, error) {
+	var ps []problem
 	for _, s := range srcs {
-		if !s.x.injected {
+		if !s.x.Injected {
 			continue
 		}
-		sel := labels.SelectorFromSet(s.x.service.selector)
+		sel := labels.SelectorFromSet(s.x.Service.Selector)
 		matched := 0
 		for _, it := range items {
 			path, ok := podTemplates[it.GetKind()]
-			if !ok || it.GetNamespace() != s.x.service.namespace {
+			if !ok || it.GetNamespace() != s.x.Service.Namespace {
 				continue
 			}
-			if p := notMapping(it.YNode(), append(slices.Clone(path), "metadata", "labels")...); p != "" {
-				rs = append(rs, result(it, framework.Error, p, "must be a mapping: krm-fn looks here for the pod labels "+sel.String()+" to inject sidecars"))
+			labelsPath := append(slices.Clone(path), "metadata", "labels")
+			if p := notMapping(it.YNode(), labelsPath...); p != nil {
+				ps = append(ps, problem{node: it, severity: framework.Error,
+					message: "must be a mapping: krm-fn looks here for the pod labels " + sel.String() + " to inject sidecars"}.at(p))
 				continue
 			}
 			meta, err := it.Pipe(yaml.LookupCreate(yaml.MappingNode, append(slices.Clone(path), "metadata")...))
@@ -93,7 +92,7 @@ func injectWorkloads(items []*yaml.RNode, srcs []source) (framework.Results, err
 			podLabels := map[string]string{}
 			if l := meta.Field("labels"); l != nil {
 				if err := l.Value.YNode().Decode(&podLabels); err != nil {
-					rs = append(rs, result(it, framework.Error, strings.Join(path, ".")+".metadata.labels", "must be a map of strings: "+err.Error()))
+					ps = append(ps, problem{node: it, severity: framework.Error, message: "must be a map of strings: " + err.Error()}.at(pathOf(labelsPath...)))
 					continue
 				}
 			}
@@ -103,9 +102,9 @@ func injectWorkloads(items []*yaml.RNode, srcs []source) (framework.Results, err
 			matched++
 			key := label.SidecarInject.Name
 			if v, set := podLabels[key]; set && v != workloadInjectValue {
-				rs = append(rs, result(it, framework.Error, strings.Join(path, ".")+".metadata.labels["+key+"]",
-					fmt.Sprintf("is %q, but the platform (injection: workload) injects sidecars into the pods of %s: remove the label, or set spec.injection in the ExposurePlatform",
-						v, describeNode(s.node))))
+				ps = append(ps, problem{node: it, severity: framework.Error,
+					message: fmt.Sprintf("is %q, but the platform (injection: workload) injects sidecars into the pods of %s: remove the label, or set spec.injection in the ExposurePlatform",
+						v, describeNode(s.node))}.at(pathOf(labelsPath...).Key(key)))
 				continue
 			}
 			if err := meta.PipeE(yaml.LookupCreate(yaml.MappingNode, "labels"), yaml.SetField(key, yaml.NewStringRNode(workloadInjectValue))); err != nil {
@@ -113,10 +112,15 @@ func injectWorkloads(items []*yaml.RNode, srcs []source) (framework.Results, err
 			}
 		}
 		if matched == 0 {
-			rs = append(rs, result(s.node, framework.Warning, "spec.service.selector",
+			ps = append(ps, s.problem(framework.Warning, field.NewPath("spec", "service", "selector"),
 				fmt.Sprintf("injection is by workload, but no workload in namespace %s of the input has pods matching %s: those pods get no sidecar unless it is injected elsewhere",
-					s.x.service.namespace, sel.String())))
+					s.x.Service.Namespace, sel.String())))
 		}
 	}
-	return rs, nil
+	return ps, nil
+}
+
+// pathOf is the field path of keys.
+func pathOf(keys ...string) *field.Path {
+	return field.NewPath(keys[0], keys[1:]...)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/cli"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -96,7 +97,7 @@ func TestOutputMatchesKyaml(t *testing.T) {
 			werr := framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &want, KeepReaderAnnotations: true})
 
 			var got, gotErr bytes.Buffer
-			cmd := fn.NewCommand()
+			cmd := cli.NewCommand()
 			cmd.SetArgs([]string{})
 			cmd.SetIn(bytes.NewReader(in))
 			cmd.SetOut(&got)

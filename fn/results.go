@@ -11,39 +11,64 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// resultsFor turns field errors about node into KRM results.
-func resultsFor(node *yaml.RNode, sev framework.Severity, errs field.ErrorList) framework.Results {
-	var rs framework.Results
-	for _, e := range errs {
-		rs = append(rs, result(node, sev, e.Field, e.ErrorBody()))
-	}
-	return rs
+// problem is one thing wrong with the input, or a warning: the object it
+// is about (nil: the input as a whole), the field, and what is wrong.
+type problem struct {
+	node     *yaml.RNode
+	severity framework.Severity
+	field    string // the field path, as field.Path.String(); "": the object as a whole
+	message  string
 }
 
-// result is one problem with the object it is about, its field path and
-// the file the object came from (when the orchestrator says).
-func result(node *yaml.RNode, sev framework.Severity, path, msg string) *framework.Result {
-	r := &framework.Result{Severity: sev, Message: msg}
-	if path != "" && path != "<nil>" {
-		r.Field = &framework.Field{Path: path}
+// at is p about the field at path.
+func (p problem) at(path *field.Path) problem {
+	p.field = path.String()
+	return p
+}
+
+// fieldProblems are the problems of errs, field errors about node.
+func fieldProblems(node *yaml.RNode, sev framework.Severity, errs field.ErrorList) []problem {
+	ps := make([]problem, 0, len(errs))
+	for _, e := range errs {
+		ps = append(ps, problem{node: node, severity: sev, field: e.Field, message: e.ErrorBody()})
 	}
-	if node == nil {
+	return ps
+}
+
+// result is the KRM result of p: the object, its field path and the file
+// the object came from (when the orchestrator says).
+func (p problem) result() *framework.Result {
+	r := &framework.Result{Severity: p.severity, Message: p.message}
+	if p.field != "" && p.field != "<nil>" {
+		r.Field = &framework.Field{Path: p.field}
+	}
+	if p.node == nil {
 		return r
 	}
 	r.ResourceRef = &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: node.GetApiVersion(), Kind: node.GetKind()},
-		NameMeta: yaml.NameMeta{Name: node.GetName(), Namespace: node.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: p.node.GetApiVersion(), Kind: p.node.GetKind()},
+		NameMeta: yaml.NameMeta{Name: p.node.GetName(), Namespace: p.node.GetNamespace()},
 	}
-	if file, idx, err := kioutil.GetFileAnnotations(node); err == nil && file != "" {
+	if file, idx, err := kioutil.GetFileAnnotations(p.node); err == nil && file != "" {
 		i, _ := strconv.Atoi(idx)
 		r.File = &framework.File{Path: file, Index: i}
 	}
 	return r
 }
 
-// formatResult renders a result as one line for stderr:
+// results are the KRM results of problems, sorted as kyaml sorts them.
+func results(ps []problem) framework.Results {
+	rs := make(framework.Results, 0, len(ps))
+	for _, p := range ps {
+		rs = append(rs, p.result())
+	}
+	rs.Sort()
+	return rs
+}
+
+// FormatResult renders a result as one line for stderr:
 // "file:index: [warning: ]Kind namespace/name: spec.path: what is wrong".
-func formatResult(r *framework.Result) string {
+func FormatResult(r *framework.Result) string {
 	var b strings.Builder
 	if r.File != nil {
 		fmt.Fprintf(&b, "%s:%d: ", r.File.Path, r.File.Index)
@@ -86,13 +111,13 @@ func describeNode(n *yaml.RNode) string {
 	return s
 }
 
-// failure is the error a run with error results returns. Each problem has
-// already been printed on its own line; this is the closing line.
-type failure struct{ errors int }
+// Failure is the error of a run whose input has problems. Each problem
+// has already been printed on its own line; this is the closing line.
+type Failure struct{ Errors int }
 
-func (f failure) Error() string {
-	if f.errors == 1 {
+func (f Failure) Error() string {
+	if f.Errors == 1 {
 		return "krm-fn: 1 error; nothing was rendered"
 	}
-	return fmt.Sprintf("krm-fn: %d errors; nothing was rendered", f.errors)
+	return fmt.Sprintf("krm-fn: %d errors; nothing was rendered", f.Errors)
 }

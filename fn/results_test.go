@@ -4,8 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+
 	"github.com/google/go-cmp/cmp"
-	"github.com/krmfn/krm-fn/fn"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -39,7 +40,7 @@ func TestResults(t *testing.T) {
 		Severity: framework.Error,
 		Message:  "Required value: the port clients and the VirtualService use",
 		ResourceRef: &yaml.ResourceIdentifier{
-			TypeMeta: yaml.TypeMeta{APIVersion: fn.APIVersion, Kind: fn.KindServiceExposure},
+			TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: string(v1alpha1.KindServiceExposure)},
 			NameMeta: yaml.NameMeta{Name: "api", Namespace: "prd-api"},
 		},
 		Field: &framework.Field{Path: "spec.service.port"},

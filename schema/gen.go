@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	b, err := schema.Generate("../fn")
+	b, err := schema.Generate("../api/v1alpha1")
 	if err != nil {
 		log.Fatal(err)
 	}

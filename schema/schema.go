@@ -1,5 +1,5 @@
 // Package schema generates the JSON Schema of the krm-fn kinds
-// (exposure.krmfn.io_v1alpha1.json) from the Go types of package fn and
+// (exposure.krmfn.io_v1alpha1.json) from the Go types of package api/v1alpha1 and
 // their doc comments, for editors (yaml-language-server). Regenerate it
 // with "go generate ./schema" (or "make schema"); a test fails when the
 // checked-in file is stale. See docs/schema.md.
@@ -14,7 +14,7 @@ import (
 	"regexp"
 
 	"github.com/invopop/jsonschema"
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -26,16 +26,16 @@ const File = "exposure.krmfn.io_v1alpha1.json"
 const ID = "https://raw.githubusercontent.com/krmfn/krm-fn/main/schema/" + File
 
 // Generate returns the schema of both kinds. fnDir is the directory of
-// package fn's source, whose comments become the descriptions.
+// package api/v1alpha1's source, whose comments become the descriptions.
 func Generate(fnDir string) ([]byte, error) {
 	r := &jsonschema.Reflector{Mapper: mapType}
 	// AddGoComments names packages by joining this base with the directory
-	// it walks: from here, "../fn" joins to fn's import path.
+	// it walks: from here, "../api/v1alpha1" joins to its import path.
 	if err := r.AddGoComments("github.com/krmfn/krm-fn/schema", fnDir, jsonschema.WithFullComment()); err != nil {
 		return nil, fmt.Errorf("reading the comments of %s: %w", fnDir, err)
 	}
 	defs := jsonschema.Definitions{}
-	for _, v := range []any{&fn.ServiceExposure{}, &fn.ExposurePlatform{}} {
+	for _, v := range []any{&v1alpha1.ServiceExposure{}, &v1alpha1.ExposurePlatform{}} {
 		for name, d := range r.Reflect(v).Definitions {
 			defs[name] = d
 		}
@@ -43,22 +43,23 @@ func Generate(fnDir string) ([]byte, error) {
 
 	// What the types cannot say: the kind's identity, the enumerations
 	// (validation.go checks the same values), which fields are needed.
-	for _, kind := range []string{fn.KindServiceExposure, fn.KindExposurePlatform} {
+	for _, k := range v1alpha1.Kinds {
+		kind := string(k)
 		d := defs[kind]
-		d.Properties.Set("apiVersion", &jsonschema.Schema{Type: "string", Const: fn.APIVersion})
+		d.Properties.Set("apiVersion", &jsonschema.Schema{Type: "string", Const: v1alpha1.APIVersion})
 		d.Properties.Set("kind", &jsonschema.Schema{Type: "string", Const: kind})
 		d.Required = []string{"apiVersion", "kind", "metadata"}
 	}
-	defs[fn.KindServiceExposure].Required = append(defs[fn.KindServiceExposure].Required, "spec")
-	defs[fn.KindServiceExposure].Properties.Set("metadata", metadata("name", "namespace"))
-	defs[fn.KindExposurePlatform].Properties.Set("metadata", metadata("name"))
+	defs[string(v1alpha1.KindServiceExposure)].Required = append(defs[string(v1alpha1.KindServiceExposure)].Required, "spec")
+	defs[string(v1alpha1.KindServiceExposure)].Properties.Set("metadata", metadata("name", "namespace"))
+	defs[string(v1alpha1.KindExposurePlatform)].Properties.Set("metadata", metadata("name"))
 	one := uint64(1)
 	prop(defs, "ServiceExposureSpec", "hosts").MinItems = &one
-	prop(defs, "ServiceSpec", "protocol").Enum = strings(fn.ProtocolHTTP, fn.ProtocolHTTP2, fn.ProtocolGRPC, fn.ProtocolTCP)
-	prop(defs, "IngressOverrides", "scheme").Enum = strings(fn.SchemeInternetFacing, fn.SchemeInternal)
-	prop(defs, "ALBSpec", "scheme").Enum = strings(fn.SchemeInternetFacing, fn.SchemeInternal)
-	prop(defs, "ALBSpec", "targetType").Enum = strings(fn.TargetTypeIP, fn.TargetTypeInstance)
-	prop(defs, "ExposurePlatformSpec", "injection").Enum = strings(fn.InjectionNamespace, fn.InjectionWorkload, fn.InjectionNone)
+	prop(defs, "ServiceSpec", "protocol").Enum = strings(v1alpha1.ProtocolHTTP, v1alpha1.ProtocolHTTP2, v1alpha1.ProtocolGRPC, v1alpha1.ProtocolTCP)
+	prop(defs, "IngressOverrides", "scheme").Enum = strings(v1alpha1.SchemeInternetFacing, v1alpha1.SchemeInternal)
+	prop(defs, "ALBSpec", "scheme").Enum = strings(v1alpha1.SchemeInternetFacing, v1alpha1.SchemeInternal)
+	prop(defs, "ALBSpec", "targetType").Enum = strings(v1alpha1.TargetTypeIP, v1alpha1.TargetTypeInstance)
+	prop(defs, "ExposurePlatformSpec", "injection").Enum = strings(v1alpha1.InjectionNamespace, v1alpha1.InjectionWorkload, v1alpha1.InjectionNone)
 
 	for _, d := range defs {
 		d.Description = unwrap(d.Description)
@@ -70,13 +71,13 @@ func Generate(fnDir string) ([]byte, error) {
 	top := &jsonschema.Schema{
 		Version:     jsonschema.Version,
 		ID:          ID,
-		Title:       "krm-fn " + fn.APIVersion,
-		Description: "A ServiceExposure or an ExposurePlatform (the kind says which). Generated from the Go types of github.com/krmfn/krm-fn/fn; krm-fn validate checks what a schema cannot (see docs/schema.md).",
-		If:          isKind(fn.KindServiceExposure),
-		Then:        &jsonschema.Schema{Ref: "#/$defs/" + fn.KindServiceExposure},
+		Title:       "krm-fn " + v1alpha1.APIVersion,
+		Description: "A ServiceExposure or an ExposurePlatform (the kind says which). Generated from the Go types of github.com/krmfn/krm-fn/api/v1alpha1; krm-fn validate checks what a schema cannot (see docs/schema.md).",
+		If:          isKind(string(v1alpha1.KindServiceExposure)),
+		Then:        &jsonschema.Schema{Ref: "#/$defs/" + string(v1alpha1.KindServiceExposure)},
 		Else: &jsonschema.Schema{
-			If:   isKind(fn.KindExposurePlatform),
-			Then: &jsonschema.Schema{Ref: "#/$defs/" + fn.KindExposurePlatform},
+			If:   isKind(string(v1alpha1.KindExposurePlatform)),
+			Then: &jsonschema.Schema{Ref: "#/$defs/" + string(v1alpha1.KindExposurePlatform)},
 		},
 		Definitions: defs,
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/schema"
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -17,7 +17,7 @@ import (
 // TestUpToDate fails when the checked-in schema is not what the Go types
 // and their comments give now.
 func TestUpToDate(t *testing.T) {
-	want, err := schema.Generate("../fn")
+	want, err := schema.Generate("../api/v1alpha1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func specsIn(t *testing.T, file string) []any {
 	}
 	var docs []any
 	for _, n := range nodes {
-		if n.GetApiVersion() != fn.APIVersion {
+		if n.GetApiVersion() != v1alpha1.APIVersion {
 			continue
 		}
 		s, err := n.String()

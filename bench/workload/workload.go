@@ -11,10 +11,12 @@ package workload
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -119,13 +121,13 @@ func Write(dir string, o Options) error {
 
 // Platform is the environment's ExposurePlatform: the example prd overlay's
 // settings.
-func Platform() *fn.ExposurePlatform {
-	return &fn.ExposurePlatform{
-		TypeMeta:   metav1.TypeMeta{APIVersion: fn.APIVersion, Kind: fn.KindExposurePlatform},
+func Platform() *v1alpha1.ExposurePlatform {
+	return &v1alpha1.ExposurePlatform{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: string(v1alpha1.KindExposurePlatform)},
 		ObjectMeta: metav1.ObjectMeta{Name: "bench"},
-		Spec: fn.ExposurePlatformSpec{
+		Spec: v1alpha1.ExposurePlatformSpec{
 			Domain: "bench.example.com",
-			ALB: fn.ALBSpec{
+			ALB: v1alpha1.ALBSpec{
 				Scheme:          "internet-facing",
 				CertificateARNs: []string{"arn:aws:acm:ap-northeast-2:111122223333:certificate/8b3e4f50-6c7d-4e8f-a091-2c3d4e5f6a73"},
 				SSLPolicy:       "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -135,7 +137,7 @@ func Platform() *fn.ExposurePlatform {
 					"alb.ingress.kubernetes.io/tags":                     "env=bench,team=platform",
 				},
 			},
-			Injection: fn.InjectionNamespace,
+			Injection: v1alpha1.InjectionNamespace,
 		},
 	}
 }
@@ -144,31 +146,31 @@ func Platform() *fn.ExposurePlatform {
 // over team-NN namespaces. Some vary, so that every builder branch the
 // example uses is exercised: every third has a second host, every fourth
 // speaks gRPC (with the ALB annotation it needs), every other one retries.
-func Exposures(o Options) []*fn.ServiceExposure {
-	var out []*fn.ServiceExposure
+func Exposures(o Options) []*v1alpha1.ServiceExposure {
+	var out []*v1alpha1.ServiceExposure
 	for i := range o.Services {
 		name := fmt.Sprintf("svc-%05d", i)
-		e := &fn.ServiceExposure{
-			TypeMeta:   metav1.TypeMeta{APIVersion: fn.APIVersion, Kind: fn.KindServiceExposure},
+		e := &v1alpha1.ServiceExposure{
+			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: string(v1alpha1.KindServiceExposure)},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: fmt.Sprintf("team-%02d", i%o.Namespaces)},
-			Spec: fn.ServiceExposureSpec{
+			Spec: v1alpha1.ServiceExposureSpec{
 				Hosts:   []string{name},
-				Service: fn.ServiceSpec{Port: 8080},
-				Routes:  []fn.Route{{Match: fn.Match{Prefix: "/"}, Timeout: "10s"}},
+				Service: v1alpha1.ServiceSpec{Port: 8080},
+				Routes:  []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: "10s"}},
 			},
 		}
 		if i%3 == 0 {
 			e.Spec.Hosts = append(e.Spec.Hosts, name+"-v2")
 		}
 		if i%4 == 0 {
-			e.Spec.Service.Protocol = fn.ProtocolGRPC
+			e.Spec.Service.Protocol = v1alpha1.ProtocolGRPC
 			tp := intstr.FromString("grpc")
 			e.Spec.Service.TargetPort = &tp
 			// gRPC needs HTTP/2 from the ALB to the gateway too.
-			e.Spec.Ingress = &fn.IngressOverrides{Annotations: map[string]string{"alb.ingress.kubernetes.io/backend-protocol-version": "GRPC"}}
+			e.Spec.Ingress = &v1alpha1.IngressOverrides{Annotations: map[string]string{"alb.ingress.kubernetes.io/backend-protocol-version": "GRPC"}}
 		}
 		if i%2 == 0 {
-			e.Spec.Routes[0].Retries = &fn.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
+			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
 		}
 		out = append(out, e)
 	}
@@ -190,7 +192,7 @@ func kustomization(resources, transformers, generators []string) []byte {
 }
 
 // resourceList is the function's input as kustomize hands it over.
-func resourceList(platform *fn.ExposurePlatform, exposures []*fn.ServiceExposure) ([]byte, error) {
+func resourceList(platform *v1alpha1.ExposurePlatform, exposures []*v1alpha1.ServiceExposure) ([]byte, error) {
 	config, err := toRNode(platform)
 	if err != nil {
 		return nil, err
@@ -224,12 +226,8 @@ func toRNode(obj any) (*kyaml.RNode, error) {
 // per namespace, the Namespaces in one file.
 func handwritten(rl []byte) (map[string][]byte, error) {
 	var stdout, stderr bytes.Buffer
-	cmd := fn.NewCommand()
-	cmd.SetArgs([]string{})
-	cmd.SetIn(bytes.NewReader(rl))
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	if err := cmd.Execute(); err != nil {
+	p := &fn.Processor{Stderr: func() io.Writer { return &stderr }}
+	if err := fn.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: &stdout, KeepReaderAnnotations: true}); err != nil {
 		return nil, fmt.Errorf("rendering the workload: %v\n%s", err, stderr.String())
 	}
 	items, err := (&kio.ByteReader{Reader: &stdout, OmitReaderAnnotations: true}).Read()
@@ -242,7 +240,7 @@ func handwritten(rl []byte) (map[string][]byte, error) {
 	var namespaces []string
 	for _, it := range items {
 		file := "namespaces.yaml"
-		if owner := it.GetAnnotations()[fn.AnnotationOwner]; owner != "" {
+		if owner := it.GetAnnotations()[v1alpha1.AnnotationOwner]; owner != "" {
 			ns, name, _ := strings.Cut(owner, "/")
 			file = filepath.Join(ns, name+".yaml")
 			if _, ok := nsFiles[ns]; !ok {
@@ -303,18 +301,18 @@ func generator(o Options) (map[string][]byte, error) {
 // Values are the values bench/chart renders: the same platform and specs
 // a helm user would write, in the chart's own shape.
 type Values struct {
-	Platform fn.ExposurePlatformSpec `json:"platform"`
-	Services []ServiceValues         `json:"services"`
+	Platform v1alpha1.ExposurePlatformSpec `json:"platform"`
+	Services []ServiceValues               `json:"services"`
 }
 
 // ServiceValues is one service of Values.
 type ServiceValues struct {
-	Name      string                 `json:"name"`
-	Namespace string                 `json:"namespace"`
-	Spec      fn.ServiceExposureSpec `json:"spec"`
+	Name      string                       `json:"name"`
+	Namespace string                       `json:"namespace"`
+	Spec      v1alpha1.ServiceExposureSpec `json:"spec"`
 }
 
-func helmValues(platform *fn.ExposurePlatform, exposures []*fn.ServiceExposure) Values {
+func helmValues(platform *v1alpha1.ExposurePlatform, exposures []*v1alpha1.ServiceExposure) Values {
 	v := Values{Platform: platform.Spec}
 	for _, e := range exposures {
 		v.Services = append(v.Services, ServiceValues{Name: e.Name, Namespace: e.Namespace, Spec: e.Spec})

@@ -1,11 +1,12 @@
-// Command krm-fn is the exposure KRM function; see package fn.
+// Command krm-fn is the exposure KRM function; the command line is in
+// internal/cli, the function in package fn.
 package main
 
 import (
 	"os"
 	"runtime/debug"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/cli"
 )
 
 func main() {
@@ -14,7 +15,7 @@ func main() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(200)
 	}
-	if err := fn.NewCommand().Execute(); err != nil {
+	if err := cli.NewCommand().Execute(); err != nil {
 		os.Exit(1)
 	}
 }

@@ -1,0 +1,55 @@
+package v1alpha1
+
+// Marks krm-fn puts on every object it renders. The owner annotation lets
+// a second run recognise (and replace) what an earlier run rendered.
+const (
+	LabelManagedBy      = "app.kubernetes.io/managed-by"
+	ManagedByValue      = "krm-fn"
+	AnnotationOwner     = Group + "/owner"
+	LabelIstioInjection = "istio-injection"
+)
+
+// Built-in defaults, used where neither the exposure nor the platform says
+// otherwise. Each is named in the comment of the field of types.go that it
+// fills.
+const (
+	DefaultIngressClassName = "alb"
+	DefaultGatewayNamespace = "istio-system"
+	DefaultGatewayService   = "istio-ingressgateway"
+	DefaultGatewayPort      = 80
+	DefaultHealthCheckPort  = "status-port"
+	DefaultHealthCheckPath  = "/healthz/ready"
+	DefaultHealthCheckCodes = "200"
+	DefaultHTTPSPort        = 443
+	DefaultBackendWeight    = 100
+	DefaultPathPrefix       = "/"
+	// The label of Istio's ingress gateway pods (gateway.selector).
+	DefaultGatewaySelectorKey   = "istio"
+	DefaultGatewaySelectorValue = "ingressgateway"
+)
+
+// Limits of the API.
+const (
+	// MaxHosts bounds the hosts of one exposure: each is an ALB listener
+	// rule, and AWS allows 100 rules per ALB by default.
+	MaxHosts = 100
+	// MaxALBGroupNameLength is the AWS Load Balancer Controller's limit
+	// for group.name.
+	MaxALBGroupNameLength = 63
+)
+
+// ALB schemes and target types.
+const (
+	SchemeInternetFacing = "internet-facing"
+	SchemeInternal       = "internal"
+	TargetTypeIP         = "ip"
+	TargetTypeInstance   = "instance"
+)
+
+// The values of the enumerated fields, in the order messages list them.
+var (
+	Schemes        = []string{SchemeInternetFacing, SchemeInternal}
+	TargetTypes    = []string{TargetTypeIP, TargetTypeInstance}
+	InjectionModes = []InjectionMode{InjectionNamespace, InjectionWorkload, InjectionNone}
+	Protocols      = []Protocol{ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP}
+)

@@ -1,0 +1,87 @@
+package v1alpha1
+
+import "k8s.io/apimachinery/pkg/util/intstr"
+
+// Default fills every unset field of the platform with its documented
+// default. It is idempotent.
+func (p *ExposurePlatform) Default() {
+	s := &p.Spec
+	if s.Injection == "" {
+		s.Injection = InjectionNamespace
+	}
+	if s.ALB.Scheme == "" {
+		s.ALB.Scheme = SchemeInternetFacing
+	}
+	if s.ALB.TargetType == "" {
+		s.ALB.TargetType = TargetTypeIP
+	}
+	if s.ALB.IngressClassName == "" {
+		s.ALB.IngressClassName = DefaultIngressClassName
+	}
+	if s.ALB.RedirectHTTPS == nil {
+		redirect := len(s.ALB.CertificateARNs) > 0
+		s.ALB.RedirectHTTPS = &redirect
+	}
+	g := &s.Gateway
+	if g.Namespace == "" {
+		g.Namespace = DefaultGatewayNamespace
+	}
+	if g.Service == "" {
+		g.Service = DefaultGatewayService
+	}
+	if len(g.Selector) == 0 {
+		g.Selector = map[string]string{DefaultGatewaySelectorKey: DefaultGatewaySelectorValue}
+	}
+	if g.Port == 0 {
+		g.Port = DefaultGatewayPort
+	}
+	if g.HealthCheckPort == "" {
+		g.HealthCheckPort = DefaultHealthCheckPort
+	}
+	if g.HealthCheckPath == "" {
+		g.HealthCheckPath = DefaultHealthCheckPath
+	}
+}
+
+// Default fills every unset field of the exposure with its documented
+// default. Defaults that depend on the platform (the domain of short hosts,
+// the ALB group) are applied when the exposure is resolved. It is idempotent.
+func (e *ServiceExposure) Default() {
+	svc := &e.Spec.Service
+	if svc.TargetPort == nil && svc.Port != 0 {
+		tp := intstr.FromInt32(svc.Port)
+		svc.TargetPort = &tp
+	}
+	if svc.Protocol == "" {
+		svc.Protocol = ProtocolHTTP
+	}
+	if svc.Create == nil {
+		create := true
+		svc.Create = &create
+	}
+	if len(svc.Selector) == 0 && *svc.Create {
+		svc.Selector = map[string]string{"app": e.Name}
+	}
+	if svc.Name == "" {
+		svc.Name = e.Name
+	}
+	if svc.Namespace == "" {
+		svc.Namespace = e.Namespace
+	}
+	if len(e.Spec.Routes) == 0 {
+		e.Spec.Routes = []Route{{}}
+	}
+	for i := range e.Spec.Routes {
+		r := &e.Spec.Routes[i]
+		if r.Match.Prefix == "" && r.Match.Exact == "" && r.Match.Regex == "" {
+			r.Match.Prefix = DefaultPathPrefix
+		}
+		if len(r.Backends) == 0 {
+			r.Backends = []Backend{{}}
+		}
+		if len(r.Backends) == 1 && r.Backends[0].Weight == nil {
+			w := int32(DefaultBackendWeight)
+			r.Backends[0].Weight = &w
+		}
+	}
+}

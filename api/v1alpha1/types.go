@@ -1,0 +1,274 @@
+package v1alpha1
+
+import (
+	"encoding/json"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// ServiceExposure exposes one service through the platform's ALB and the
+// Istio ingress gateway. It is namespaced: everything it generates, but the
+// Ingress, lives in its namespace.
+type ServiceExposure struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              ServiceExposureSpec `json:"spec"`
+}
+
+// ServiceExposureSpec is what one service asks of the platform.
+type ServiceExposureSpec struct {
+	// Hosts the service answers on. Required, at least one. A name without a
+	// dot gets the platform's domain appended ("api" → "api.domain.shop"); a
+	// leading "*." makes a wildcard host. Two exposures may not claim the
+	// same host in one environment.
+	Hosts []string `json:"hosts"`
+
+	// Service is the Kubernetes Service the traffic goes to. Required.
+	Service ServiceSpec `json:"service"`
+
+	// Routes, in match order. Default: one route, prefix "/", to the service.
+	Routes []Route `json:"routes,omitempty"`
+
+	// Subsets become the DestinationRule's subsets; routes send weights to
+	// them by name. Default: none.
+	Subsets []Subset `json:"subsets,omitempty"`
+
+	// TrafficPolicy is Istio's DestinationRule trafficPolicy
+	// (networking.istio.io/v1), passed through as-is after a strict check
+	// against Istio's own type. Default: none.
+	TrafficPolicy json.RawMessage `json:"trafficPolicy,omitempty"`
+
+	// Ingress overrides the platform's ALB settings for this service only.
+	Ingress *IngressOverrides `json:"ingress,omitempty"`
+}
+
+// Protocol is the application protocol of the service port.
+type Protocol string
+
+// The protocols a service port can speak. Istio reads it from the port name
+// prefix and appProtocol.
+const (
+	ProtocolHTTP  Protocol = "http"
+	ProtocolHTTP2 Protocol = "http2"
+	ProtocolGRPC  Protocol = "grpc"
+	ProtocolTCP   Protocol = "tcp"
+)
+
+// ServiceSpec names the Service behind the exposure.
+type ServiceSpec struct {
+	// Port clients and the VirtualService use. Required, 1-65535.
+	Port int32 `json:"port"`
+
+	// TargetPort on the pods: a number (1-65535) or a port name.
+	// Default: port.
+	TargetPort *intstr.IntOrString `json:"targetPort,omitempty"`
+
+	// Protocol of the port: http, http2, grpc or tcp. Default: http.
+	// The Service port is named "<protocol>-<port>" and carries the same
+	// appProtocol, so Istio selects the protocol without guessing.
+	Protocol Protocol `json:"protocol,omitempty"`
+
+	// Selector of the pods behind the Service. Default: {app: <metadata.name>}.
+	Selector map[string]string `json:"selector,omitempty"`
+
+	// Create the Service. Default: true. false means the Service already
+	// exists (name, namespace) and no Service is emitted.
+	Create *bool `json:"create,omitempty"`
+
+	// Name of the Service. Default: metadata.name. With create: false, the
+	// name of the existing Service.
+	Name string `json:"name,omitempty"`
+
+	// Namespace of the Service. Default: metadata.namespace. An existing
+	// Service may live elsewhere.
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// Route is one VirtualService http route.
+type Route struct {
+	// Name of the route, shown in Istio's metrics and logs. Default: none.
+	Name string `json:"name,omitempty"`
+
+	// Match selects the requests of this route. Default: prefix "/".
+	Match Match `json:"match,omitempty"`
+
+	// Timeout of a request, as a duration ("10s", "1m"). Default: none
+	// (Istio's default: no timeout).
+	Timeout string `json:"timeout,omitempty"`
+
+	// Retries of a failed request. Default: none (Istio's default policy).
+	Retries *Retries `json:"retries,omitempty"`
+
+	// Backends the requests go to, with weights summing to 100.
+	// Default: the service, weight 100.
+	Backends []Backend `json:"backends,omitempty"`
+}
+
+// Match selects requests. Exactly one of Prefix, Exact and Regex is set
+// (after defaulting: prefix "/" when none is).
+type Match struct {
+	// Prefix of the URI path; must start with "/".
+	Prefix string `json:"prefix,omitempty"`
+	// Exact URI path; must start with "/".
+	Exact string `json:"exact,omitempty"`
+	// Regex the URI path must match in full (RE2 syntax, as Envoy uses).
+	Regex string `json:"regex,omitempty"`
+	// Headers that must be present with exactly these values. Names are
+	// lowercase HTTP header names.
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// Retries is the retry policy of a route.
+type Retries struct {
+	// Attempts is the number of retries, 0-100. Required.
+	Attempts int32 `json:"attempts"`
+	// PerTryTimeout is the timeout of each attempt, as a duration.
+	// Default: the route's timeout.
+	PerTryTimeout string `json:"perTryTimeout,omitempty"`
+	// RetryOn is a comma-separated list of Envoy retry conditions
+	// (5xx, gateway-error, reset, connect-failure, retriable-4xx,
+	// refused-stream, cancelled, deadline-exceeded, internal,
+	// resource-exhausted, unavailable, ...) or HTTP status codes.
+	// Default: Istio's ("connect-failure,refused-stream,unavailable,cancelled,503").
+	RetryOn string `json:"retryOn,omitempty"`
+}
+
+// Backend is a weighted destination of a route.
+type Backend struct {
+	// Subset of the service, one of spec.subsets. Default: none (the whole
+	// service).
+	Subset string `json:"subset,omitempty"`
+	// Weight in percent, 0-100; the weights of a route sum to 100.
+	// Default: 100 when the route has one backend; required otherwise.
+	Weight *int32 `json:"weight,omitempty"`
+}
+
+// Subset is a named group of the service's pods.
+type Subset struct {
+	// Name of the subset, a DNS-1123 label. Required, unique.
+	Name string `json:"name"`
+	// Labels the subset's pods carry. Required, at least one.
+	Labels map[string]string `json:"labels"`
+}
+
+// IngressOverrides override the platform's ALB settings for one exposure.
+type IngressOverrides struct {
+	// Scheme of the ALB: internet-facing or internal. Default: the platform's.
+	// The scheme is group-wide: an exposure whose scheme differs from its
+	// group's goes to an ALB group of its own (see Group).
+	Scheme string `json:"scheme,omitempty"`
+
+	// Group is the ALB IngressGroup of this exposure. Default: the
+	// platform's group; when this exposure's group-wide settings differ from
+	// the platform's, "<platform group>-<scheme>". Every exposure of one
+	// group must agree on every group-wide setting.
+	Group string `json:"group,omitempty"`
+
+	// Annotations added to this exposure's Ingress, over the platform's.
+	// Default: none.
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ExposurePlatform is one environment's defaults: the function config of an
+// overlay. Cluster-scoped in spirit; its metadata.name names the environment.
+type ExposurePlatform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              ExposurePlatformSpec `json:"spec"`
+}
+
+// ExposurePlatformSpec holds what every exposure of an environment shares.
+type ExposurePlatformSpec struct {
+	// Domain appended to hosts without a dot. Default: none (then every host
+	// must be fully qualified).
+	Domain string `json:"domain,omitempty"`
+
+	// ALB settings for every Ingress.
+	ALB ALBSpec `json:"alb,omitempty"`
+
+	// Gateway is the Istio ingress gateway the ALB forwards to.
+	Gateway GatewaySpec `json:"gateway,omitempty"`
+
+	// Injection is how sidecar injection is ensured for the workloads of
+	// the Services this function creates: namespace (label the namespace
+	// istio-injection: enabled), workload (label the pod templates
+	// sidecar.istio.io/inject: "true") or none. Default: namespace.
+	Injection InjectionMode `json:"injection,omitempty"`
+}
+
+// InjectionMode says how sidecar injection is ensured.
+type InjectionMode string
+
+// The injection modes.
+const (
+	InjectionNamespace InjectionMode = "namespace"
+	InjectionWorkload  InjectionMode = "workload"
+	InjectionNone      InjectionMode = "none"
+)
+
+// ALBSpec is the AWS Load Balancer Controller configuration.
+type ALBSpec struct {
+	// Scheme: internet-facing or internal. Default: internet-facing.
+	Scheme string `json:"scheme,omitempty"`
+
+	// CertificateARNs of ACM (or IAM) certificates for the HTTPS listener;
+	// the first is the default certificate. Default: none (HTTP only).
+	CertificateARNs []string `json:"certificateArns,omitempty"`
+
+	// SSLPolicy of the HTTPS listener (ELBSecurityPolicy-…). Default: none
+	// (the controller's default). Only with certificateArns.
+	SSLPolicy string `json:"sslPolicy,omitempty"`
+
+	// Group is the ALB IngressGroup name: every exposure shares one ALB.
+	// Lowercase alphanumerics, '-' and '.', at most 63 characters.
+	// Default: none (one ALB per exposure).
+	Group string `json:"group,omitempty"`
+
+	// TargetType: ip or instance (instance needs a NodePort gateway
+	// Service). Default: ip.
+	TargetType string `json:"targetType,omitempty"`
+
+	// RedirectHTTPS makes the ALB redirect HTTP to HTTPS (ssl-redirect
+	// '443'). Default: true when any certificate is set, else false. The
+	// redirect happens at the ALB, never on the Istio Gateway (that loops
+	// behind an ALB that terminates TLS).
+	RedirectHTTPS *bool `json:"redirectHTTPS,omitempty"`
+
+	// IngressClassName of the Ingresses. Default: alb.
+	IngressClassName string `json:"ingressClassName,omitempty"`
+
+	// Annotations put on every Ingress: any other alb.ingress.kubernetes.io/*
+	// (WAF, inbound-cidrs, idle timeout, tags) or e.g. external-dns ones.
+	// Annotations the fields above write may not be set here.
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// GatewaySpec locates the Istio ingress gateway.
+type GatewaySpec struct {
+	// Namespace where the ingress gateway Service runs; the Ingresses go
+	// there. Default: istio-system.
+	Namespace string `json:"namespace,omitempty"`
+
+	// Service is the ingress gateway Service the ALB targets.
+	// Default: istio-ingressgateway.
+	Service string `json:"service,omitempty"`
+
+	// Selector of the gateway pods, used by every Gateway.
+	// Default: {istio: ingressgateway}.
+	Selector map[string]string `json:"selector,omitempty"`
+
+	// Port of the gateway Service the ALB sends HTTP to; also the port of
+	// every Gateway server. Default: 80.
+	Port int32 `json:"port,omitempty"`
+
+	// HealthCheckPort is the gateway Service port (name or number) the ALB
+	// health check uses: Istio's status port. Default: status-port (15021).
+	// A name resolves to the NodePort (target type instance) or the pod
+	// port (ip).
+	HealthCheckPort string `json:"healthCheckPort,omitempty"`
+
+	// HealthCheckPath answered by the status port when the gateway is ready.
+	// Default: /healthz/ready.
+	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+}

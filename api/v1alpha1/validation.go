@@ -1,0 +1,434 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+var (
+	// certificateARN matches ACM certificates and IAM server certificates,
+	// in every AWS partition.
+	certificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:(acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+|iam::[0-9]{12}:server-certificate/[\w+=,.@/-]+)$`)
+	sslPolicyName  = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]+$`)
+	// ALBGroupName is the controller's rule for group.name.
+	albGroupNameRE = regexp.MustCompile(`^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$`)
+	statusCode     = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
+)
+
+// retryConditions are the retryOn policies Istio accepts besides HTTP
+// status codes (Envoy's x-envoy-retry-on and x-envoy-retry-grpc-on).
+var retryConditions = []string{
+	"5xx", "gateway-error", "reset", "reset-before-request", "connect-failure",
+	"envoy-ratelimited", "retriable-4xx", "refused-stream", "retriable-status-codes",
+	"retriable-headers", "http3-post-connect-failure",
+	"cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+}
+
+// Validate checks a defaulted platform and returns every problem found.
+func (p *ExposurePlatform) Validate() field.ErrorList {
+	var errs field.ErrorList
+	spec := field.NewPath("spec")
+	s := &p.Spec
+	if s.Domain != "" {
+		errs = append(errs, dnsSubdomain(spec.Child("domain"), s.Domain)...)
+	}
+	alb := spec.Child("alb")
+	errs = append(errs, oneOf(alb.Child("scheme"), s.ALB.Scheme, Schemes)...)
+	errs = append(errs, oneOf(alb.Child("targetType"), s.ALB.TargetType, TargetTypes)...)
+	for i, arn := range s.ALB.CertificateARNs {
+		if !certificateARN.MatchString(arn) {
+			errs = append(errs, field.Invalid(alb.Child("certificateArns").Index(i), arn,
+				"must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or an IAM server certificate ARN"))
+		}
+	}
+	if s.ALB.SSLPolicy != "" {
+		if !sslPolicyName.MatchString(s.ALB.SSLPolicy) {
+			errs = append(errs, field.Invalid(alb.Child("sslPolicy"), s.ALB.SSLPolicy,
+				"must name an ELB security policy, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06"))
+		} else if len(s.ALB.CertificateARNs) == 0 {
+			errs = append(errs, field.Invalid(alb.Child("sslPolicy"), s.ALB.SSLPolicy,
+				"applies to the HTTPS listener, which needs certificateArns"))
+		}
+	}
+	if s.ALB.Group != "" {
+		errs = append(errs, ValidateGroupName(alb.Child("group"), s.ALB.Group)...)
+	}
+	if s.ALB.RedirectHTTPS != nil && *s.ALB.RedirectHTTPS && len(s.ALB.CertificateARNs) == 0 {
+		errs = append(errs, field.Invalid(alb.Child("redirectHTTPS"), true,
+			"needs certificateArns: without an HTTPS listener the redirect has nowhere to go"))
+	}
+	errs = append(errs, dnsSubdomain(alb.Child("ingressClassName"), s.ALB.IngressClassName)...)
+	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations, nil)...)
+
+	gw := spec.Child("gateway")
+	errs = append(errs, dnsLabel(gw.Child("namespace"), s.Gateway.Namespace)...)
+	for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
+		errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
+	}
+	errs = append(errs, labelMap(gw.Child("selector"), s.Gateway.Selector)...)
+	errs = append(errs, portNumber(gw.Child("port"), s.Gateway.Port)...)
+	errs = append(errs, portNumberOrName(gw.Child("healthCheckPort"), intstr.Parse(s.Gateway.HealthCheckPort))...)
+	if !strings.HasPrefix(s.Gateway.HealthCheckPath, "/") {
+		errs = append(errs, field.Invalid(gw.Child("healthCheckPath"), s.Gateway.HealthCheckPath, `must start with "/"`))
+	}
+	errs = append(errs, oneOf(spec.Child("injection"), s.Injection, InjectionModes)...)
+	return errs
+}
+
+// Validate checks a defaulted exposure against the (defaulted) platform it
+// is rendered for and returns every problem found. A nil platform is one
+// that is itself invalid: what depends on it (short hosts) is not checked.
+// Checks that span several exposures (hosts, ALB groups) are in conflicts.go.
+func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorList {
+	var errs field.ErrorList
+	meta := field.NewPath("metadata")
+	if e.Name == "" {
+		errs = append(errs, field.Required(meta.Child("name"), ""))
+	} else {
+		errs = append(errs, dnsLabel(meta.Child("name"), e.Name)...)
+	}
+	if e.Namespace == "" {
+		errs = append(errs, field.Required(meta.Child("namespace"),
+			"the Gateway, VirtualService and DestinationRule are generated in it"))
+	} else {
+		errs = append(errs, dnsLabel(meta.Child("namespace"), e.Namespace)...)
+	}
+
+	spec := field.NewPath("spec")
+	s := &e.Spec
+	errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform)...)
+	errs = append(errs, validateService(spec.Child("service"), &s.Service, &e.ObjectMeta)...)
+	subsets := map[string]bool{}
+	for i, sub := range s.Subsets {
+		p := spec.Child("subsets").Index(i)
+		if sub.Name == "" {
+			errs = append(errs, field.Required(p.Child("name"), ""))
+		} else {
+			errs = append(errs, dnsLabel(p.Child("name"), sub.Name)...)
+		}
+		if subsets[sub.Name] {
+			errs = append(errs, field.Duplicate(p.Child("name"), sub.Name))
+		}
+		subsets[sub.Name] = true
+		if len(sub.Labels) == 0 {
+			errs = append(errs, field.Required(p.Child("labels"), "a subset selects pods by at least one label"))
+		}
+		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
+	}
+	for i := range s.Routes {
+		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], subsets)...)
+	}
+	if len(s.TrafficPolicy) > 0 {
+		if _, err := ParseTrafficPolicy(s.TrafficPolicy); err != nil {
+			errs = append(errs, field.Invalid(spec.Child("trafficPolicy"), field.OmitValueType{}, err.Error()))
+		}
+	}
+	if in := s.Ingress; in != nil {
+		p := spec.Child("ingress")
+		if in.Scheme != "" {
+			errs = append(errs, oneOf(p.Child("scheme"), in.Scheme, Schemes)...)
+		}
+		if in.Group != "" {
+			errs = append(errs, ValidateGroupName(p.Child("group"), in.Group)...)
+		}
+		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields)...)
+	}
+	return errs
+}
+
+func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformSpec) field.ErrorList {
+	var errs field.ErrorList
+	if len(hosts) == 0 {
+		return field.ErrorList{field.Required(path, "at least one host name")}
+	}
+	if len(hosts) > MaxHosts {
+		return field.ErrorList{field.TooMany(path, len(hosts), MaxHosts)}
+	}
+	seen := map[string]bool{}
+	for i, h := range hosts {
+		p := path.Index(i)
+		if net.ParseIP(h) != nil {
+			errs = append(errs, field.Invalid(p, h, "must be a DNS name, not an IP address (the ALB routes by host name)"))
+			continue
+		}
+		if IsShortHost(h) {
+			if platform == nil {
+				continue // the platform's own errors come first
+			}
+			if platform.Domain == "" {
+				errs = append(errs, field.Invalid(p, h,
+					"has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform"))
+				continue
+			}
+		}
+		q := h
+		if platform != nil {
+			q = QualifyHost(h, platform.Domain)
+		}
+		var msgs []string
+		if strings.HasPrefix(q, "*.") {
+			msgs = validation.IsWildcardDNS1123Subdomain(q)
+		} else {
+			msgs = validation.IsDNS1123Subdomain(q)
+		}
+		for _, msg := range msgs {
+			errs = append(errs, field.Invalid(p, h, msg))
+		}
+		for _, label := range strings.Split(q, ".") {
+			if len(label) > validation.DNS1123LabelMaxLength {
+				errs = append(errs, field.Invalid(p, h, fmt.Sprintf("the label %q is longer than %d characters, which DNS does not allow", label, validation.DNS1123LabelMaxLength)))
+			}
+		}
+		if seen[q] {
+			errs = append(errs, field.Duplicate(p, h))
+		}
+		seen[q] = true
+	}
+	return errs
+}
+
+// validateService checks the service. A value defaulted from the
+// exposure's metadata (name, namespace, selector) or from port (targetPort)
+// is checked where it came from, so one mistake gives one error.
+func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) field.ErrorList {
+	var errs field.ErrorList
+	exposureName := meta.Name
+	if s.Port == 0 {
+		errs = append(errs, field.Required(path.Child("port"), "the port clients and the VirtualService use"))
+	} else {
+		errs = append(errs, portNumber(path.Child("port"), s.Port)...)
+	}
+	if s.TargetPort != nil && *s.TargetPort != intstr.FromInt32(s.Port) {
+		errs = append(errs, portNumberOrName(path.Child("targetPort"), *s.TargetPort)...)
+	}
+	errs = append(errs, oneOf(path.Child("protocol"), s.Protocol, Protocols)...)
+	if !maps.Equal(s.Selector, map[string]string{"app": exposureName}) || len(validation.IsDNS1123Label(exposureName)) == 0 {
+		errs = append(errs, labelMap(path.Child("selector"), s.Selector)...)
+	}
+	if s.Name != "" {
+		p := path.Child("name")
+		if s.Name == exposureName {
+			if len(validation.IsDNS1123Label(s.Name)) > 0 {
+				return errs // reported at metadata.name already
+			}
+			p = field.NewPath("metadata", "name")
+		}
+		for _, msg := range validation.IsDNS1035Label(s.Name) {
+			if s.Name == exposureName {
+				msg = "names the Service, so " + msg
+			}
+			errs = append(errs, field.Invalid(p, s.Name, msg))
+		}
+	}
+	if s.Namespace != "" && s.Namespace != meta.Namespace {
+		errs = append(errs, dnsLabel(path.Child("namespace"), s.Namespace)...)
+	}
+	return errs
+}
+
+func validateRoute(path *field.Path, r *Route, subsets map[string]bool) field.ErrorList {
+	var errs field.ErrorList
+	m := path.Child("match")
+	set := 0
+	for _, v := range []string{r.Match.Prefix, r.Match.Exact, r.Match.Regex} {
+		if v != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		errs = append(errs, field.Invalid(m, matchString(r.Match), "set exactly one of prefix, exact and regex"))
+	}
+	for name, v := range map[string]string{"prefix": r.Match.Prefix, "exact": r.Match.Exact} {
+		if v != "" && !strings.HasPrefix(v, "/") {
+			errs = append(errs, field.Invalid(m.Child(name), v, `must start with "/"`))
+		}
+	}
+	if r.Match.Regex != "" {
+		if _, err := regexp.Compile(r.Match.Regex); err != nil {
+			errs = append(errs, field.Invalid(m.Child("regex"), r.Match.Regex,
+				"is not a valid RE2 regular expression: "+strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
+		}
+	}
+	for _, name := range sortedKeys(r.Match.Headers) {
+		p := m.Child("headers").Key(name)
+		for _, msg := range validation.IsHTTPHeaderName(name) {
+			errs = append(errs, field.Invalid(p, name, msg))
+		}
+		if name != strings.ToLower(name) {
+			errs = append(errs, field.Invalid(p, name, "header names must be lowercase (Istio compares them lowercased)"))
+		}
+		if r.Match.Headers[name] == "" {
+			errs = append(errs, field.Required(p, "the value the header must have"))
+		}
+	}
+	if r.Timeout != "" {
+		errs = append(errs, duration(path.Child("timeout"), r.Timeout)...)
+	}
+	if rt := r.Retries; rt != nil {
+		p := path.Child("retries")
+		if rt.Attempts < 0 || rt.Attempts > 100 {
+			errs = append(errs, field.Invalid(p.Child("attempts"), rt.Attempts, "must be between 0 and 100"))
+		}
+		if rt.PerTryTimeout != "" {
+			errs = append(errs, duration(p.Child("perTryTimeout"), rt.PerTryTimeout)...)
+		}
+		if rt.RetryOn != "" {
+			for _, c := range strings.Split(rt.RetryOn, ",") {
+				c = strings.TrimSpace(c)
+				if !slices.Contains(retryConditions, c) && !statusCode.MatchString(c) {
+					errs = append(errs, field.NotSupported(p.Child("retryOn"), c,
+						append(slices.Clone(retryConditions), "an HTTP status code such as 503")))
+				}
+			}
+		}
+	}
+	sum, weightsOK := int32(0), true
+	for i, b := range r.Backends {
+		p := path.Child("backends").Index(i)
+		if b.Subset != "" && !subsets[b.Subset] {
+			errs = append(errs, field.NotFound(p.Child("subset"), b.Subset))
+		}
+		switch {
+		case b.Weight == nil:
+			weightsOK = false
+			errs = append(errs, field.Required(p.Child("weight"), "a route with several backends needs a weight on each"))
+		case *b.Weight < 0 || *b.Weight > 100:
+			weightsOK = false
+			errs = append(errs, field.Invalid(p.Child("weight"), *b.Weight, "must be between 0 and 100"))
+		default:
+			sum += *b.Weight
+		}
+	}
+	if sum != 100 && weightsOK {
+		errs = append(errs, field.Invalid(path.Child("backends"), sum,
+			fmt.Sprintf("the weights must sum to 100, they sum to %d", sum)))
+	}
+	return errs
+}
+
+func duration(path *field.Path, s string) field.ErrorList {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return field.ErrorList{field.Invalid(path, s, `must be a duration with a unit, e.g. "10s", "500ms" or "1m30s"`)}
+	}
+	if d < time.Millisecond {
+		return field.ErrorList{field.Invalid(path, s, "must be at least 1ms")}
+	}
+	return nil
+}
+
+func oneOf[S ~string](path *field.Path, v S, allowed []S) field.ErrorList {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	return field.ErrorList{field.NotSupported(path, v, allowed)}
+}
+
+func dnsLabel(path *field.Path, v string) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(v) {
+		errs = append(errs, field.Invalid(path, v, msg))
+	}
+	return errs
+}
+
+func dnsSubdomain(path *field.Path, v string) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Subdomain(v) {
+		errs = append(errs, field.Invalid(path, v, msg))
+	}
+	return errs
+}
+
+// ValidateGroupName checks an ALB IngressGroup name as the AWS Load Balancer
+// Controller does.
+func ValidateGroupName(path *field.Path, v string) field.ErrorList {
+	if len(v) > MaxALBGroupNameLength || !albGroupNameRE.MatchString(v) {
+		return field.ErrorList{field.Invalid(path, v,
+			"an ALB group name is at most 63 lowercase alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character")}
+	}
+	return nil
+}
+
+func portNumber(path *field.Path, port int32) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsValidPortNum(int(port)) {
+		errs = append(errs, field.Invalid(path, port, msg))
+	}
+	return errs
+}
+
+func portNumberOrName(path *field.Path, port intstr.IntOrString) field.ErrorList {
+	if port.Type == intstr.Int {
+		return portNumber(path, port.IntVal)
+	}
+	var errs field.ErrorList
+	for _, msg := range validation.IsValidPortName(port.StrVal) {
+		errs = append(errs, field.Invalid(path, port.StrVal, msg))
+	}
+	return errs
+}
+
+// labelMap validates a label map key by key in sorted order, so its errors
+// come out in the same order every run.
+func labelMap(path *field.Path, m map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(m) {
+		errs = append(errs, metav1validation.ValidateLabels(map[string]string{k: m[k]}, path)...)
+	}
+	return errs
+}
+
+// annotations validates free-form annotations; the ones krm-fn writes
+// itself are rejected with the field to use instead (own: the fields of
+// the object at hand, else the ExposurePlatform's).
+func annotations(path *field.Path, a map[string]string, own map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(a) {
+		// One key at a time: apimachinery walks the map in random order.
+		errs = append(errs, apivalidation.ValidateAnnotations(map[string]string{k: a[k]}, path)...)
+	}
+	// Several values may be too much together though none is alone.
+	if apivalidation.ValidateAnnotationsSize(a) != nil && len(errs.Filter(field.NewErrorTypeMatcher(field.ErrorTypeTooLong))) == len(errs) {
+		errs = append(errs, field.TooLong(path, "", apivalidation.TotalAnnotationSizeLimitB))
+	}
+	for _, k := range sortedKeys(a) {
+		platformField, ok := ownedAnnotations[k]
+		if !ok {
+			continue
+		}
+		use := "spec." + platformField + " in the ExposurePlatform"
+		if f, ok := own[k]; ok {
+			use = f
+		}
+		errs = append(errs, field.Forbidden(path.Key(k), "is written by krm-fn: set "+use+" instead"))
+	}
+	return errs
+}
+
+func matchString(m Match) string {
+	var parts []string
+	for _, kv := range [][2]string{{"prefix", m.Prefix}, {"exact", m.Exact}, {"regex", m.Regex}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+": "+strconv.Quote(kv[1]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	return slices.Sorted(maps.Keys(m))
+}

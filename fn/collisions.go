@@ -1,0 +1,55 @@
+package fn
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// collisions reports generated objects that would overwrite an object of
+// the input or another generated object.
+func collisions(rest []*yaml.RNode, out []generated, srcs []source) []problem {
+	type id struct{ group, kind, namespace, name string }
+	groupOf := func(apiVersion string) string {
+		group, _, found := strings.Cut(apiVersion, "/")
+		if !found {
+			return ""
+		}
+		return group
+	}
+	byOwner := map[string]*yaml.RNode{}
+	for _, s := range srcs {
+		byOwner[s.x.Owner] = s.node
+	}
+	seen := map[id]*yaml.RNode{}
+	for _, n := range rest {
+		seen[id{groupOf(n.GetApiVersion()), n.GetKind(), n.GetNamespace(), n.GetName()}] = n
+	}
+	generatedBy := map[id]string{}
+	var ps []problem
+	for _, g := range out {
+		k := id{groupOf(g.kind.APIVersion()), g.kind.String(), g.namespace, g.name}
+		prevOwner, twice := generatedBy[k]
+		if !twice {
+			generatedBy[k] = g.owner
+		}
+		prev, inInput := seen[k]
+		what := func() string { return describe(k.kind, k.namespace, k.name) }
+		var msg string
+		switch {
+		case twice && byOwner[prevOwner] != nil:
+			msg = fmt.Sprintf("generates %s, which %s generates too: rename one of them", what(), describeNode(byOwner[prevOwner]))
+		case inInput && k.kind == "Service":
+			msg = fmt.Sprintf("generates %s, which the input already has (%s): set spec.service.create: false to use the existing Service", what(), describeNode(prev))
+		case inInput:
+			msg = fmt.Sprintf("generates %s, which the input already has (%s): rename the exposure or remove that object", what(), describeNode(prev))
+		default:
+			continue
+		}
+		ps = append(ps, problem{node: byOwner[g.owner], severity: framework.Error, message: msg}.at(field.NewPath("metadata", "name")))
+	}
+	return ps
+}

@@ -1,0 +1,6 @@
+// Package emit builds the objects krm-fn renders, one pure builder per
+// output kind (one file each), reading only the resolved model: typed
+// k8s.io/api objects, and Istio's networking.istio.io/v1 types from
+// istio.io/api in a Kubernetes envelope (IstioObject). Builders do no
+// defaulting, no validation and no I/O.
+package emit

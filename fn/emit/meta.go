@@ -1,0 +1,26 @@
+package emit
+
+import (
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
+	"google.golang.org/protobuf/proto"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// IstioObject is the Kubernetes envelope of an Istio config object; the
+// spec is Istio's own type and marshals with Istio's JSON marshaller.
+type IstioObject struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              proto.Message `json:"spec"`
+}
+
+// ownedMeta is the metadata of an object built for exposure x.
+func ownedMeta(x *model.Exposure, name, namespace string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name:        name,
+		Namespace:   namespace,
+		Labels:      map[string]string{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue},
+		Annotations: map[string]string{v1alpha1.AnnotationOwner: x.Owner},
+	}
+}

@@ -1,0 +1,136 @@
+package fn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// input is a run's input sorted: the function config's mode and platform,
+// the exposures to expand and the items that pass through.
+type input struct {
+	platform  *yaml.RNode // nil: the built-in defaults
+	exposures []*yaml.RNode
+	rest      []*yaml.RNode
+}
+
+// readInput sorts config and items. Any problem it reports is an error:
+// with one, nothing else is checked.
+func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
+	var probs []problem
+	in := &input{}
+	var platforms []*yaml.RNode
+	for i, it := range items {
+		if msg, path := notAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
+			probs = append(probs, problem{severity: framework.Error, message: msg}.at(path))
+			continue
+		}
+		if !v1alpha1.InGroup(it.GetApiVersion()) {
+			in.rest = append(in.rest, it)
+			continue
+		}
+		switch v1alpha1.KindOf(it.GetApiVersion(), it.GetKind()) {
+		case v1alpha1.KindServiceExposure:
+			in.exposures = append(in.exposures, it)
+		case v1alpha1.KindExposurePlatform:
+			platforms = append(platforms, it)
+		default:
+			probs = append(probs, problem{node: it, severity: framework.Error, message: unknownKind(it)})
+		}
+	}
+
+	// Which mode, which platform.
+	switch {
+	case config == nil || config.IsNilOrEmpty():
+	default:
+		if msg, path := notAnObject(config, "the function config"); msg != "" {
+			return nil, append(probs, problem{severity: framework.Error, message: msg}.at(path))
+		}
+		switch v1alpha1.KindOf(config.GetApiVersion(), config.GetKind()) {
+		case v1alpha1.KindExposurePlatform:
+			in.platform = config
+		case v1alpha1.KindServiceExposure:
+			// A generator expands its config only; other exposures pass.
+			in.rest = append(in.rest, in.exposures...)
+			in.exposures = []*yaml.RNode{config}
+		default:
+			if config.GetKind() != "" {
+				return nil, append(probs, problem{node: config, severity: framework.Error,
+					message: fmt.Sprintf("%s %s is not a krm-fn function config: use an %s ExposurePlatform (transformer) or ServiceExposure (generator)",
+						config.GetApiVersion(), config.GetKind(), v1alpha1.APIVersion)})
+			}
+		}
+	}
+	if in.platform == nil && len(platforms) > 0 {
+		in.platform, platforms = platforms[0], platforms[1:]
+	}
+	for _, extra := range platforms {
+		probs = append(probs, problem{node: extra, severity: framework.Error,
+			message: fmt.Sprintf("one ExposurePlatform renders an environment, and %s already does: remove this one", describeNode(in.platform))})
+	}
+	return in, probs
+}
+
+// notAnObject says what is wrong with n (what: how to name it) if it is
+// not a Kubernetes object whose metadata kyaml can read; "" if it is.
+func notAnObject(n *yaml.RNode, what string) (string, *field.Path) {
+	if n.YNode().Kind != yaml.MappingNode {
+		return fmt.Sprintf("%s is not an object (a YAML mapping): %q", what, truncate(n.MustString(), 40)), nil
+	}
+	if path := badMetadata(n); path != nil {
+		return fmt.Sprintf("%s (%s %s) is not a Kubernetes object: this must be a mapping", what, n.GetApiVersion(), n.GetKind()), path
+	}
+	return "", nil
+}
+
+func truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// badMetadata returns the path of the first of metadata, its labels and
+// its annotations that is present but not a mapping, or nil. kyaml's
+// accessors (GetName, GetAnnotations, ...) expect mappings there.
+func badMetadata(n *yaml.RNode) *field.Path {
+	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
+		if p := notMapping(n.YNode(), path...); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// notMapping returns the path of the first node along path, from the
+// mapping n, that is present, not null and not a mapping; or nil when
+// every one is a mapping or the path stops early.
+func notMapping(n *yaml.Node, path ...string) *field.Path {
+	var p *field.Path
+	for _, key := range path {
+		p = p.Child(key) // a nil path is the root
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == key {
+				next = n.Content[j+1]
+			}
+		}
+		if next == nil || next.Tag == yaml.NodeTagNull {
+			return nil
+		}
+		if next.Kind != yaml.MappingNode {
+			return p
+		}
+		n = next
+	}
+	return nil
+}
+
+func unknownKind(n *yaml.RNode) string {
+	return fmt.Sprintf("%s %s is not a krm-fn kind: use %s ServiceExposure or ExposurePlatform", n.GetApiVersion(), n.GetKind(), v1alpha1.APIVersion)
+}

@@ -1,0 +1,151 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ClusterDomainSuffix ends the FQDN of every Service.
+const ClusterDomainSuffix = ".svc.cluster.local"
+
+// Resolve turns a defaulted, validated exposure into the model the
+// builders read. It reports the problems that only show once names are
+// derived (e.g. a derived ALB group name that is too long).
+func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Exposure, field.ErrorList) {
+	s := &e.Spec
+	x := &Exposure{
+		Name:      e.Name,
+		Namespace: e.Namespace,
+		Owner:     e.Namespace + "/" + e.Name,
+		Subsets:   s.Subsets,
+	}
+	for _, h := range s.Hosts {
+		x.Hosts = append(x.Hosts, v1alpha1.QualifyHost(h, p.Domain))
+	}
+	svc := &s.Service
+	x.Service = Service{
+		Name:       svc.Name,
+		Namespace:  svc.Namespace,
+		FQDN:       svc.Name + "." + svc.Namespace + ClusterDomainSuffix,
+		Port:       svc.Port,
+		TargetPort: *svc.TargetPort,
+		Protocol:   svc.Protocol,
+		Selector:   svc.Selector,
+		Create:     *svc.Create,
+	}
+	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
+	for _, r := range s.Routes {
+		rr := Route{Name: r.Name, Match: r.Match, Timeout: mustDuration(r.Timeout)}
+		if r.Retries != nil {
+			rr.Retries = true
+			rr.Attempts = r.Retries.Attempts
+			rr.PerTryTimeout = mustDuration(r.Retries.PerTryTimeout)
+			rr.RetryOn = r.Retries.RetryOn
+		}
+		for _, b := range r.Backends {
+			rr.Backends = append(rr.Backends, Backend{Subset: b.Subset, Weight: *b.Weight})
+		}
+		x.Routes = append(x.Routes, rr)
+	}
+	if len(s.TrafficPolicy) > 0 {
+		x.Policy, _ = v1alpha1.ParseTrafficPolicy(s.TrafficPolicy) // validated already
+	}
+	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
+
+	ann, group, errs := ingressAnnotations(s.Ingress, p)
+	x.Ingress = Ingress{
+		Name:        e.Namespace + "-" + e.Name,
+		Namespace:   p.Gateway.Namespace,
+		ClassName:   p.ALB.IngressClassName,
+		Group:       group,
+		Annotations: ann,
+		Service:     p.Gateway.Service,
+		Port:        p.Gateway.Port,
+	}
+	return x, errs
+}
+
+// ingressAnnotations computes the ALB annotations of one exposure's
+// Ingress and the IngressGroup it joins.
+func ingressAnnotations(over *v1alpha1.IngressOverrides, p *v1alpha1.ExposurePlatformSpec) (map[string]string, string, field.ErrorList) {
+	platform := platformAnnotations(p, p.ALB.Scheme)
+	if over == nil {
+		over = &v1alpha1.IngressOverrides{}
+	}
+	scheme := p.ALB.Scheme
+	if over.Scheme != "" {
+		scheme = over.Scheme
+	}
+	ann := platformAnnotations(p, scheme)
+	maps.Copy(ann, over.Annotations)
+
+	group := over.Group
+	if group == "" && p.ALB.Group != "" {
+		group = p.ALB.Group
+		if !maps.Equal(GroupWide(ann), GroupWide(platform)) {
+			group = p.ALB.Group + "-" + scheme
+		}
+		if errs := v1alpha1.ValidateGroupName(field.NewPath("spec", "ingress", "group"), group); len(errs) > 0 {
+			return ann, group, field.ErrorList{field.Invalid(field.NewPath("spec", "ingress"), field.OmitValueType{},
+				fmt.Sprintf("these overrides take the exposure off the platform's ALB group %q, and the derived group name %q is not valid: set spec.ingress.group", p.ALB.Group, group))}
+		}
+	}
+	if group != "" {
+		ann[v1alpha1.ALBGroupName] = group
+	}
+	return ann, group, nil
+}
+
+// platformAnnotations are the annotations every Ingress of the platform
+// carries, for the given scheme.
+func platformAnnotations(p *v1alpha1.ExposurePlatformSpec, scheme string) map[string]string {
+	ann := maps.Clone(p.ALB.Annotations)
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[v1alpha1.ALBScheme] = scheme
+	ann[v1alpha1.ALBTargetType] = p.ALB.TargetType
+	ann[v1alpha1.ALBHealthCheckProto] = "HTTP"
+	ann[v1alpha1.ALBHealthCheckPort] = p.Gateway.HealthCheckPort
+	ann[v1alpha1.ALBHealthCheckPath] = p.Gateway.HealthCheckPath
+	ann[v1alpha1.ALBSuccessCodes] = v1alpha1.DefaultHealthCheckCodes
+	listen := []map[string]int{{"HTTP": 80}}
+	if len(p.ALB.CertificateARNs) > 0 {
+		listen = append(listen, map[string]int{"HTTPS": v1alpha1.DefaultHTTPSPort})
+		ann[v1alpha1.ALBCertificateARN] = strings.Join(p.ALB.CertificateARNs, ",")
+		if p.ALB.SSLPolicy != "" {
+			ann[v1alpha1.ALBSSLPolicy] = p.ALB.SSLPolicy
+		}
+	}
+	b, _ := json.Marshal(listen) // cannot fail: a slice of maps of ints
+	ann[v1alpha1.ALBListenPorts] = string(b)
+	if *p.ALB.RedirectHTTPS {
+		ann[v1alpha1.ALBSSLRedirect] = fmt.Sprint(v1alpha1.DefaultHTTPSPort)
+	}
+	return ann
+}
+
+// GroupWide keeps the annotations that configure the ALB a whole group
+// shares.
+func GroupWide(ann map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, k := range v1alpha1.GroupWideAnnotations {
+		if v, ok := ann[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// mustDuration parses a duration validation has already accepted; an empty
+// string is zero.
+func mustDuration(s string) time.Duration {
+	d, _ := time.ParseDuration(s)
+	return d
+}

@@ -1,0 +1,182 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/krmfn/krm-fn/internal/cli"
+)
+
+// validate runs "krm-fn validate ARGS..." and returns stdout, stderr and
+// whether it failed.
+func validate(t *testing.T, args ...string) (string, string, bool) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := cli.NewCommand()
+	cmd.SetArgs(append([]string{"validate"}, args...))
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	err := cmd.Execute()
+	return stdout.String(), stderr.String(), err != nil
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const (
+	platformPrd = `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ExposurePlatform
+metadata: {name: prd}
+spec: {domain: domain.shop}
+`
+	platformNoDomain = `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ExposurePlatform
+metadata: {name: bare}
+spec: {}
+`
+	exposureAPI = `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: api, namespace: shop}
+spec:
+  hosts: [api]
+  service: {port: 9000}
+`
+)
+
+// TestValidateExample is the README's command on the example.
+func TestValidateExample(t *testing.T) {
+	stdout, stderr, failed := validate(t, "../../overlays/prd/platform.yaml", "../../bases")
+	if failed || stderr != "" {
+		t.Fatalf("the example does not validate:\n%s", stderr)
+	}
+	if want := "krm-fn validate: 2 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
+		t.Errorf("stdout = %q, want %q", stdout, want)
+	}
+}
+
+func TestValidateReportsEveryProblemWithFileAndField(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		args   []string // relative to the files' directory; default: all of it
+		stderr string
+	}{{
+		name: "field errors, second document of a file",
+		files: map[string]string{
+			"platform.yaml": platformPrd,
+			"specs.yaml": exposureAPI + `---
+apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: broken, namespace: shop}
+spec:
+  hosts: [broken]
+  service: {port: 8080, protocl: http}
+`,
+		},
+		args: []string{"platform.yaml", "specs.yaml"},
+		stderr: `specs.yaml:1: ServiceExposure shop/broken: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"?
+krm-fn validate: 1 error
+`,
+	}, {
+		name: "weights and subsets, all at once",
+		files: map[string]string{
+			"platform.yaml": platformPrd,
+			"broken.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: broken, namespace: shop}
+spec:
+  hosts: [broken]
+  service: {port: 8080}
+  routes:
+  - backends:
+    - {subset: v1, weight: 50}
+`,
+		},
+		stderr: `broken.yaml:0: ServiceExposure shop/broken: spec.routes[0].backends: Invalid value: 50: the weights must sum to 100, they sum to 50
+broken.yaml:0: ServiceExposure shop/broken: spec.routes[0].backends[0].subset: Not found: "v1"
+krm-fn validate: 2 errors
+`,
+	}, {
+		name: "a host claimed by two files",
+		files: map[string]string{
+			"platform.yaml": platformPrd,
+			"a.yaml":        exposureAPI,
+			"b.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: other, namespace: shop}
+spec:
+  hosts: [api.domain.shop]
+  service: {port: 9000}
+`,
+		},
+		stderr: `b.yaml:0: ServiceExposure shop/other: spec.hosts[0]: host "api.domain.shop" is also claimed by ServiceExposure shop/api (a.yaml:0) (spec.hosts[0]): one host can route to one service only; remove it from one of them
+krm-fn validate: 1 error
+`,
+	}, {
+		name: "a problem under one platform only says which",
+		files: map[string]string{
+			"prd.yaml":  platformPrd,
+			"bare.yaml": platformNoDomain,
+			"api.yaml":  exposureAPI,
+		},
+		args: []string{"prd.yaml", "bare.yaml", "api.yaml"},
+		stderr: `api.yaml:0: ServiceExposure shop/api: spec.hosts[0]: Invalid value: "api": has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform (with ExposurePlatform bare)
+krm-fn validate: 1 error
+`,
+	}, {
+		name:  "a platform that is wrong",
+		files: map[string]string{"platform.yaml": "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata: {name: prd}\nspec: {alb: {scheme: public}}\n"},
+		stderr: `platform.yaml:0: ExposurePlatform prd: spec.alb.scheme: Unsupported value: "public": supported values: "internet-facing", "internal"
+krm-fn validate: 1 error
+`,
+	}, {
+		name:  "without a platform, the built-in defaults",
+		files: map[string]string{"api.yaml": exposureAPI},
+		stderr: `api.yaml:0: ServiceExposure shop/api: spec.hosts[0]: Invalid value: "api": has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform
+krm-fn validate: 1 error (no ExposurePlatform among the files: checked with the built-in defaults, which set no domain)
+`,
+	}, {
+		name:   "no specs in the files",
+		files:  map[string]string{"deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"},
+		args:   []string{"deploy.yaml"},
+		stderr: "krm-fn validate: no exposure.krmfn.io ServiceExposure or ExposurePlatform in deploy.yaml\n",
+	}, {
+		name:   "not YAML",
+		files:  map[string]string{"bad.yaml": "kind: [\n"},
+		args:   []string{"bad.yaml"},
+		stderr: "bad.yaml: not valid YAML: MalformedYAMLError: yaml: line 1: did not find expected node content\n",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, tc.files)
+			t.Chdir(dir)
+			args := tc.args
+			if args == nil {
+				args = []string{"."}
+			}
+			stdout, stderr, failed := validate(t, args...)
+			if !failed {
+				t.Errorf("validate succeeded, want it to fail")
+			}
+			if stdout != "" {
+				t.Errorf("a failed validation printed on stdout: %q", stdout)
+			}
+			if stderr != tc.stderr {
+				t.Errorf("stderr:\n%s--- want:\n%s", stderr, tc.stderr)
+			}
+		})
+	}
+}
