@@ -2,13 +2,14 @@ package e2e
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/krmfn/krm-fn/bench/workload"
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/render"
 )
 
 // kustomizeBuild is what a user's terminal shows for `kustomize build
@@ -26,10 +27,10 @@ func kustomizeBuild(t *testing.T, dir string) []byte {
 
 // render is `krm-fn render dir`, in process; it fails the test if render
 // did not take its fast path.
-func render(t *testing.T, dir string, fast bool) []byte {
+func renderDir(t *testing.T, dir string, fast bool) []byte {
 	t.Helper()
 	var stderr bytes.Buffer
-	out, err := fn.Render(dir, &stderr)
+	out, err := render.Render(dir, &stderr)
 	if err != nil {
 		t.Fatalf("krm-fn render %s: %v\n%s", dir, err, stderr.String())
 	}
@@ -58,7 +59,7 @@ func sameBytes(t *testing.T, what string, got, want []byte) {
 func TestRenderIsKustomizeBuild(t *testing.T) {
 	for _, dir := range overlays(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			sameBytes(t, "krm-fn render "+dir, render(t, dir, true), kustomizeBuild(t, dir))
+			sameBytes(t, "krm-fn render "+dir, renderDir(t, dir, true), kustomizeBuild(t, dir))
 		})
 	}
 }
@@ -66,10 +67,11 @@ func TestRenderIsKustomizeBuild(t *testing.T) {
 // TestRenderLargeEnvironment does the same for a generated environment of
 // 300 services across 10 namespaces (bench/workload), large enough for
 // kustomize's ordering and merging to matter and small enough for
-// kustomize to build in seconds.
+// kustomize to build in about a minute. It runs in CI (CI set) or with
+// KRMFN_SLOW_TESTS=1, not in the everyday go test ./....
 func TestRenderLargeEnvironment(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
+	if os.Getenv("CI") == "" && os.Getenv("KRMFN_SLOW_TESTS") == "" {
+		t.Skip("slow (about a minute): set KRMFN_SLOW_TESTS=1 to run it")
 	}
 	dir := t.TempDir()
 	if err := workload.Write(dir, workload.Options{Services: 300, Namespaces: 10}); err != nil {
@@ -80,7 +82,7 @@ func TestRenderLargeEnvironment(t *testing.T) {
 	if n := bytes.Count(want, []byte("\nkind: ")); n < 1500 {
 		t.Fatalf("kustomize rendered %d objects, want 5 per service", n)
 	}
-	sameBytes(t, "krm-fn render", render(t, overlay, true), want)
+	sameBytes(t, "krm-fn render", renderDir(t, overlay, true), want)
 }
 
 // TestRenderKustomizeFeatures renders an overlay that uses what else
@@ -178,7 +180,7 @@ fieldSpecs: [{path: metadata/labels, create: true}]
 				}
 			}
 			outputs[c.name] = want
-			sameBytes(t, "krm-fn render", render(t, overlay, c.fast), want)
+			sameBytes(t, "krm-fn render", renderDir(t, overlay, c.fast), want)
 		})
 	}
 	if len(outputs) < len(cases) {
