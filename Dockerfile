@@ -10,14 +10,12 @@
 #       args: [install, /custom-tools]
 #
 #   docker build --target argocd-cmp -t krm-fn-argocd-cmp .
-#     The Argo CD config management plugin sidecar: krm-fn, the pinned
-#     kustomize and deploy/argocd/plugin.yaml, run as UID 999 with Argo CD's
+#     The Argo CD config management plugin sidecar: krm-fn (kustomize is
+#     built into it) and deploy/argocd/plugin.yaml, run as UID 999 with Argo CD's
 #     argocd-cmp-server (from the repo-server pod) as entrypoint.
 FROM golang:1.26.8 AS build
 WORKDIR /src
 ENV CGO_ENABLED=0 GOTOOLCHAIN=local
-# The kustomize the sidecar runs; the same version as hack/tools.sh pins.
-RUN GOBIN=/out go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.0
 COPY go.mod go.sum ./
 RUN go mod download
 COPY api ./api
@@ -27,7 +25,7 @@ COPY internal ./internal
 RUN go build -trimpath -ldflags '-s -w' -o /out/krm-fn ./cmd/krm-fn
 
 FROM gcr.io/distroless/static-debian12:nonroot AS argocd-cmp
-COPY --from=build /out/krm-fn /out/kustomize /usr/local/bin/
+COPY --from=build /out/krm-fn /usr/local/bin/
 COPY deploy/argocd/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
 ENV HOME=/home/argocd
 WORKDIR /home/argocd

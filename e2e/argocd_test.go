@@ -14,7 +14,6 @@ import (
 // unless the Application says it is intended. (The other cases of the
 // plugin run in Argo CD's own argocd-cmp-server: tools/argocd.)
 func TestArgoCDGenerateRefusesEmpty(t *testing.T) {
-	k := kustomizeBinary(t)
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "kustomization.yaml"), "resources: []\n")
 	for _, tc := range []struct {
@@ -22,13 +21,13 @@ func TestArgoCDGenerateRefusesEmpty(t *testing.T) {
 		fail   bool
 		stderr string
 	}{
-		{nil, true, "krm-fn: kustomize build . rendered no objects, and Argo CD would prune every object of the application: check the overlay, or set the Application's plugin env ALLOW_EMPTY=true if that is intended\n"},
+		{nil, true, "krm-fn: the overlay . renders no objects, and Argo CD would prune every object of the application: check the overlay, or set the Application's plugin env ALLOW_EMPTY=true if that is intended\n"},
 		{[]string{"ARGOCD_ENV_ALLOW_EMPTY=true"}, false, ""},
 	} {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.Command("krm-fn", "argocd", "generate")
 		cmd.Dir = dir
-		cmd.Env = append(append(os.Environ(), "PATH="+filepath.Dir(k)+string(os.PathListSeparator)+os.Getenv("PATH")), tc.env...)
+		cmd.Env = append(os.Environ(), tc.env...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
 		if (err != nil) != tc.fail || stderr.String() != tc.stderr || strings.TrimSpace(stdout.String()) != "" {

@@ -30,11 +30,18 @@ func kustomizeBuild(t *testing.T, dir string) []byte {
 func renderDir(t *testing.T, dir string, fast bool) []byte {
 	t.Helper()
 	var stderr bytes.Buffer
-	out, err := render.Render(dir, &stderr)
+	self, err := exec.LookPath("krm-fn") // TestMain's
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The repository: the directory above the overlay's (which holds the
+	// bases the overlays name).
+	root := filepath.Dir(filepath.Dir(dir))
+	out, err := render.Render(dir, render.Options{Policy: render.Policy{Root: root}, Self: self, Stderr: &stderr})
 	if err != nil {
 		t.Fatalf("krm-fn render %s: %v\n%s", dir, err, stderr.String())
 	}
-	if fell := strings.Contains(stderr.String(), "with kustomize alone"); fell == fast {
+	if fell := strings.Contains(stderr.String(), "with kustomize running krm-fn"); fell == fast {
 		t.Fatalf("krm-fn render %s: fast path %v, want %v; stderr:\n%s", dir, !fell, fast, stderr.String())
 	}
 	return out

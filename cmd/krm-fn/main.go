@@ -15,7 +15,5 @@ func main() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(200)
 	}
-	if err := cli.NewCommand().Execute(); err != nil {
-		os.Exit(1)
-	}
+	os.Exit(cli.Main())
 }

@@ -8,15 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/internal/kustomization"
-	"sigs.k8s.io/kustomize/api/filesys"
-	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
+	"github.com/krmfn/krm-fn/internal/render"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -52,91 +48,73 @@ func overlayDir() (string, error) {
 	return dir, nil
 }
 
-// Discover lists the files that hold an exposure.krmfn.io function config
-// in the kustomization of dir and the local kustomizations it includes;
-// none when dir is not a kustomization.
-func Discover(dir string) []string {
-	fsys := filesys.MakeFsOnDisk()
-	var found []string
-	seen := map[string]bool{}
-	var walk func(dir string)
-	walk = func(dir string) {
-		kf, err := kustomization.Read(fsys, dir)
-		if err != nil || seen[dir] {
-			return // none, or kustomize could not read it either
-		}
-		k := kf.Kustomization
-		seen[dir] = true
-		for _, list := range [][]string{k.Resources, k.Components, k.Generators, k.Transformers, k.Validators} {
-			for _, entry := range list {
-				if strings.Contains(entry, "\n") { // an inline function config
-					if hasFunctionConfig([]byte(entry)) {
-						found = append(found, filepath.Join(dir, "kustomization"))
-					}
-					continue
-				}
-				path := filepath.Join(dir, entry)
-				info, err := os.Stat(path)
-				switch {
-				case err != nil: // remote, or missing: kustomize will say
-				case info.IsDir():
-					walk(path)
-				default:
-					if b, err := os.ReadFile(path); err == nil && hasFunctionConfig(b) {
-						found = append(found, path)
-					}
-				}
-			}
-		}
+// Root is the repository the application's directory (the current
+// one) belongs to: argocd-cmp-server unpacks the repository it streams
+// into a directory of its own and runs the plugin in the application's
+// path below it (ARGOCD_APP_SOURCE_PATH). Without that path, or when the
+// directory does not end with it, the application's directory itself.
+func Root() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
 	}
-	walk(filepath.Clean(dir))
-	return slices.Compact(found)
+	app := filepath.Clean(os.Getenv("ARGOCD_APP_SOURCE_PATH"))
+	if app == "." || !filepath.IsLocal(app) {
+		return wd, nil
+	}
+	if root, ok := strings.CutSuffix(wd, string(filepath.Separator)+app); ok && root != "" {
+		return root, nil
+	}
+	return wd, nil
 }
 
-// hasFunctionConfig says whether the YAML documents of b include an
-// exposure.krmfn.io object that names a function to run.
-func hasFunctionConfig(b []byte) bool {
-	if !bytes.Contains(b, []byte(v1alpha1.Group+"/")) {
-		return false
+// Discover lists the files that make the kustomization of dir one the
+// plugin renders: those holding an exposure.krmfn.io function config, in
+// it and the kustomizations it includes (within root, bounded, nothing
+// fetched); none when there is none.
+func Discover(dir, root string) []string {
+	files, err := render.Functions(dir, root)
+	if err != nil {
+		return nil
 	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
-	return err == nil && slices.ContainsFunc(nodes, func(n *yaml.RNode) bool {
-		_, isFunction := n.GetAnnotations()[runtimeutil.FunctionAnnotationKey]
-		return v1alpha1.InGroup(n.GetApiVersion()) && isFunction
-	})
+	for i, f := range files {
+		if rel, err := filepath.Rel(root, f); err == nil {
+			files[i] = rel
+		}
+	}
+	return files
 }
 
-// Generate renders the overlay as the plugin's generate command.
-func Generate(stdout, stderr io.Writer) error {
+// Generate renders the overlay as the plugin's generate command, in
+// process and under o's policy: the manifests on stdout only when the
+// build succeeded and renders something (or ARGOCD_ENV_ALLOW_EMPTY is
+// "true"), else the problems on stderr and an error.
+func Generate(stdout, stderr io.Writer, o render.Options) error {
 	dir, err := overlayDir()
 	if err != nil {
 		return err
 	}
-	kustomize, err := exec.LookPath("kustomize")
-	if err != nil {
-		return fmt.Errorf("krm-fn: kustomize is not on PATH: the plugin's image must provide it (%w)", err)
-	}
-	var out bytes.Buffer
-	build := exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
-	build.Stdout, build.Stderr = &out, stderr
+	o.Stderr = stderr
+	out, err := render.Render(dir, o)
 	// Messages name the overlay as the repository does, not the sidecar's
 	// copy of it.
-	dir = filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("krm-fn: kustomize build %s failed (%v); nothing was rendered", dir, err)
-	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(out.Bytes()), OmitReaderAnnotations: true}).Read()
+	name := filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
 	if err != nil {
-		return fmt.Errorf("krm-fn: kustomize build %s printed something that is not YAML: %w", dir, err)
+		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
+		return fmt.Errorf("krm-fn: rendering %s failed; nothing was rendered", name)
+	}
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(out), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return fmt.Errorf("krm-fn: rendering %s gave something that is not YAML: %w", name, err)
 	}
 	if len(nodes) == 0 && os.Getenv(envAllowEmpty) != "true" {
-		return fmt.Errorf("krm-fn: kustomize build %s rendered no objects, and Argo CD would prune every object of the application: "+
-			"check the overlay, or set the Application's plugin env %s=true if that is intended", dir, strings.TrimPrefix(envAllowEmpty, "ARGOCD_ENV_"))
+		return fmt.Errorf("krm-fn: the overlay %s renders no objects, and Argo CD would prune every object of the application: "+
+			"check the overlay, or set the Application's plugin env %s=true if that is intended", name, strings.TrimPrefix(envAllowEmpty, "ARGOCD_ENV_"))
 	}
 	if err := servedByCluster(nodes); err != nil {
 		return err
 	}
-	_, err = stdout.Write(out.Bytes())
+	_, err = stdout.Write(out)
 	return err
 }
 

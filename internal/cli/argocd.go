@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newArgoCDCommand() *cobra.Command {
+func (a app) newArgoCDCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "argocd",
 		Short: "What Argo CD's config management plugin runs (plugin.yaml; see docs/argocd.md)",
@@ -27,49 +27,70 @@ KUBE_API_VERSIONS of the destination cluster.
 	discover := &cobra.Command{
 		Use:   "discover [DIR]",
 		Short: "Print the files that make the overlay a krm-fn kustomization (none: not ours)",
-		Long: `discover prints the files of the overlay's kustomization, and of the local
+		Long: `discover prints the files of the overlay's kustomization, and of the
 kustomizations it includes (resources, components, generators,
-transformers, validators), that hold an exposure.krmfn.io object with a
-config.kubernetes.io/function annotation: a function config kustomize runs
-krm-fn for. Argo CD takes any output as "this plugin renders the
-application". DIR is the overlay (default "."). An Application that sets
-the plugin env OVERLAY is always claimed: only one meant for this plugin
-sets it.`,
+transformers, validators), that hold an exposure.krmfn.io function config
+(an ExposurePlatform or ServiceExposure with a config.kubernetes.io/function
+annotation among its generators, transformers or validators). Argo CD takes
+any output as "this plugin renders the application"; no output leaves the
+application to another plugin. DIR is the overlay (default: the plugin env
+OVERLAY, else "."). The walk stays inside the repository, follows no
+remote reference and is bounded in depth and size, whatever the tree
+(symbolic link loops included).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && os.Getenv(argocd.EnvOverlay) != "" {
-				// Only an Application meant for this plugin sets its env;
-				// generate reports a wrong overlay better than "no plugin".
-				fmt.Fprintf(cmd.OutOrStdout(), "%s=%s\n", argocd.EnvOverlay, os.Getenv(argocd.EnvOverlay))
-				return nil
-			}
 			dir := "."
+			if o := os.Getenv(argocd.EnvOverlay); o != "" {
+				dir = o
+			}
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			for _, f := range argocd.Discover(dir) {
+			root, err := argocd.Root()
+			if err != nil {
+				return err
+			}
+			for _, f := range argocd.Discover(dir, root) {
 				fmt.Fprintln(cmd.OutOrStdout(), f)
 			}
 			return nil
 		},
 	}
+	var flags renderFlags
 	generate := &cobra.Command{
 		Use:   "generate",
-		Short: "Render the overlay with kustomize: the manifests on stdout, or the problems on stderr and exit 1",
-		Long: `generate runs "kustomize build --enable-alpha-plugins --enable-exec" (the
-kustomize on PATH) on the overlay and prints the manifests only when the
-build succeeded: a failed build prints kustomize's (and krm-fn's)
-messages on stderr and nothing on stdout, so Argo CD shows the error and
+		Short: "Render the overlay as krm-fn render does: the manifests on stdout, or the problems on stderr and exit 1",
+		Long: `generate renders the overlay in process as "krm-fn render" does (the bytes
+"kustomize build --enable-alpha-plugins --enable-exec" prints) and prints
+the manifests only when the build succeeded: a failed build prints every
+problem on stderr and nothing on stdout, so Argo CD shows the error and
 never applies or prunes half an application. An empty rendering is an
 error too (Argo CD would prune everything) unless ARGOCD_ENV_ALLOW_EMPTY is
 "true". When KUBE_API_VERSIONS is set, the rendered Istio and Ingress
 objects' API versions must be among them (unless
-ARGOCD_ENV_CHECK_API_VERSIONS is "false").`,
+ARGOCD_ENV_CHECK_API_VERSIONS is "false").
+
+The repository is untrusted: it can make the plugin run no program, fetch
+nothing and read no file outside the repository (docs/security.md). The
+flags are the plugin administrator's (plugin.yaml), never the
+repository's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return argocd.Generate(cmd.OutOrStdout(), cmd.ErrOrStderr())
+			root, err := argocd.Root()
+			if err != nil {
+				return err
+			}
+			if flags.root == "" {
+				flags.root = root
+			}
+			o, err := a.options(&flags, ".")
+			if err != nil {
+				return err
+			}
+			return argocd.Generate(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
 		},
 	}
+	flags.add(generate)
 	cmd.AddCommand(discover, generate)
 	return cmd
 }

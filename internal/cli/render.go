@@ -1,39 +1,163 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
 )
 
+// renderFlags are the flags of the commands that build kustomizations.
+type renderFlags struct {
+	root                   string
+	allowExec, allowRemote bool
+	enableHelm             bool
+	helmCommand            string
+	trusted                bool
+}
+
+func (f *renderFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.root, "root", "", "the repository: nothing outside it is read (default: the git work tree holding DIR, else the current directory)")
+	fs.BoolVar(&f.allowExec, "allow-exec", false, "let kustomize run exec and container functions other than krm-fn's (a trusted checkout only)")
+	fs.BoolVar(&f.allowRemote, "allow-remote", false, "let kustomize fetch remote resources and bases (git, HTTP)")
+	fs.BoolVar(&f.enableHelm, "enable-helm", false, "let kustomize run helm for helmCharts")
+	fs.StringVar(&f.helmCommand, "helm-command", "helm", "the helm program, with --enable-helm")
+	fs.BoolVar(&f.trusted, "trusted", false, "all of --allow-exec, --allow-remote and --enable-helm: build as kustomize build --enable-alpha-plugins --enable-exec --enable-helm does")
+}
+
+// options are the render options the flags ask for, for the kustomization
+// in dir. In a sandboxing app, unless the flags allow it, the process then
+// fetches nothing and finds no program to run (sandbox).
+func (a app) options(f *renderFlags, dir string) (render.Options, error) {
+	o := render.Options{Policy: render.Policy{
+		Root:           f.root,
+		AllowFunctions: f.allowExec || f.trusted,
+		AllowRemote:    f.allowRemote || f.trusted,
+	}}
+	if o.Root == "" {
+		o.Root = repositoryRoot(dir)
+	}
+	if f.enableHelm || f.trusted {
+		helm, err := exec.LookPath(f.helmCommand)
+		if err != nil {
+			return o, fmt.Errorf("--enable-helm: %w", err)
+		}
+		o.Helm = helm
+	}
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		return o, fmt.Errorf("krm-fn: cannot tell its own program: %w", err)
+	}
+	o.Self = self
+	if a.sandbox {
+		sandbox(o.Policy)
+	}
+	return o, nil
+}
+
+// sandbox makes what the policy refuses impossible in this process too,
+// behind the checks of the kustomizations (render's policy.go): without
+// remote loading, no HTTP request leaves it and kustomize finds no git
+// to clone with; without functions, no program is found on PATH (krm-fn
+// itself, and helm, are run by their absolute paths).
+func sandbox(p render.Policy) {
+	if !p.AllowRemote {
+		http.DefaultTransport = refuse{}
+	}
+	if !p.AllowRemote && !p.AllowFunctions {
+		os.Setenv("PATH", "")
+	}
+}
+
+// refuse is an HTTP transport that sends nothing.
+type refuse struct{}
+
+func (refuse) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("krm-fn fetches nothing (%s): remote loading is not allowed (docs/security.md)", r.URL.Redacted())
+}
+
+// repositoryRoot is the git work tree holding dir (the nearest directory
+// above it with a .git), else the current directory if it holds dir, else
+// dir.
+func repositoryRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) || rel == "." {
+			return wd
+		}
+	}
+	return dir
+}
+
 // newRenderCommand is `krm-fn render DIR`.
-func newRenderCommand() *cobra.Command {
-	return &cobra.Command{
+func (a app) newRenderCommand() *cobra.Command {
+	var flags renderFlags
+	cmd := &cobra.Command{
 		Use:   "render DIR",
-		Short: "Print what `kustomize build --enable-alpha-plugins --enable-exec DIR` prints, fast for large environments",
+		Short: "Print what `kustomize build --enable-alpha-plugins --enable-exec DIR` prints, safely and fast for large environments",
 		Long: `render builds the kustomization in DIR and prints exactly what
 kustomize build --enable-alpha-plugins --enable-exec DIR prints, byte for
 byte, in time linear in the number of generated objects.
 
+It builds an untrusted repository safely by default: before anything is
+built, every kustomization DIR includes is checked, and a build that
+would run a program (an exec or container function other than krm-fn's
+own kinds, Helm), fetch anything (remote resources, bases or files) or
+read a file outside the repository (relative paths and symbolic links
+included) fails, naming the file and what it asks for. The flags open
+that up for a checkout you trust; docs/security.md says what each opens.
+
 kustomize checks every resource it adds against all it holds, so its time
 grows with the square of the objects; the ones krm-fn generates (five per
-exposure) are most of an environment. render runs kustomize (its Go API)
-on the overlay without the ExposurePlatform transformer, expands the
-exposures in process exactly as kustomize would have run krm-fn, and then
-merges, orders and prints the result as kustomize does.
+exposure) are most of an environment. When the ExposurePlatform is the
+last entry of the overlay's transformers, render runs kustomize (its Go
+API) without it, expands the exposures in process exactly as kustomize
+would have run krm-fn, and merges, orders and prints the result as
+kustomize does. Otherwise kustomize runs this krm-fn program (and no
+other) as the function. See docs/scaling.md.`,
+		Example: `  krm-fn render overlays/prd > prd.yaml
 
-This needs the ExposurePlatform to be the last entry of the overlay's
-transformers, and no validators or buildMetadata in it; otherwise render
-says why on stderr and builds the overlay with kustomize alone (which then
-runs krm-fn from PATH). See docs/scaling.md.`,
-		Example: `  krm-fn render overlays/prd > prd.yaml`,
-		Args:    cobra.ExactArgs(1),
+  # a checkout you trust, with remote bases and other functions
+  krm-fn render --trusted overlays/prd`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, err := render.Render(args[0], cmd.ErrOrStderr())
+			o, err := a.options(&flags, args[0])
 			if err != nil {
+				return err
+			}
+			o.Stderr = cmd.ErrOrStderr()
+			out, err := render.Render(args[0], o)
+			if err != nil {
+				var perr *render.Error
+				if !errors.As(err, &perr) {
+					err = fmt.Errorf("krm-fn render %s: %w", args[0], err)
+				}
 				return err
 			}
 			_, err = cmd.OutOrStdout().Write(out)
 			return err
 		},
 	}
+	flags.add(cmd)
+	return cmd
 }

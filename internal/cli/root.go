@@ -20,7 +20,27 @@ import (
 // Argo CD plugins call it), or, given files, renders them directly:
 //
 //	krm-fn platform.yaml exposures.yaml...
-func NewCommand() *cobra.Command {
+//
+// It is the command of tests: Main's also sandboxes the process.
+func NewCommand() *cobra.Command { return app{}.command() }
+
+// Main runs the krm-fn command on os.Args, as the krm-fn program does, and
+// returns its exit status. The commands that build an untrusted
+// repository (render, argocd generate, hook) first make what their policy
+// refuses impossible in the whole process (sandbox).
+func Main() int {
+	if err := (app{sandbox: true}).command().Execute(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// app is the command line of one process.
+type app struct {
+	sandbox bool // whether commands may restrict the whole process
+}
+
+func (a app) command() *cobra.Command {
 	p := &fn.Processor{}
 	// kyaml builds the command (its flags, the ResourceList wire format);
 	// fn.Execute answers the ResourceList, writing item by item. Files are
@@ -66,7 +86,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
   krm-fn validate overlays/prd/platform.yaml bases/`
 	// The function keeps its positional arguments: cobra takes the first
 	// argument as a subcommand only when it is one of these names.
-	for _, c := range []*cobra.Command{newRenderCommand(), newValidateCommand(), newVersionCommand(), newInstallCommand(), newArgoCDCommand()} {
+	for _, c := range []*cobra.Command{a.newRenderCommand(), newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand()} {
 		cmd.AddCommand(showErrors(c))
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

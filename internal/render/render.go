@@ -9,8 +9,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
@@ -26,34 +26,109 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
+// Options say how to render.
+type Options struct {
+	// Policy is what the build may do beyond reading the repository.
+	Policy
+
+	// Self is the krm-fn program kustomize runs for krm-fn's function
+	// configs that the build cannot expand in process (another position
+	// than the overlay's last transformer): the configs are served to
+	// kustomize naming this program, whatever program and arguments they
+	// name in the repository. "": such a layout is refused, unless the
+	// policy allows functions (then kustomize runs what they name, from
+	// PATH).
+	Self string
+
+	// Stderr receives krm-fn's problems and warnings, and why a build could
+	// not take the fast path.
+	Stderr io.Writer
+}
+
+// Error is a build the policy refuses: every problem, each naming the
+// file and what is wrong.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return strings.Join(e.Problems, "\n") + fmt.Sprintf("\nkrm-fn: %d %s; nothing was rendered", len(e.Problems), plural(len(e.Problems), "problem"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // Render renders the kustomization in dir: the bytes `kustomize build
-// --enable-alpha-plugins --enable-exec dir` prints. The function's
-// problems, and why it could not take the fast path, go to stderr.
-func Render(dir string, stderr io.Writer) ([]byte, error) {
-	fsys := filesys.MakeFsOnDisk()
-	plan, why, err := planRender(fsys, dir)
+// --enable-alpha-plugins --enable-exec dir` prints, for a build the policy
+// allows. Before anything is built, the kustomizations are checked against
+// the policy (policy.go), and every file is read through a file system
+// confined to the repository (confined.go).
+func Render(dir string, o Options) ([]byte, error) {
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	root := o.Root
+	if root == "" {
+		root = dir
+	}
+	if o.MaxBytes == 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	cfs, err := newConfinedFS(root, o.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
-	if plan == nil {
-		fmt.Fprintf(stderr, "krm-fn render: %s: building %s with kustomize alone\n", why, dir)
-		m, err := krusty.MakeKustomizer(renderOptions(krusty.ReorderOptionUnspecified)).Run(fsys, dir)
-		if err != nil {
+	real, err := cfs.check(dir)
+	if err != nil {
+		return nil, err
+	}
+	t := check(cfs, real, o.Policy)
+	if len(t.problems) > 0 {
+		return nil, &Error{Problems: t.problems}
+	}
+	served := &servedFS{FileSystem: cfs, files: map[string][]byte{}}
+	plan, why, err := planRender(cfs, real)
+	if err != nil {
+		return nil, err
+	}
+	if plan != nil && len(t.functions) == 1 {
+		if err := served.serve(plan.kustomizationPath, plan.kustomization); err != nil {
 			return nil, err
 		}
-		return m.AsYaml()
+		return plan.run(served, real, o)
 	}
-	return plan.run(fsys, dir, stderr)
+	if len(t.functions) > 0 {
+		if o.Self == "" && !o.AllowFunctions {
+			return nil, &Error{Problems: []string{fmt.Sprintf("%s: %s, so kustomize must run krm-fn as an exec function, and this build knows no krm-fn program to run", dir, why)}}
+		}
+		if o.Self != "" {
+			if err := served.runSelf(t.functions, o.Self); err != nil {
+				return nil, err
+			}
+		}
+		fmt.Fprintf(o.Stderr, "krm-fn render: %s: building %s with kustomize running krm-fn\n", why, dir)
+	}
+	m, err := krusty.MakeKustomizer(kustomizeOptions(o, krusty.ReorderOptionUnspecified, len(t.functions) > 0)).Run(served, real)
+	if err != nil {
+		return nil, err
+	}
+	return m.AsYaml()
 }
 
-// renderOptions are the kustomize CLI's options for `build
-// --enable-alpha-plugins --enable-exec`.
-func renderOptions(reorder krusty.ReorderOption) *krusty.Options {
+// kustomizeOptions are the kustomize CLI's options for `build
+// --enable-alpha-plugins --enable-exec` as far as the policy allows:
+// plugins only where functions are allowed or krm-fn must run as one.
+func kustomizeOptions(o Options, reorder krusty.ReorderOption, runsKrmFn bool) *krusty.Options {
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = reorder
-	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
-	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
-	opts.PluginConfig.HelmConfig.Command = "helm"
+	if o.AllowFunctions || runsKrmFn {
+		opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+		opts.PluginConfig.FnpLoadingOptions.EnableExec = true
+	}
+	opts.PluginConfig.HelmConfig.Enabled = o.Helm != ""
+	opts.PluginConfig.HelmConfig.Command = o.Helm
 	return opts
 }
 
@@ -139,22 +214,31 @@ func planRender(fsys filesys.FileSystem, dir string) (*renderPlan, string, error
 	}, "", nil
 }
 
-// servedFS is a file system with one file's content replaced.
+// servedFS is a file system with some files' content replaced, by their
+// resolved paths.
 type servedFS struct {
 	filesys.FileSystem
-	path string
-	data []byte
+	files map[string][]byte
 }
 
-func (s servedFS) ReadFile(path string) ([]byte, error) {
-	if filepath.Clean(path) == s.path {
-		return slices.Clone(s.data), nil
+func (s *servedFS) served(path string) ([]byte, bool) {
+	real, err := resolve(path)
+	if err != nil {
+		return nil, false
+	}
+	b, ok := s.files[real]
+	return b, ok
+}
+
+func (s *servedFS) ReadFile(path string) ([]byte, error) {
+	if b, ok := s.served(path); ok {
+		return slices.Clone(b), nil
 	}
 	return s.FileSystem.ReadFile(path)
 }
 
-func (s servedFS) Open(path string) (filesys.File, error) {
-	if filepath.Clean(path) == s.path {
+func (s *servedFS) Open(path string) (filesys.File, error) {
+	if _, ok := s.served(path); ok {
 		return nil, fmt.Errorf("krm-fn render: %s is read with ReadFile only", path)
 	}
 	return s.FileSystem.Open(path)
@@ -164,9 +248,8 @@ func (s servedFS) Open(path string) (filesys.File, error) {
 // (api/internal/plugins/utils).
 const kustomizeIDAnnotation = "kustomize.config.k8s.io/id"
 
-func (p *renderPlan) run(fsys filesys.FileSystem, dir string, stderr io.Writer) ([]byte, error) {
-	m, err := krusty.MakeKustomizer(renderOptions(krusty.ReorderOptionNone)).Run(
-		servedFS{FileSystem: fsys, path: p.kustomizationPath, data: p.kustomization}, dir)
+func (p *renderPlan) run(fsys filesys.FileSystem, dir string, o Options) ([]byte, error) {
+	m, err := krusty.MakeKustomizer(kustomizeOptions(o, krusty.ReorderOptionNone, false)).Run(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +272,7 @@ func (p *renderPlan) run(fsys filesys.FileSystem, dir string, stderr io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	output, err := p.expand(input, stderr)
+	output, err := p.expand(input, o.Stderr)
 	if err != nil {
 		return nil, err
 	}

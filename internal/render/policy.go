@@ -1,0 +1,392 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/internal/kustomization"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/provider"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Policy is what a build may do beyond reading the repository's own files.
+// The zero Policy is the one for a repository nobody reviewed (an Argo CD
+// plugin's): kustomize runs no program and fetches nothing, and reads
+// nothing outside Root. docs/security.md says what each field opens.
+type Policy struct {
+	// Root is the repository: every file the build reads must be inside it
+	// once symbolic links are resolved. Default: the directory built.
+	Root string
+
+	// AllowFunctions lets kustomize run exec and container functions (and
+	// legacy exec plugins) other than krm-fn's own kinds, as `kustomize
+	// build --enable-alpha-plugins --enable-exec` does.
+	AllowFunctions bool
+
+	// AllowRemote lets kustomize fetch remote resources, bases and files
+	// (git clones with the git program, HTTP downloads).
+	AllowRemote bool
+
+	// Helm is the helm program kustomize runs for helmCharts; "" refuses
+	// them.
+	Helm string
+
+	// MaxBytes bounds what the build reads from files in all.
+	// Default: DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// Limits of a build, whatever the repository.
+const (
+	// DefaultMaxBytes bounds the bytes a build reads (and krm-fn's own
+	// input on stdin): 64 MiB.
+	DefaultMaxBytes = 64 << 20
+	// maxKustomizations bounds the kustomizations one build includes.
+	maxKustomizations = 10000
+	// maxDepth bounds how deep kustomizations include one another.
+	maxDepth = 100
+	// maxEntries bounds the entries (paths) of all kustomizations of one
+	// build: a fan-out of entries naming one directory costs no more.
+	maxEntries = 100000
+)
+
+// function is a krm-fn function config the walk found.
+type function struct {
+	kustomization string // the file of the kustomization that lists it
+	dir           string // that kustomization's directory
+	component     bool   // whether that kustomization is a Component
+	field         string // generators, transformers or validators
+	entry         string // the entry naming it (a path, or inline YAML)
+	index         int    // the entry's index in its field
+	file          string // the file holding the config; "" for an inline one
+	kind          v1alpha1.Kind
+	top           bool // listed by the kustomization being built itself
+	last          bool // its entry is the last of its field
+}
+
+// tree is what a walk of a kustomization and those it includes found.
+type tree struct {
+	functions []function
+	problems  []string
+}
+
+// walker walks kustomizations as kustomize loads them, checking each
+// against the policy.
+type walker struct {
+	fsys    *confinedFS
+	policy  Policy
+	seen    map[string]bool // kustomization directories, resolved
+	entries int
+	stopped bool // a limit was reached
+	tree    tree
+	top     string
+}
+
+func (w *walker) problem(format string, args ...any) {
+	w.tree.problems = append(w.tree.problems, fmt.Sprintf(format, args...))
+}
+
+// stop reports a limit reached and stops the walk.
+func (w *walker) stop(format string, args ...any) {
+	w.problem(format, args...)
+	w.stopped = true
+}
+
+// check walks the kustomization in dir (resolved, inside the root) and
+// what it includes.
+func check(fsys *confinedFS, dir string, p Policy) tree {
+	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir}
+	w.kustomization(dir, 0, false)
+	return w.tree
+}
+
+// kustomization walks the kustomization of dir; configs: every resource
+// it yields is a generator, transformer or validator config.
+func (w *walker) kustomization(dir string, depth int, configs bool) {
+	if w.seen[dir] || w.stopped {
+		return // kustomize reports a cycle itself
+	}
+	if depth > maxDepth || len(w.seen) >= maxKustomizations {
+		w.stop("%s: kustomizations include one another more than %d deep, or more than %d in all: krm-fn stops there", dir, maxDepth, maxKustomizations)
+		return
+	}
+	w.seen[dir] = true
+	kf, err := kustomization.Read(w.fsys, dir)
+	if err != nil {
+		if !errors.Is(err, kustomization.ErrNone) {
+			w.problem("%v", err)
+		}
+		return // a directory without one: kustomize says what it needs
+	}
+	k := kf.Kustomization
+	file := kf.Path
+	component := k.Kind == types.ComponentKind
+
+	for _, e := range k.Resources {
+		w.entry(file, dir, "resources", e, depth, configs)
+	}
+	for _, e := range k.Components {
+		w.entry(file, dir, "components", e, depth, configs)
+	}
+	for _, list := range []struct {
+		field   string
+		entries []string
+	}{{"generators", k.Generators}, {"transformers", k.Transformers}, {"validators", k.Validators}} {
+		field, entries := list.field, list.entries
+		for i, e := range entries {
+			f := function{kustomization: file, dir: dir, component: component, field: field, entry: e, index: i,
+				top: dir == w.top, last: i == len(entries)-1}
+			if inline, ok := inlineConfigs(e); ok {
+				w.configs(file, inline, f)
+				continue
+			}
+			w.configEntry(file, dir, field, e, depth, f)
+		}
+	}
+
+	// The files kustomize loads (kustomize's Load): local paths only.
+	var files []string
+	files = append(files, k.Crds...)
+	files = append(files, k.Configurations...)
+	if p := k.OpenAPI["path"]; p != "" {
+		files = append(files, p)
+	}
+	for _, p := range k.Patches {
+		files = append(files, p.Path)
+	}
+	for _, p := range k.PatchesStrategicMerge {
+		if !strings.Contains(string(p), "\n") { // else an inline patch
+			files = append(files, string(p))
+		}
+	}
+	for _, r := range k.Replacements {
+		files = append(files, r.Path)
+	}
+	for _, g := range k.ConfigMapGenerator {
+		files = append(files, kvFiles(g.KvPairSources)...)
+	}
+	for _, g := range k.SecretGenerator {
+		files = append(files, kvFiles(g.KvPairSources)...)
+	}
+	for _, f := range files {
+		if f != "" {
+			w.local(file, dir, f)
+		}
+	}
+	if w.policy.Helm == "" && (len(k.HelmCharts) > 0 || len(k.HelmChartInflationGenerator) > 0 || k.HelmGlobals != nil) {
+		w.problem("%s: helmCharts needs Helm, which this build does not run (the plugin's administrator can enable it; docs/security.md)", file)
+	}
+}
+
+// kvFiles are the files a ConfigMap or Secret generator reads.
+func kvFiles(s types.KvPairSources) []string {
+	var out []string
+	for _, f := range s.FileSources {
+		if _, path, found := strings.Cut(f, "="); found {
+			f = path
+		}
+		out = append(out, f)
+	}
+	out = append(out, s.EnvSources...)
+	if s.EnvSource != "" {
+		out = append(out, s.EnvSource)
+	}
+	return out
+}
+
+// entry walks a resources or components entry: a file, or a directory
+// holding a kustomization.
+func (w *walker) entry(file, dir, field, e string, depth int, configs bool) {
+	path, ok := w.local(file, dir, e)
+	if !ok {
+		return
+	}
+	switch {
+	case w.fsys.IsDir(path):
+		w.kustomization(path, depth+1, configs)
+	case configs:
+		w.configFile(file, path, function{kustomization: file, dir: dir, field: field, entry: e})
+	}
+}
+
+// configEntry walks a generators, transformers or validators entry that is
+// not inline: a file of configs, or a kustomization whose resources are
+// configs.
+func (w *walker) configEntry(file, dir, field, e string, depth int, f function) {
+	path, ok := w.local(file, dir, e)
+	if !ok {
+		return
+	}
+	if w.fsys.IsDir(path) {
+		before := len(w.tree.functions)
+		w.kustomization(path, depth+1, true)
+		for i := range w.tree.functions[before:] {
+			fn := &w.tree.functions[before+i]
+			file, kind := fn.file, fn.kind // the config's; the rest is the entry's
+			*fn = f
+			fn.file, fn.kind = file, kind
+		}
+		return
+	}
+	w.configFile(file, path, f)
+}
+
+// configFile checks the configs of one file.
+func (w *walker) configFile(file, path string, f function) {
+	b, err := w.fsys.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return // kustomize says it better
+		}
+		w.problem("%s: %v", file, err)
+		return
+	}
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return // not YAML: kustomize says so
+	}
+	f.file = path
+	w.configs(path, nodes, f)
+}
+
+// configs checks generator, transformer or validator configs (of file):
+// krm-fn's own kinds are recorded; any other function is refused unless
+// the policy allows functions.
+func (w *walker) configs(file string, nodes []*yaml.RNode, f function) {
+	for _, n := range nodes {
+		spec, err := runtimeutil.GetFunctionSpec(n)
+		what := fmt.Sprintf("%s %s", n.GetKind(), n.GetName())
+		switch {
+		case err != nil:
+			w.problem("%s: %s: %v", file, what, err)
+		case v1alpha1.InGroup(n.GetApiVersion()):
+			if spec == nil {
+				w.problem("%s: %s: a krm-fn function config needs the annotation %s (exec: {path: krm-fn}); see docs/api.md", file, what, runtimeutil.FunctionAnnotationKey)
+				continue
+			}
+			fn := f
+			fn.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
+			w.tree.functions = append(w.tree.functions, fn)
+		case w.policy.AllowFunctions:
+		case spec != nil:
+			w.problem("%s: %s: %s asks to run %s; krm-fn renders untrusted repositories without running any function but its own kinds (docs/security.md)",
+				file, what, functionAnnotation(n), describeFunction(spec))
+		case !isBuiltin(n):
+			w.problem("%s: %s: not a kustomize builtin, so kustomize would run a plugin program for it; krm-fn renders untrusted repositories without running any (docs/security.md)", file, what)
+		}
+	}
+}
+
+// functionAnnotation is where n names its function, as kyaml reads it
+// (runtimeutil.GetFunctionSpec): one of three annotations, or
+// metadata.configFn.
+func functionAnnotation(n *yaml.RNode) string {
+	a := n.GetAnnotations()
+	for _, k := range []string{runtimeutil.FunctionAnnotationKey, "config.k8s.io/function", "config.kubernetes.io/container"} {
+		if _, ok := a[k]; ok {
+			return "the annotation " + k
+		}
+	}
+	return "metadata.configFn"
+}
+
+func describeFunction(spec *runtimeutil.FunctionSpec) string {
+	switch {
+	case spec.Exec.Path != "":
+		return fmt.Sprintf("the program %q", spec.Exec.Path)
+	case spec.Container.Image != "":
+		return fmt.Sprintf("the container image %q", spec.Container.Image)
+	}
+	return "a function"
+}
+
+// isBuiltin says whether a config is one of kustomize's builtin plugins.
+func isBuiltin(n *yaml.RNode) bool {
+	return n.GetApiVersion() == konfig.BuiltinPluginApiVersion
+}
+
+// inlineConfigs parses an entry that is inline YAML, telling an inline
+// config from a path as kustomize does (kusttarget's
+// configureExternalTransformers): whatever its resource factory reads.
+func inlineConfigs(e string) ([]*yaml.RNode, bool) {
+	m, err := resmap.NewFactory(provider.NewDepProvider().GetResourceFactory()).NewResMapFromBytes([]byte(e))
+	if err != nil {
+		return nil, false
+	}
+	return m.ToRNodeSlice(), true
+}
+
+// remote matches what kustomize would fetch: a URL, git's user@host:
+// form, github.com/ shorthand, or a forced git:: protocol. It is a
+// superset of kustomize's own rules (api/internal/git, IsRemoteFile).
+var remote = regexp.MustCompile(`(?i)^(git::|github\.com[/:]|[a-z][a-z0-9-]*@)|://`)
+
+// local checks that entry e of kustomization file (in dir) names a local
+// path inside the repository and returns it.
+func (w *walker) local(file, dir, e string) (string, bool) {
+	if w.entries++; w.entries > maxEntries {
+		if !w.stopped {
+			w.stop("%s: the kustomizations name more than %d paths in all: krm-fn stops there", file, maxEntries)
+		}
+		return "", false
+	}
+	if remote.MatchString(strings.TrimSpace(e)) {
+		if !w.policy.AllowRemote {
+			w.problem("%s: %q is remote: krm-fn renders untrusted repositories from their own files only, fetching nothing (docs/security.md)", file, e)
+		}
+		return "", false
+	}
+	path := e
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, e)
+	}
+	c := w.fsys
+	real, err := c.check(path)
+	if err != nil {
+		if errors.Is(err, errOutside) {
+			w.problem("%s: %q is outside the repository %s; krm-fn reads nothing else (symbolic links included)", file, e, c.root)
+		} else {
+			w.problem("%s: %q: %v", file, e, err)
+		}
+		return "", false
+	}
+	return real, true
+}
+
+// Functions lists the files that hold krm-fn function configs (or, for an
+// inline one, the kustomization file) in the kustomization of dir and
+// those it includes, walked as a build walks them (bounded, inside root,
+// nothing fetched). None: dir runs no krm-fn.
+func Functions(dir, root string) ([]string, error) {
+	cfs, err := newConfinedFS(root, DefaultMaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	real, err := cfs.check(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, f := range check(cfs, real, Policy{Root: root}).functions {
+		file := f.file
+		if file == "" {
+			file = f.kustomization
+		}
+		if !slices.Contains(files, file) {
+			files = append(files, file)
+		}
+	}
+	return files, nil
+}

@@ -1,0 +1,165 @@
+package render
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// repo writes files (relative paths; "@link:" + target makes a symbolic
+// link) into a new directory and returns it.
+func repo(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for path, content := range files {
+		p := filepath.Join(dir, path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if target, ok := strings.CutPrefix(content, "@link:"); ok {
+			if err := os.Symlink(target, p); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const (
+	configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+	platform  = "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/function: |\n      exec: {path: krm-fn}\nspec: {}\n"
+)
+
+// TestPolicyRefuses checks each way a repository could make a build read
+// outside it, fetch or run something: the walk reports it, naming the
+// file, before kustomize is asked to build.
+func TestPolicyRefuses(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.yaml"), []byte(configMap), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := strings.Repeat("../", 30) + strings.TrimPrefix(outside, "/")
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"relative file", map[string]string{"app/kustomization.yaml": "resources: [" + up + "/secret.yaml]\n"}, "is outside the repository"},
+		{"relative base", map[string]string{"app/kustomization.yaml": "resources: [" + up + "]\n"}, "is outside the repository"},
+		{"absolute file", map[string]string{"app/kustomization.yaml": "resources: [" + outside + "/secret.yaml]\n"}, "is outside the repository"},
+		{"symbolic link to a file", map[string]string{"app/kustomization.yaml": "resources: [leak.yaml]\n", "app/leak.yaml": "@link:" + outside + "/secret.yaml"}, "is outside the repository"},
+		{"symbolic link to a directory", map[string]string{"app/kustomization.yaml": "resources: [leak/secret.yaml]\n", "app/leak": "@link:" + outside}, "is outside the repository"},
+		{"patch", map[string]string{"app/kustomization.yaml": "patches:\n- path: " + up + "/secret.yaml\n"}, "is outside the repository"},
+		{"configMapGenerator file", map[string]string{"app/kustomization.yaml": "configMapGenerator:\n- name: x\n  files: [key=" + up + "/secret.yaml]\n"}, "is outside the repository"},
+		{"component", map[string]string{"app/kustomization.yaml": "components: [" + up + "]\n"}, "is outside the repository"},
+		{"transformer", map[string]string{"app/kustomization.yaml": "transformers: [" + up + "/secret.yaml]\n"}, "is outside the repository"},
+		{"https resource", map[string]string{"app/kustomization.yaml": "resources: [https://example.com/x.yaml]\n"}, `"https://example.com/x.yaml" is remote`},
+		{"git base", map[string]string{"app/kustomization.yaml": "resources:\n- github.com/org/repo//base?ref=v1\n"}, "is remote"},
+		{"scp-style git base", map[string]string{"app/kustomization.yaml": "resources: [git@gitlab.example.com:org/repo.git]\n"}, "is remote"},
+		{"ssh git base", map[string]string{"app/kustomization.yaml": "components: [ssh://git@example.com/org/repo]\n"}, "is remote"},
+		{"forced git protocol", map[string]string{"app/kustomization.yaml": "resources: [git::https://example.com/org/repo]\n"}, "is remote"},
+		{"file URL", map[string]string{"app/kustomization.yaml": "resources: [file:///etc]\n"}, "is remote"},
+		{"remote patch", map[string]string{"app/kustomization.yaml": "patches:\n- path: https://example.com/p.yaml\n"}, "is remote"},
+		{"remote openapi", map[string]string{"app/kustomization.yaml": "openapi: {path: https://example.com/schema.json}\n"}, "is remote"},
+		{"helm", map[string]string{"app/kustomization.yaml": "helmCharts:\n- {name: x, repo: https://example.com, version: 1.0.0}\n"}, "helmCharts needs Helm"},
+		{"exec function", map[string]string{"app/kustomization.yaml": "transformers: [t.yaml]\n",
+			"app/t.yaml": "apiVersion: x/v1\nkind: T\nmetadata:\n  name: t\n  annotations:\n    config.kubernetes.io/function: |\n      exec: {path: /bin/sh, args: [-c, id]}\n"},
+			`app/t.yaml: T t: the annotation config.kubernetes.io/function asks to run the program "/bin/sh"`},
+		{"legacy function annotation", map[string]string{"app/kustomization.yaml": "generators: [t.yaml]\n",
+			"app/t.yaml": "apiVersion: x/v1\nkind: T\nmetadata:\n  name: t\n  annotations:\n    config.k8s.io/function: |\n      container: {image: evil}\n"},
+			`the annotation config.k8s.io/function asks to run the container image "evil"`},
+		{"inline function", map[string]string{"app/kustomization.yaml": "validators:\n- |\n  apiVersion: x/v1\n  kind: T\n  metadata:\n    name: t\n    annotations:\n      config.kubernetes.io/function: 'exec: {path: kustomize}'\n"},
+			`asks to run the program "kustomize"`},
+		{"function in a transformer directory", map[string]string{"app/kustomization.yaml": "transformers: [fns]\n", "app/fns/kustomization.yaml": "resources: [t.yaml]\n",
+			"app/fns/t.yaml": "apiVersion: x/v1\nkind: T\nmetadata:\n  name: t\n  annotations:\n    config.kubernetes.io/function: 'exec: {path: x}'\n"},
+			`asks to run the program "x"`},
+		{"legacy exec plugin", map[string]string{"app/kustomization.yaml": "transformers: [t.yaml]\n", "app/t.yaml": "apiVersion: someteam.example.com/v1\nkind: Plugin\nmetadata: {name: p}\n"},
+			"not a kustomize builtin, so kustomize would run a plugin program for it"},
+		{"function in a base", map[string]string{"app/kustomization.yaml": "resources: [../base]\n", "base/kustomization.yaml": "transformers: [t.yaml]\n",
+			"base/t.yaml": "apiVersion: x/v1\nkind: T\nmetadata:\n  name: t\n  annotations:\n    config.kubernetes.io/function: 'exec: {path: x}'\n"},
+			`base/t.yaml: T t:`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := repo(t, tc.files)
+			_, err := Render(filepath.Join(dir, "app"), Options{Policy: Policy{Root: dir}})
+			var perr *Error
+			if !errors.As(err, &perr) {
+				t.Fatalf("want the policy to refuse the build, got %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("the problems lack %q:\n%v", tc.want, err)
+			}
+			if !strings.HasSuffix(err.Error(), "nothing was rendered") {
+				t.Errorf("the message does not end saying nothing was rendered:\n%v", err)
+			}
+		})
+	}
+}
+
+// TestPolicyAllows checks that what stays inside the repository builds:
+// symbolic links within it, builtin transformers, krm-fn's own configs.
+func TestPolicyAllows(t *testing.T) {
+	dir := repo(t, map[string]string{
+		"shared/cm.yaml":            configMap,
+		"shared/kustomization.yaml": "resources: [cm.yaml]\n",
+		"app/kustomization.yaml":    "resources: [linked]\ntransformers: [labels.yaml]\n",
+		"app/linked":                "@link:../shared",
+		"app/labels.yaml":           "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: l}\nlabels: {a: b}\nfieldSpecs: [{path: metadata/labels, create: true}]\n",
+	})
+	out, err := Render(filepath.Join(dir, "app"), Options{Policy: Policy{Root: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "a: b") || !strings.Contains(string(out), "name: c") {
+		t.Errorf("the build lacks the linked ConfigMap with its label:\n%s", out)
+	}
+}
+
+// TestPolicyWalkIsBounded: directories that link back to themselves, with
+// a fan-out of two at every level, are walked once each.
+func TestPolicyWalkIsBounded(t *testing.T) {
+	dir := repo(t, map[string]string{
+		"app/kustomization.yaml": "resources: [a, b, a/b, b/a/b/a]\ntransformers: [platform.yaml]\n",
+		"app/platform.yaml":      platform,
+		"app/a":                  "@link:.",
+		"app/b":                  "@link:.",
+	})
+	start := time.Now()
+	files, err := Functions(filepath.Join(dir, "app"), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the walk took %s", d)
+	}
+	if len(files) != 1 || filepath.Base(files[0]) != "platform.yaml" {
+		t.Errorf("found %v, want the one platform.yaml", files)
+	}
+}
+
+// TestRemotePatternCoversKustomize: every form kustomize fetches is taken
+// for remote; plain local paths are not.
+func TestRemotePatternCoversKustomize(t *testing.T) {
+	for _, s := range []string{
+		"https://github.com/org/repo//dir?ref=v1", "http://example.com/x.yaml", "HTTPS://example.com/x",
+		"github.com/org/repo", "GitHub.com/org/repo/dir", "github.com:org/repo.git", "git@github.com:org/repo",
+		"git@gitlab.com:org/repo.git//dir", "ssh://git@example.com/org/repo.git", "git::https://example.com/org/repo",
+		"file:///tmp/repo", "user-1@host:path",
+	} {
+		if !remote.MatchString(s) {
+			t.Errorf("%q is fetched by kustomize but not taken for remote", s)
+		}
+	}
+	for _, s := range []string{"../base", "base", "gitlab.com/org/repo", "a/b/c.yaml", "overlays/prd", "../github.com/x"} {
+		if remote.MatchString(s) {
+			t.Errorf("%q is local but taken for remote", s)
+		}
+	}
+}
