@@ -59,7 +59,7 @@ func TestPluginResistsHostileRepositories(t *testing.T) {
 	for _, a := range []attack{{
 		name: "exec kustomize",
 		files: map[string]string{
-			"overlays/prd/evil.yaml":         transformer("exec:\n  path: kustomize\n  args: [build, " + outside + "]\n"),
+			"overlays/prd/evil.yaml":          transformer("exec:\n  path: kustomize\n  args: [build, " + outside + "]\n"),
 			"overlays/prd/kustomization.yaml": "resources:\n- ../../bases\ntransformers:\n- evil.yaml\n- platform.yaml\n",
 		},
 		want: `overlays/prd/evil.yaml: Reader evil: the annotation config.kubernetes.io/function asks to run the program "kustomize"`,
