@@ -32,15 +32,23 @@ var podTemplates = map[string][]string{
 
 // injectNamespaces labels the namespace of every Service the function
 // creates with istio-injection: enabled: the Namespace object when the
-// input has it, else a new Namespace it returns.
-func injectNamespaces(items []*yaml.RNode, srcs []source) ([]generated, []problem, error) {
+// input has it, else a new Namespace it returns. The gateway's namespace
+// (gateway) is never labelled: its pods must get no sidecar.
+func injectNamespaces(items []*yaml.RNode, srcs []source, gateway string) ([]generated, []problem, error) {
 	needed := map[string]source{}
-	for _, s := range srcs {
-		if _, ok := needed[s.x.Service.Namespace]; s.x.Injected && !ok {
-			needed[s.x.Service.Namespace] = s
-		}
-	}
 	var ps []problem
+	for _, s := range srcs {
+		ns := s.x.Service.Namespace
+		if _, ok := needed[ns]; !s.x.Injected || ok {
+			continue
+		}
+		if ns == gateway {
+			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "service", "namespace"),
+				fmt.Sprintf("the platform (injection: namespace) would label namespace %s istio-injection=enabled for the Service this exposure creates, and %s is the ingress gateway's namespace, whose pods must get no sidecar: put the Service in a namespace of its own, or set spec.service.create: false", ns, ns)))
+			continue
+		}
+		needed[ns] = s
+	}
 	for _, it := range items {
 		s, ok := needed[it.GetName()]
 		if !ok || it.GetKind() != "Namespace" || it.GetApiVersion() != "v1" {

@@ -151,10 +151,13 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	// Build. A second run replaces what an earlier run generated for the
 	// same exposures instead of duplicating it.
 	owned := map[string]bool{}
+	byOwner := map[string]*yaml.RNode{}
 	for _, s := range srcs {
 		owned[s.x.Owner] = true
+		byOwner[s.x.Owner] = s.node
 	}
-	rest := slices.DeleteFunc(in.rest, func(n *yaml.RNode) bool { return owned[n.GetAnnotations()[v1alpha1.AnnotationOwner]] })
+	rest, rps := replaced(in.rest, owned)
+	probs = append(probs, rps...)
 
 	var out []generated
 	for _, s := range srcs {
@@ -162,7 +165,7 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	}
 	switch platform.Spec.Injection {
 	case v1alpha1.InjectionNamespace:
-		nss, nps, err := injectNamespaces(rest, srcs)
+		nss, nps, err := injectNamespaces(rest, srcs, platform.Spec.Gateway.Namespace)
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +178,7 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		probs = append(probs, wps...)
 	}
 	sortGenerated(out)
+	probs = append(probs, reserved(out, &platform.Spec, byOwner)...)
 	probs = append(probs, collisions(rest, out, srcs)...)
 	if hasErrors(probs) {
 		return &expansion{results: results(probs)}, nil

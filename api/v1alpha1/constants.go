@@ -38,6 +38,10 @@ const (
 	MaxALBGroupNameLength = 63
 )
 
+// ReservedNamespaces are Kubernetes' own namespaces: nothing krm-fn
+// renders may go there.
+var ReservedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
+
 // ALB schemes and target types.
 const (
 	SchemeInternetFacing = "internet-facing"

@@ -195,6 +195,12 @@ type ExposurePlatformSpec struct {
 	// istio-injection: enabled), workload (label the pod templates
 	// sidecar.istio.io/inject: "true") or none. Default: namespace.
 	Injection InjectionMode `json:"injection,omitempty"`
+
+	// AllowedNamespaces are the namespaces exposures may live in, and
+	// their Services: an exposure elsewhere is an error. Default: any
+	// namespace (but Kubernetes' own: kube-system, kube-public and
+	// kube-node-lease are never allowed).
+	AllowedNamespaces []string `json:"allowedNamespaces,omitempty"`
 }
 
 // InjectionMode says how sidecar injection is ensured.

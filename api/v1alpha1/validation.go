@@ -85,6 +85,18 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(gw.Child("healthCheckPath"), s.Gateway.HealthCheckPath, `must start with "/"`))
 	}
 	errs = append(errs, oneOf(spec.Child("injection"), s.Injection, InjectionModes)...)
+	seen := map[string]bool{}
+	for i, ns := range s.AllowedNamespaces {
+		p := spec.Child("allowedNamespaces").Index(i)
+		errs = append(errs, dnsLabel(p, ns)...)
+		if slices.Contains(ReservedNamespaces, ns) {
+			errs = append(errs, field.Forbidden(p, fmt.Sprintf("%s is Kubernetes' own namespace, where krm-fn renders nothing", ns)))
+		}
+		if seen[ns] {
+			errs = append(errs, field.Duplicate(p, ns))
+		}
+		seen[ns] = true
+	}
 	return errs
 }
 
@@ -105,6 +117,10 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 			"the Gateway, VirtualService and DestinationRule are generated in it"))
 	} else {
 		errs = append(errs, dnsLabel(meta.Child("namespace"), e.Namespace)...)
+		errs = append(errs, allowedNamespace(meta.Child("namespace"), e.Namespace, platform)...)
+	}
+	if ns := e.Spec.Service.Namespace; ns != "" && ns != e.Namespace {
+		errs = append(errs, allowedNamespace(field.NewPath("spec", "service", "namespace"), ns, platform)...)
 	}
 
 	spec := field.NewPath("spec")
@@ -147,6 +163,18 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields)...)
 	}
 	return errs
+}
+
+// allowedNamespace checks that an exposure may render into namespace ns:
+// not Kubernetes' own, and one the platform allows if it lists them.
+func allowedNamespace(path *field.Path, ns string, platform *ExposurePlatformSpec) field.ErrorList {
+	if slices.Contains(ReservedNamespaces, ns) {
+		return field.ErrorList{field.Forbidden(path, fmt.Sprintf("%s is Kubernetes' own namespace, where krm-fn renders nothing", ns))}
+	}
+	if platform != nil && len(platform.AllowedNamespaces) > 0 && !slices.Contains(platform.AllowedNamespaces, ns) {
+		return field.ErrorList{field.Forbidden(path, fmt.Sprintf("the ExposurePlatform allows exposures only in %s (spec.allowedNamespaces)", strings.Join(platform.AllowedNamespaces, ", ")))}
+	}
+	return nil
 }
 
 func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformSpec) field.ErrorList {
