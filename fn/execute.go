@@ -1,12 +1,15 @@
 package fn
 
 import (
+	"bytes"
+	"fmt"
 	"github.com/krmfn/krm-fn/internal/fastyaml"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"slices"
 )
 
 // Why the output is written item by item
@@ -24,10 +27,22 @@ import (
 // item, each generated object encoded just before it is printed. It
 // prints no error: the caller does.
 func Execute(p *Processor, rw *kio.ByteReadWriter) error {
+	in, err := ReadInput(rw.Reader, "stdin")
+	if err != nil {
+		return err
+	}
+	rw.Reader = bytes.NewReader(in)
 	rl := framework.ResourceList{}
-	var err error
 	if rl.Items, err = rw.Read(); err != nil {
 		return kerrors.WrapPrefixf(err, "failed to read ResourceList input")
+	}
+	if err := oneResourceList(rw, rl.Items); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(rl.Items, func(n *yaml.RNode) bool { return n.YNode().Kind != yaml.MappingNode }) {
+		if items := itemsKind(in); items != "" {
+			return fmt.Errorf("stdin: the ResourceList's items are a %s, not a list of objects", items)
+		}
 	}
 	rl.FunctionConfig = rw.FunctionConfig
 	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
@@ -62,6 +77,44 @@ func Execute(p *Processor, rw *kio.ByteReadWriter) error {
 		return err
 	}
 	return processErr
+}
+
+// oneResourceList checks that the input read by rw was exactly one
+// ResourceList: kyaml's reader also takes a List, or a stream of
+// documents, as items, which would pass through unexpanded.
+func oneResourceList(rw *kio.ByteReadWriter, items []*yaml.RNode) error {
+	const want = "a KRM function reads exactly one ResourceList document (apiVersion: config.kubernetes.io/v1) on stdin"
+	switch {
+	case rw.WrappingKind == kio.ResourceListKind:
+		return nil
+	case rw.WrappingKind != "":
+		return fmt.Errorf("stdin is a %s, not a ResourceList: %s", rw.WrappingKind, want)
+	case len(items) == 0:
+		return fmt.Errorf("stdin holds no document: %s", want)
+	case len(items) == 1:
+		return fmt.Errorf("stdin is one object (%s %s), not a ResourceList: %s", items[0].GetApiVersion(), items[0].GetKind(), want)
+	}
+	return fmt.Errorf("stdin holds %d YAML documents: %s", len(items), want)
+}
+
+// itemsKind says what the items of the ResourceList in are when they are
+// not a list ("" otherwise), to explain why kyaml could not read it.
+func itemsKind(in []byte) string {
+	n, err := yaml.Parse(string(in))
+	if err != nil || n.GetKind() != kio.ResourceListKind {
+		return ""
+	}
+	items := n.Field("items")
+	if items == nil {
+		return ""
+	}
+	switch items.Value.YNode().Kind {
+	case yaml.SequenceNode:
+		return ""
+	case yaml.MappingNode:
+		return "mapping"
+	}
+	return "scalar"
 }
 
 // internalAnnotations are the annotations kio.ReconcileInternalAnnotations

@@ -30,6 +30,11 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 			continue
 		}
 		if !v1alpha1.InGroup(it.GetApiVersion()) {
+			if listHoldsOurs(it) {
+				probs = append(probs, problem{node: it, severity: framework.Error,
+					message: fmt.Sprintf("item %d of the input is a List holding %s objects, which krm-fn would pass through unexpanded: put them in the ResourceList's own items", i, v1alpha1.Group)}.at(field.NewPath("items")))
+				continue
+			}
 			in.rest = append(in.rest, it)
 			continue
 		}
@@ -129,6 +134,24 @@ func notMapping(n *yaml.Node, path ...string) *field.Path {
 		n = next
 	}
 	return nil
+}
+
+// listHoldsOurs says whether n is a List (v1 List, or any *List kind with
+// items) with an item of the exposure.krmfn.io group.
+func listHoldsOurs(n *yaml.RNode) bool {
+	if !strings.HasSuffix(n.GetKind(), "List") {
+		return false
+	}
+	items := n.Field("items")
+	if items == nil || items.Value.YNode().Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, it := range items.Value.YNode().Content {
+		if it.Kind == yaml.MappingNode && v1alpha1.InGroup(yaml.NewRNode(it).GetApiVersion()) {
+			return true
+		}
+	}
+	return false
 }
 
 func unknownKind(n *yaml.RNode) string {

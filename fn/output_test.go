@@ -83,12 +83,6 @@ func TestOutputMatchesKyaml(t *testing.T) {
 	seed := readNode(t, filepath.Join("..", "testdata", "seed-prd", "config.yaml"))
 	inputs["passthrough"] = resourceList(t, seed, append(parseItems(t, passthrough), exposureItems(t, 3, 2)...))
 	inputs["workload"] = resourceList(t, seed, exposureItems(t, 40, 3))
-	// A bare stream of documents (no ResourceList) is answered with one.
-	var bare bytes.Buffer
-	if err := (kio.ByteWriter{Writer: &bare}).Write(append([]*yaml.RNode{seed}, append(parseItems(t, passthrough), exposureItems(t, 5, 2)...)...)); err != nil {
-		t.Fatal(err)
-	}
-	inputs["bare stream"] = bare.Bytes()
 
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {

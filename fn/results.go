@@ -30,6 +30,11 @@ func (p problem) at(path *field.Path) problem {
 func fieldProblems(node *yaml.RNode, sev framework.Severity, errs field.ErrorList) []problem {
 	ps := make([]problem, 0, len(errs))
 	for _, e := range errs {
+		if v, ok := e.BadValue.(string); ok && len(v) > maxQuoted {
+			short := *e
+			short.BadValue = excerpt(v, maxQuoted)
+			e = &short
+		}
 		ps = append(ps, problem{node: node, severity: sev, field: e.Field, message: e.ErrorBody()})
 	}
 	return ps
@@ -38,7 +43,7 @@ func fieldProblems(node *yaml.RNode, sev framework.Severity, errs field.ErrorLis
 // result is the KRM result of p: the object, its field path and the file
 // the object came from (when the orchestrator says).
 func (p problem) result() *framework.Result {
-	r := &framework.Result{Severity: p.severity, Message: p.message}
+	r := &framework.Result{Severity: p.severity, Message: excerpt(p.message, maxMessage)}
 	if p.field != "" && p.field != "<nil>" {
 		r.Field = &framework.Field{Path: p.field}
 	}

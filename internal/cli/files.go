@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -17,7 +18,8 @@ import (
 // runFiles renders files directly: the first is the function config, the
 // rest the input items; the output is the items, without a ResourceList.
 func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
-	config, err := readFile(c.InOrStdin(), args[0])
+	var in inputs
+	config, err := in.file(c.InOrStdin(), args[0])
 	if err != nil {
 		return err
 	}
@@ -26,7 +28,7 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 	}
 	var items []*yaml.RNode
 	for _, path := range args[1:] {
-		nodes, err := readFile(c.InOrStdin(), path)
+		nodes, err := in.file(c.InOrStdin(), path)
 		if err != nil {
 			return err
 		}
@@ -41,9 +43,13 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 	return fastyaml.WriteItems(w, rl.Items, gen)
 }
 
-// readFile reads the objects of one file ("-": stdin), each annotated with
-// its file and index, as kpt does.
-func readFile(stdin io.Reader, path string) ([]*yaml.RNode, error) {
+// inputs reads the files of one run, within krm-fn's input limits in all
+// (fn.MaxInputBytes; each file's YAML nodes bounded before it is parsed).
+type inputs struct{ read int }
+
+// file reads the objects of one file ("-": stdin), each annotated with its
+// file and index, as kpt does.
+func (in *inputs) file(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	r := stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -53,7 +59,14 @@ func readFile(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 		defer f.Close()
 		r = f
 	}
-	nodes, err := (&kio.ByteReader{Reader: r, SetAnnotations: map[string]string{kioutil.PathAnnotation: path}}).Read()
+	b, err := fn.ReadInput(io.LimitReader(r, int64(fn.MaxInputBytes-in.read)+1), path)
+	if err != nil {
+		return nil, err
+	}
+	if in.read += len(b); in.read > fn.MaxInputBytes {
+		return nil, fmt.Errorf("%s: the files hold more than %d MiB in all, the most krm-fn reads (docs/security.md)", path, fn.MaxInputBytes>>20)
+	}
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), SetAnnotations: map[string]string{kioutil.PathAnnotation: path}}).Read()
 	if err != nil {
 		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
 	}

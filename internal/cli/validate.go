@@ -53,8 +53,9 @@ func validateFiles(stdout, stderr io.Writer, paths []string) error {
 	}
 	var platforms, others []*yaml.RNode
 	exposures := 0
+	var in inputs
 	for _, f := range files {
-		nodes, err := readFile(nil, f)
+		nodes, err := in.file(nil, f)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/krmfn/krm-fn/fn"
+
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
@@ -151,9 +153,21 @@ func (c *confinedFS) ReadFile(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
 	}
 	if c.read.Add(info.Size()) > c.maxBytes {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("the build reads more than %d bytes in all (the input limit; docs/security.md)", c.maxBytes)}
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("the build reads more than %d MiB in all, the most krm-fn reads (docs/security.md)", c.maxBytes>>20)}
 	}
-	return c.disk.ReadFile(real)
+	b, err := c.disk.ReadFile(real)
+	if err != nil {
+		return nil, err
+	}
+	switch filepath.Ext(real) {
+	case ".yaml", ".yml", ".json", "":
+		// What kustomize parses (kustomization files, resources, patches,
+		// configs): its nodes are bounded before it does.
+		if err := fn.CheckNodes(b, path); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 func (c *confinedFS) Walk(path string, walkFn filepath.WalkFunc) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/provider"
@@ -44,15 +45,12 @@ type Policy struct {
 	Helm string
 
 	// MaxBytes bounds what the build reads from files in all.
-	// Default: DefaultMaxBytes.
+	// Default: fn.MaxInputBytes.
 	MaxBytes int64
 }
 
 // Limits of a build, whatever the repository.
 const (
-	// DefaultMaxBytes bounds the bytes a build reads (and krm-fn's own
-	// input on stdin): 64 MiB.
-	DefaultMaxBytes = 64 << 20
 	// maxKustomizations bounds the kustomizations one build includes.
 	maxKustomizations = 10000
 	// maxDepth bounds how deep kustomizations include one another.
@@ -370,7 +368,7 @@ func (w *walker) local(file, dir, e string) (string, bool) {
 // those it includes, walked as a build walks them (bounded, inside root,
 // nothing fetched). None: dir runs no krm-fn.
 func Functions(dir, root string) ([]string, error) {
-	cfs, err := newConfinedFS(root, DefaultMaxBytes)
+	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
 	if err != nil {
 		return nil, err
 	}

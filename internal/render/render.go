@@ -74,7 +74,7 @@ func Render(dir string, o Options) ([]byte, error) {
 		root = dir
 	}
 	if o.MaxBytes == 0 {
-		o.MaxBytes = DefaultMaxBytes
+		o.MaxBytes = fn.MaxInputBytes
 	}
 	cfs, err := newConfinedFS(root, o.MaxBytes)
 	if err != nil {

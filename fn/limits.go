@@ -1,0 +1,62 @@
+package fn
+
+import (
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/krmfn/krm-fn/internal/fastyaml"
+)
+
+// Input limits: what krm-fn reads at most, whatever the input. They keep
+// its memory within about a hundred times the size of its input (most of
+// it the parser's nodes), documented in docs/security.md.
+const (
+	// MaxInputBytes bounds what one run reads: stdin, the files of the
+	// command line, or the files of a build, in all.
+	MaxInputBytes = 64 << 20
+	// nodeAllowance and bytesPerNode bound the YAML nodes of an input of n
+	// bytes to nodeAllowance + n/bytesPerNode, counted before the parser
+	// builds any (real manifests have one every 9 to 30 bytes).
+	nodeAllowance = 1 << 16
+	bytesPerNode  = 4
+	// maxMessage bounds a problem's message: a bad value is quoted in
+	// part, never whole.
+	maxMessage = 1024
+	maxQuoted  = 256
+)
+
+// ReadInput reads all of r, what, up to MaxInputBytes, and checks it
+// against the node limit.
+func ReadInput(r io.Reader, what string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxInputBytes {
+		return nil, fmt.Errorf("%s: more than %d MiB, the most krm-fn reads (docs/security.md)", what, MaxInputBytes>>20)
+	}
+	return b, CheckNodes(b, what)
+}
+
+// CheckNodes checks the YAML b (of what) against the node limit.
+func CheckNodes(b []byte, what string) error {
+	if n, max := fastyaml.CountNodes(b), nodeAllowance+len(b)/bytesPerNode; n > max {
+		return fmt.Errorf("%s: about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
+			what, n, len(b), nodeAllowance, bytesPerNode)
+	}
+	return nil
+}
+
+// excerpt is s cut to at most n bytes (on a character boundary), with how
+// much was left out.
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
+}
