@@ -2,6 +2,10 @@ package fastyaml
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -71,19 +75,114 @@ func appendJSON(b []byte, n *yaml.Node) ([]byte, bool) {
 }
 
 // appendJSONString appends s (valid UTF-8, as go-yaml reads only that) as
-// a JSON string.
+// a JSON string that is also a YAML double-quoted scalar of the same
+// value: besides what JSON escapes, what YAML would not take as it is
+// (DEL, C1 controls, its line breaks U+0085, U+2028 and U+2029, the byte
+// order mark and the non-characters U+FFFE, U+FFFF) is escaped.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0xfeff, r == 0xfffe, r == 0xffff:
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
 	}
 	return append(b, '"')
+}
+
+// appendItemJSON appends n, an object to be written, as JSON that YAML
+// reads back as the same object: every scalar as YAML resolves it. It
+// refuses what JSON cannot hold the same: aliases and merge keys, tags
+// other than YAML's core ones, infinities and NaN, complex keys.
+func appendItemJSON(b []byte, n *yaml.Node) ([]byte, error) {
+	var err error
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return b, fmt.Errorf("an empty document")
+		}
+		return appendItemJSON(b, n.Content[0])
+	case yaml.AliasNode:
+		return b, fmt.Errorf("a YAML alias (*%s)", n.Value)
+	case yaml.MappingNode:
+		b = append(b, '{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return b, fmt.Errorf("a mapping key that is not a scalar")
+			}
+			if k.ShortTag() == "!!merge" {
+				return b, fmt.Errorf("a YAML merge key (<<)")
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendJSONString(b, k.Value), ':')
+			if b, err = appendItemJSON(b, n.Content[i+1]); err != nil {
+				return b, err
+			}
+		}
+		return append(b, '}'), nil
+	case yaml.SequenceNode:
+		b = append(b, '[')
+		for i, c := range n.Content {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendItemJSON(b, c); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	switch tag := n.ShortTag(); tag {
+	case yaml.NodeTagString, "!!timestamp":
+		return appendJSONString(b, n.Value), nil
+	case yaml.NodeTagNull:
+		return append(b, "null"...), nil
+	case yaml.NodeTagBool:
+		var v bool
+		if err := n.Decode(&v); err != nil {
+			return b, err
+		}
+		return strconv.AppendBool(b, v), nil
+	case yaml.NodeTagInt:
+		if isDecimalInt(n.Value) {
+			return append(b, n.Value...), nil
+		}
+		var v int64
+		if err := n.Decode(&v); err != nil {
+			return b, fmt.Errorf("the integer %.20q: %w", n.Value, err)
+		}
+		return strconv.AppendInt(b, v, 10), nil
+	case yaml.NodeTagFloat:
+		var v float64
+		if err := n.Decode(&v); err != nil {
+			return b, err
+		}
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return b, fmt.Errorf("the number %.20q, which JSON cannot hold", n.Value)
+		}
+		return strconv.AppendFloat(b, v, 'g', -1, 64), nil
+	default:
+		return b, fmt.Errorf("the YAML tag %.40s", tag)
+	}
 }

@@ -2,6 +2,7 @@ package fastyaml
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -44,27 +45,9 @@ func newPrinter(w kio.ByteWriter) *printer {
 // the list ("- ...") when w wraps, else a document. ok is false, with out
 // unchanged, when the printer cannot.
 func (p *printer) item(out []byte, n *yaml.RNode) ([]byte, bool) {
-	if p.w.Style != 0 || p.w.Sort {
+	n, ok := p.prepare(n)
+	if !ok {
 		return out, false
-	}
-	if !p.w.KeepReaderAnnotations || len(p.w.ClearAnnotations) > 0 || emptyMetadata(n) {
-		if p.w.WrappingKind == "" && n.GetAnnotations(kioutil.SeqIndentAnnotation)[kioutil.SeqIndentAnnotation] == string(yaml.WideSequenceStyle) {
-			return out, false
-		}
-		// What kio.ByteWriter does to (a copy of) each node first.
-		n = n.Copy()
-		var clear []string
-		if !p.w.KeepReaderAnnotations {
-			clear = []string{kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation, kioutil.SeqIndentAnnotation}
-		}
-		for _, a := range append(clear, p.w.ClearAnnotations...) {
-			if _, err := n.Pipe(yaml.ClearAnnotation(a)); err != nil {
-				return out, false
-			}
-		}
-		if err := yaml.ClearEmptyAnnotations(n); err != nil {
-			return out, false
-		}
 	}
 	y := n.YNode()
 	if y.Kind != yaml.MappingNode || len(y.Content) == 0 || y.Style&yaml.FlowStyle != 0 || !plainCollection(y) ||
@@ -75,7 +58,6 @@ func (p *printer) item(out []byte, n *yaml.RNode) ([]byte, bool) {
 		return out, false // a bare document is written with its document's comments
 	}
 	start := len(out)
-	var ok bool
 	if p.w.WrappingKind != "" {
 		out, ok = p.mapping(append(out, "- "...), y, 2, true)
 	} else {
@@ -85,6 +67,97 @@ func (p *printer) item(out []byte, n *yaml.RNode) ([]byte, bool) {
 		return out[:start], false
 	}
 	return out, true
+}
+
+// prepare does to n what kio.ByteWriter does to (a copy of) each item
+// before it writes it: clear the reader's and the writer's annotations.
+// Only the nodes that may change are copied, not the whole tree. ok is
+// false where the printer does not write as the ByteWriter would.
+func (p *printer) prepare(n *yaml.RNode) (*yaml.RNode, bool) {
+	if p.w.Style != 0 || p.w.Sort {
+		return n, false
+	}
+	if !p.w.KeepReaderAnnotations || len(p.w.ClearAnnotations) > 0 || emptyMetadata(n) {
+		if p.w.WrappingKind == "" && n.GetAnnotations(kioutil.SeqIndentAnnotation)[kioutil.SeqIndentAnnotation] == string(yaml.WideSequenceStyle) {
+			return n, false
+		}
+		n = spineCopy(n)
+		var clear []string
+		if !p.w.KeepReaderAnnotations {
+			clear = []string{kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation, kioutil.SeqIndentAnnotation}
+		}
+		for _, a := range append(clear, p.w.ClearAnnotations...) {
+			if _, err := n.Pipe(yaml.ClearAnnotation(a)); err != nil {
+				return n, false
+			}
+		}
+		if err := yaml.ClearEmptyAnnotations(n); err != nil {
+			return n, false
+		}
+	}
+	return n, true
+}
+
+// largeItem is how many nodes an item may have for the printer to leave
+// it to kio.ByteWriter when it cannot print it itself: go-yaml's emitter
+// keeps every event of a document (about a kilobyte a node), so a larger
+// one is written as JSON instead (itemJSON).
+const largeItem = 10000
+
+// itemJSON appends n, a large item the printer cannot print, as JSON,
+// which YAML reads back as the same object; what JSON cannot hold the same
+// (aliases, custom tags, ...) is an error. Its comments and styles are
+// lost: kustomize, which prints every object from its JSON, loses them
+// too.
+func (p *printer) itemJSON(out []byte, n *yaml.RNode) ([]byte, error) {
+	n, _ = p.prepare(n)
+	if p.w.WrappingKind != "" {
+		out = append(out, "- "...)
+	}
+	out, err := appendItemJSON(out, n.YNode())
+	return append(out, '\n'), err
+}
+
+// size is how many nodes the tree of n has, up to limit+1.
+func size(n *yaml.Node, limit int) int {
+	c := 1
+	for _, k := range n.Content {
+		if c > limit {
+			break
+		}
+		c += size(k, limit-c)
+	}
+	return c
+}
+
+// spineCopy copies the nodes of n that clearing annotations changes: the
+// object's mapping, its metadata and its annotations (each with its own
+// list of children); the rest of the tree is shared.
+func spineCopy(n *yaml.RNode) *yaml.RNode {
+	root := shallow(n.YNode())
+	if root.Kind != yaml.MappingNode {
+		return yaml.NewRNode(root)
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != yaml.MetadataField {
+			continue
+		}
+		meta := shallow(root.Content[i+1])
+		root.Content[i+1] = meta
+		for j := 0; j+1 < len(meta.Content); j += 2 {
+			if meta.Content[j].Value == yaml.AnnotationsField {
+				meta.Content[j+1] = shallow(meta.Content[j+1])
+			}
+		}
+	}
+	return yaml.NewRNode(root)
+}
+
+// shallow copies a node and its list of children, not the children.
+func shallow(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = slices.Clone(n.Content)
+	return &c
 }
 
 // emptyMetadata says whether n has an empty metadata or annotations

@@ -3,6 +3,7 @@ package fastyaml
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 
@@ -64,7 +65,7 @@ func EncodeAll(objects []Lazy) ([]*yaml.RNode, error) {
 // documents are separated by "---", as the encoder separates them.
 func WriteItems(w kio.ByteWriter, nodes []*yaml.RNode, gen []Lazy) error {
 	n := len(nodes) + len(gen)
-	if n < 2 || w.Sort || jsonFile(nodes) {
+	if n == 0 || w.Sort || jsonFile(nodes) {
 		return writeAll(w, nodes, gen)
 	}
 	one := w
@@ -151,12 +152,24 @@ func (ip *itemPrinter) write(nodes []*yaml.RNode, gen []Lazy, lo, hi int) ([][]b
 		} else if n, err = gen[i-len(nodes)].encode(ip.e); err != nil {
 			return nil, err
 		}
-		printed := false
-		if i > 0 {
-			if ip.w.WrappingKind == "" {
-				out = append(out, "---\n"...)
+		switch {
+		case i == 0 && ip.w.WrappingKind != "":
+			head, err := ip.head()
+			if err != nil {
+				return nil, err
 			}
-			out, printed = ip.p.item(out, n)
+			out = append(out, head...)
+		case i > 0 && ip.w.WrappingKind == "":
+			out = append(out, "---\n"...)
+		}
+		var printed bool
+		out, printed = ip.p.item(out, n)
+		if !printed && size(n.YNode(), largeItem) > largeItem {
+			start := len(out)
+			if out, err = ip.p.itemJSON(out, n); err != nil {
+				return nil, fmt.Errorf("%s holds more than %d YAML nodes, written as JSON, which cannot hold %w", describe(n), largeItem, err)
+			}
+			printed = start < len(out)
 		}
 		if !printed {
 			ip.buf.Reset()
@@ -164,7 +177,7 @@ func (ip *itemPrinter) write(nodes []*yaml.RNode, gen []Lazy, lo, hi int) ([][]b
 				return nil, err
 			}
 			b := ip.buf.Bytes()
-			if i > 0 && ip.w.WrappingKind != "" {
+			if ip.w.WrappingKind != "" {
 				k := bytes.Index(b, []byte(items))
 				if k < 0 {
 					return nil, errLayout
@@ -182,6 +195,29 @@ func (ip *itemPrinter) write(nodes []*yaml.RNode, gen []Lazy, lo, hi int) ([][]b
 }
 
 const chunkSize = 64 << 10
+
+// describe names an item in an error.
+func describe(n *yaml.RNode) string {
+	what := fmt.Sprintf("%s %s", n.GetKind(), n.GetName())
+	if ns := n.GetNamespace(); ns != "" {
+		what = fmt.Sprintf("%s %s/%s", n.GetKind(), ns, n.GetName())
+	}
+	return what
+}
+
+// head is what the ByteWriter writes before the first item of a list: the
+// envelope's lines up to "items:".
+func (ip *itemPrinter) head() ([]byte, error) {
+	ip.buf.Reset()
+	if err := ip.w.Write(nil); err != nil {
+		return nil, err
+	}
+	k := bytes.Index(ip.buf.Bytes(), []byte(noItems))
+	if k < 0 {
+		return nil, errLayout
+	}
+	return append(slices.Clone(ip.buf.Bytes()[:k]), items...), nil
+}
 
 // jsonFile says whether a node comes from a JSON file, which kio.ByteWriter
 // writes as JSON when it is alone.
