@@ -46,9 +46,12 @@ fuzz-ci:
 
 # Benchmarks (docs/benchmarks.md): krm-fn alone, kustomize with krm-fn, kustomize
 # over the same output written by hand, krm-fn render and helm template, side by
-# side on generated environments (bench/). Takes a while; see bench/run for flags.
+# side on generated environments (bench/), and the Argo CD plugin through
+# argocd-cmp-server (tools/argocd). Takes a while; see bench/run for flags, e.g.
+# make bench BENCHFLAGS='-sizes 100 -argocd-sizes 50,200 -out /tmp/bench.md'.
 bench:
-	bin=$$(hack/tools.sh kustomize helm time) && go run ./bench/run -kustomize $$bin/kustomize -helm $$bin/helm $(BENCHFLAGS)
+	bin=$$(hack/tools.sh kustomize helm time argocd) && go run ./bench/run -kustomize $$bin/kustomize -helm $$bin/helm \
+		-argocd-cmp-server $$bin/argocd-cmp-server $(BENCHFLAGS)
 
 # The conformance suite (conformance/, a module of its own): every object the
 # overlays and golden cases render, through a real kube-apiserver (server-side

@@ -9,10 +9,13 @@
 //   - krm-fn render of the transformer overlay;
 //   - helm template of bench/chart, the same objects as a chart;
 //
-// checks that they render the same objects, runs the Go benchmarks of the
+// checks that they render the same objects, times the Argo CD plugin
+// through Argo CD's argocd-cmp-server (tools/argocd's TestBenchmarkPlugin,
+// on larger environments of its own), runs the Go benchmarks of the
 // expansion itself, and writes docs/benchmarks.md.
 //
-//	go run ./bench/run -kustomize $(hack/tools.sh kustomize)/kustomize -helm $(hack/tools.sh helm)/helm
+//	go run ./bench/run -kustomize $(hack/tools.sh kustomize)/kustomize -helm $(hack/tools.sh helm)/helm \
+//		-argocd-cmp-server $(hack/tools.sh argocd)/argocd-cmp-server
 package main
 
 import (
@@ -49,6 +52,10 @@ type options struct {
 	work      string
 	goBench   bool
 	baseline  string // a git revision of krm-fn to time alone too
+
+	cmpServer   string // argocd-cmp-server, to time the Argo CD plugin through ("": not timed)
+	argocdSizes []int
+	argocdRuns  int
 }
 
 func main() {
@@ -64,17 +71,30 @@ func main() {
 	flag.StringVar(&o.work, "work", "", "where to generate the environments (default: a temporary directory, removed afterwards)")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of the expansion (go test -bench ./fn)")
 	flag.StringVar(&o.baseline, "baseline", "5c4990f", "a git revision whose krm-fn is timed alone too, to compare with (\"\" for none)")
+	flag.StringVar(&o.cmpServer, "argocd-cmp-server", "", "Argo CD's argocd-cmp-server (hack/tools.sh argocd builds it), to time the Argo CD plugin through (\"\": not timed)")
+	argocdSizes := flag.String("argocd-sizes", "1000,3000", "environment sizes (services) for the Argo CD plugin, comma-separated")
+	flag.IntVar(&o.argocdRuns, "argocd-runs", 3, "runs per size for the Argo CD plugin (the table shows medians)")
 	flag.Parse()
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			fail("bad -sizes %q", *sizes)
-		}
-		o.sizes = append(o.sizes, n)
+	o.sizes = parseSizes("-sizes", *sizes)
+	o.argocdSizes = parseSizes("-argocd-sizes", *argocdSizes)
+	if o.argocdRuns < 1 {
+		fail("bad -argocd-runs %d", o.argocdRuns)
 	}
 	if err := run(o); err != nil {
 		fail("%v", err)
 	}
+}
+
+func parseSizes(name, list string) []int {
+	var sizes []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fail("bad %s %q", name, list)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
 }
 
 func fail(format string, args ...any) {
@@ -136,6 +156,15 @@ func run(o options) error {
 			return fmt.Errorf("%s: %v (hack/tools.sh kustomize helm time installs them)", *tool, err)
 		}
 		*tool = p
+	}
+	if o.cmpServer != "" {
+		p, err := exec.LookPath(o.cmpServer)
+		if err != nil {
+			return fmt.Errorf("%s: %v (hack/tools.sh argocd builds it)", o.cmpServer, err)
+		}
+		o.cmpServer = p
+	} else {
+		logf("no -argocd-cmp-server: the Argo CD plugin is not timed")
 	}
 	chart := filepath.Join(root, "bench", "chart")
 	var baseline string
@@ -217,6 +246,11 @@ func run(o options) error {
 			ms[i].output = nil // keep the memory for the next size
 		}
 		report.results[n] = ms
+	}
+	if o.cmpServer != "" {
+		if report.argocd, err = argocdBench(o, root, work); err != nil {
+			return err
+		}
 	}
 	if o.goBench {
 		logf("go test -bench BenchmarkExpand ./fn")
@@ -500,6 +534,9 @@ func machine(o options) []string {
 		if err == nil {
 			m = append(m, filepath.Base(t[0])+": "+strings.TrimSpace(string(out)))
 		}
+	}
+	if o.cmpServer != "" {
+		m = append(m, "argocd-cmp-server: "+argoVersion(o.cmpServer))
 	}
 	return m
 }

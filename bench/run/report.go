@@ -15,6 +15,7 @@ type report struct {
 	results               map[int][]measurement
 	goBench               []goBench
 	baseline              string
+	argocd                []argocdResult
 }
 
 // Rows of the renderers the targets are about.
@@ -74,6 +75,7 @@ func (r *report) markdown() string {
 	for _, n := range r.sizes {
 		r.sizeTable(p, n)
 	}
+	r.argocdTable(p)
 	if len(r.goBench) > 0 {
 		p("## The expansion itself")
 		p("")
@@ -138,6 +140,42 @@ func (r *report) targets(p func(string, ...any)) {
 	}
 	if m := r.get(1000, rowRender); m != nil {
 		p("| a 1000-service environment renders end to end (krm-fn render) well under 60 s | %s wall, %s CPU | %s |", secs(m.wall), secs(m.cpu), yesNo(m.wall < 30*time.Second))
+	}
+	for _, a := range r.argocd {
+		if target, ok := argocdTargets[a.Services]; ok {
+			p("| the Argo CD plugin generates a %d-service Application's manifests (discovery + generation, through argocd-cmp-server) in ≤ %g s | %s wall, %s peak RSS | %s |",
+				a.Services, target.Seconds(), secs(a.Wall), mib(a.PeakKiB), yesNo(a.Wall <= target))
+		}
+	}
+	p("")
+}
+
+func (r *report) argocdTable(p func(string, ...any)) {
+	if len(r.argocd) == 0 {
+		return
+	}
+	p("## The Argo CD plugin, through argocd-cmp-server")
+	p("")
+	p("What Argo CD's repo-server waits for to render an Application with `plugin: {}`, timed by")
+	p("[`tools/argocd`](../tools/argocd)'s `TestBenchmarkPlugin`: Argo CD's own `argocd-cmp-server` runs")
+	p("[`deploy/argocd/plugin.yaml`](../deploy/argocd/plugin.yaml) and is asked with Argo CD's own client code,")
+	p("as the repo-server asks it: discovery (`MatchRepository`: the repository streamed, `krm-fn argocd")
+	p("discover` run), then `GenerateManifest` (the repository streamed again, `krm-fn argocd generate` run,")
+	p("its output split into manifests). The repository is a whole environment written by `bench/gen` (every")
+	p("renderer's directory above, N/50 namespaces), the Application's path its `transformer` overlay. The")
+	p("time runs from dialing the plugin's socket to the manifests received; each cell is the median of its")
+	p("runs, after one warm-up whose manifests are checked to be the objects `krm-fn render` prints. The peak")
+	p("RSS is `krm-fn argocd generate`'s own (`VmHWM`, sampled from /proc every 10 ms while it runs: it is")
+	p("argocd-cmp-server's child, out of GNU time's reach).")
+	p("")
+	p("| services | manifests | discovery + generation | of which discovery | target | met | peak RSS of `krm-fn argocd generate` | runs |")
+	p("|---:|---:|---:|---:|---:|---|---:|---:|")
+	for _, a := range r.argocd {
+		target, met := "–", "–"
+		if t, ok := argocdTargets[a.Services]; ok {
+			target, met = fmt.Sprintf("≤ %g s", t.Seconds()), yesNo(a.Wall <= t)
+		}
+		p("| %d | %d | %s | %s | %s | %s | %s | %d |", a.Services, a.Manifests, secs(a.Wall), secs(a.Discovery), target, met, mib(a.PeakKiB), len(a.Runs))
 	}
 	p("")
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argoproj/argo-cd/v3/cmpserver/apiclient"
 	"github.com/argoproj/argo-cd/v3/util/app/discovery"
 	"github.com/argoproj/argo-cd/v3/util/cmp"
 	gocmp "github.com/google/go-cmp/cmp"
@@ -67,6 +68,7 @@ type server struct {
 	sockets string        // ARGOCD_PLUGINSOCKFILEPATH
 	bin     string        // the sidecar's PATH: krm-fn and kustomize only
 	log     *bytes.Buffer // its log, shown when a test fails
+	pid     int           // the plugin's commands run as its children
 }
 
 // startServer sets the sidecar up as the Dockerfile's argocd-cmp image and
@@ -104,6 +106,7 @@ func startServer(t *testing.T) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	s.pid = cmd.Process.Pid
 	t.Cleanup(func() {
 		cancel()
 		_ = cmd.Wait()
@@ -160,11 +163,28 @@ func generate(t *testing.T, repo, appPath, pluginName string, env []string) ([]s
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	conn, client, err := discovery.DetectConfigManagementPlugin(ctx, appPath, repo, pluginName, env, nil)
+	conn, client, err := discover(ctx, repo, appPath, pluginName, env)
 	if err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
+		return nil, err
 	}
 	defer conn.Close()
+	return generateManifests(t, ctx, client, repo, appPath, env)
+}
+
+// discover is generate's first half, the plugin's discovery (separate so
+// that the benchmark can time it alone).
+func discover(ctx context.Context, repo, appPath, pluginName string, env []string) (io.Closer, apiclient.ConfigManagementPluginServiceClient, error) {
+	conn, client, err := discovery.DetectConfigManagementPlugin(ctx, appPath, repo, pluginName, env, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("discovery: %w", err)
+	}
+	return conn, client, nil
+}
+
+// generateManifests is generate's second half: the repository streamed to
+// the discovered plugin's GenerateManifest.
+func generateManifests(t *testing.T, ctx context.Context, client apiclient.ConfigManagementPluginServiceClient, repo, appPath string, env []string) ([]string, error) {
+	t.Helper()
 	stream, err := client.GenerateManifest(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -305,12 +325,23 @@ spec:
 // user's terminal would, and parses the objects.
 func kustomizeBuild(t *testing.T, s *server, dir string) []map[string]any {
 	t.Helper()
+	objs := renderObjects(t, s, "kustomize", "build", "--enable-alpha-plugins", "--enable-exec", dir)
+	if len(objs) < 10 {
+		t.Fatalf("kustomize build %s rendered %d objects; the example has more", dir, len(objs))
+	}
+	return objs
+}
+
+// renderObjects runs a renderer from the sidecar's PATH and parses the
+// objects it prints.
+func renderObjects(t *testing.T, s *server, name string, args ...string) []map[string]any {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(filepath.Join(s.bin, "kustomize"), "build", "--enable-alpha-plugins", "--enable-exec", dir)
+	cmd := exec.Command(filepath.Join(s.bin, name), args...)
 	cmd.Env = append(os.Environ(), "PATH="+s.bin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr.String())
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
 	var docs []string
 	r := utilyaml.NewYAMLReader(bufio.NewReader(&stdout))
@@ -324,11 +355,7 @@ func kustomizeBuild(t *testing.T, s *server, dir string) []map[string]any {
 		}
 		docs = append(docs, string(doc))
 	}
-	objs := parseManifests(t, docs)
-	if len(objs) < 10 {
-		t.Fatalf("kustomize build %s rendered %d objects; the example has more", dir, len(objs))
-	}
-	return objs
+	return parseManifests(t, docs)
 }
 
 // parseManifests parses each manifest (YAML or JSON, one object each).
