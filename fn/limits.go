@@ -20,6 +20,11 @@ const (
 	// builds any (real manifests have one every 9 to 30 bytes).
 	nodeAllowance = 1 << 16
 	bytesPerNode  = 4
+	// MaxDepth bounds how deep YAML documents nest (Kubernetes objects,
+	// CRDs included, nest fewer than 30 levels; kustomize copies a
+	// mapping's subtree at every level, so its work grows with the square
+	// of the depth).
+	MaxDepth = 100
 	// maxMessage bounds a problem's message: a bad value is quoted in
 	// part, never whole.
 	maxMessage = 1024
@@ -36,14 +41,43 @@ func ReadInput(r io.Reader, what string) ([]byte, error) {
 	if len(b) > MaxInputBytes {
 		return nil, fmt.Errorf("%s: more than %d MiB, the most krm-fn reads (docs/security.md)", what, MaxInputBytes>>20)
 	}
-	return b, CheckNodes(b, what)
+	_, err = CheckNodes(b, what)
+	return b, err
 }
 
-// CheckNodes checks the YAML b (of what) against the node limit.
-func CheckNodes(b []byte, what string) error {
-	if n, max := fastyaml.CountNodes(b), nodeAllowance+len(b)/bytesPerNode; n > max {
-		return fmt.Errorf("%s: about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
+// CheckNodes checks the YAML b (of what) against the node and depth
+// limits, and returns its nodes (as fastyaml.Scan estimates them).
+func CheckNodes(b []byte, what string) (int, error) {
+	n, depth := fastyaml.Scan(b)
+	if max := nodeAllowance + len(b)/bytesPerNode; n > max {
+		return n, fmt.Errorf("%s: about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
 			what, n, len(b), nodeAllowance, bytesPerNode)
+	}
+	if depth > MaxDepth {
+		return n, fmt.Errorf("%s: YAML nested about %d levels deep, more than krm-fn parses (%d; docs/security.md)", what, depth, MaxDepth)
+	}
+	return n, nil
+}
+
+// NodeBudget bounds the YAML nodes of many inputs together, to one per
+// bytesPerNode bytes of them all (and an allowance), for a build of many
+// small files, each within the limits of one.
+type NodeBudget struct {
+	BytesPerNode int // default: the limit of one input
+	nodes, bytes int
+}
+
+// Add counts an input of n nodes in size bytes (of what) and says whether
+// the inputs so far are over the budget.
+func (b *NodeBudget) Add(n, size int, what string) error {
+	per := b.BytesPerNode
+	if per == 0 {
+		per = bytesPerNode
+	}
+	b.nodes, b.bytes = b.nodes+n, b.bytes+size
+	if b.nodes > nodeAllowance+b.bytes/per {
+		return fmt.Errorf("%s: the files read so far hold about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
+			what, b.nodes, b.bytes, nodeAllowance, per)
 	}
 	return nil
 }

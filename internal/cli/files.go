@@ -45,7 +45,10 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 
 // inputs reads the files of one run, within krm-fn's input limits in all
 // (fn.MaxInputBytes; each file's YAML nodes bounded before it is parsed).
-type inputs struct{ read int }
+type inputs struct {
+	read  int
+	nodes fn.NodeBudget
+}
 
 // file reads the objects of one file ("-": stdin), each annotated with its
 // file and index, as kpt does.
@@ -61,6 +64,9 @@ func (in *inputs) file(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	}
 	b, err := fn.ReadInput(io.LimitReader(r, int64(fn.MaxInputBytes-in.read)+1), path)
 	if err != nil {
+		return nil, err
+	}
+	if err := in.nodes.Add(fastyaml.CountNodes(b), len(b), path); err != nil {
 		return nil, err
 	}
 	if in.read += len(b); in.read > fn.MaxInputBytes {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
@@ -150,7 +151,10 @@ other) as the function. See docs/scaling.md.`,
 			if err != nil {
 				var perr *render.Error
 				if !errors.As(err, &perr) {
-					err = fmt.Errorf("krm-fn render %s: %w", args[0], err)
+					return fmt.Errorf("krm-fn render %s: %w", args[0], err)
+				}
+				if flags.root == "" && strings.Contains(err.Error(), "is outside the repository") {
+					fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn render: the repository was taken to be %s (no git work tree holds %s); if it is larger, name its top directory with --root\n", o.Root, args[0])
 				}
 				return err
 			}

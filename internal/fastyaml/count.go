@@ -9,15 +9,30 @@ package fastyaml
 // takes it, so it errs towards counting more: a plain flow scalar
 // holding ':' may count twice. Its tests compare it with go-yaml's counts.
 func CountNodes(b []byte) int {
+	nodes, _ := Scan(b)
+	return nodes
+}
+
+// Scan is CountNodes, and how deep the documents nest collections (block
+// levels by indentation and "- " entries, flow levels by brackets), as
+// estimated by the same scan.
+func Scan(b []byte) (nodes, depth int) {
 	s := scanner{b: b}
-	return s.count()
+	return s.count(), s.depth
 }
 
 type scanner struct {
-	b     []byte
-	i     int
-	nodes int
-	flow  int // depth of flow collections
+	b       []byte
+	i       int
+	nodes   int
+	indents []int // the indentations of the block levels open
+	level   int   // the block level of the line being scanned
+	depth   int   // the deepest level seen
+}
+
+// deeper records that a node at level l exists.
+func (s *scanner) deeper(l int) {
+	s.depth = max(s.depth, l)
 }
 
 func (s *scanner) count() int {
@@ -35,6 +50,14 @@ func (s *scanner) line() {
 		s.i++
 	}
 	indent := s.i - start
+	if !s.restBlank() {
+		for len(s.indents) > 0 && s.indents[len(s.indents)-1] >= indent {
+			s.indents = s.indents[:len(s.indents)-1]
+		}
+		s.indents = append(s.indents, indent)
+		s.level = len(s.indents)
+		s.deeper(s.level)
+	}
 	if s.at("---") || s.at("...") {
 		s.i += 3 // the root of the document follows, maybe on this line
 	} else if s.i < len(s.b) && s.b[s.i] == '%' && indent == 0 {
@@ -58,6 +81,8 @@ func (s *scanner) line() {
 		case c == '-' && s.blank(s.i+1):
 			s.nodes++ // an entry holds a node
 			owner, value = col, true
+			s.level++
+			s.deeper(s.level)
 			s.i++
 		case c == '?' && s.blank(s.i+1):
 			value = true
@@ -152,6 +177,7 @@ func (s *scanner) flowCollection() {
 				s.nodes++
 			}
 			depth++
+			s.deeper(s.level + depth)
 			element = false
 			s.i++
 		case c == ']' || c == '}':

@@ -186,3 +186,18 @@ func appendItemJSON(b []byte, n *yaml.Node) ([]byte, error) {
 		return b, fmt.Errorf("the YAML tag %.40s", tag)
 	}
 }
+
+// LargeAsJSON is the document of an object n of more than largeItem nodes
+// as JSON (and a line break), which YAML reads back as the same object;
+// nil for a smaller one. Printing a large object through go-yaml's emitter
+// costs about a kilobyte a node (printer.go), JSON costs its bytes.
+func LargeAsJSON(n *yaml.Node) ([]byte, error) {
+	if size(n, largeItem) <= largeItem {
+		return nil, nil
+	}
+	b, err := appendItemJSON(nil, n)
+	if err != nil {
+		return nil, fmt.Errorf("it holds more than %d YAML nodes, printed as JSON, which cannot hold %w", largeItem, err)
+	}
+	return append(b, '\n'), nil
+}

@@ -163,7 +163,7 @@ func (c *confinedFS) ReadFile(path string) ([]byte, error) {
 	case ".yaml", ".yml", ".json", "":
 		// What kustomize parses (kustomization files, resources, patches,
 		// configs): its nodes are bounded before it does.
-		if err := fn.CheckNodes(b, path); err != nil {
+		if _, err := fn.CheckNodes(b, path); err != nil {
 			return nil, err
 		}
 	}

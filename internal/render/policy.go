@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -76,8 +77,9 @@ type function struct {
 
 // tree is what a walk of a kustomization and those it includes found.
 type tree struct {
-	functions []function
-	problems  []string
+	functions  []function
+	problems   []string
+	crossEntry bool // some kustomization acts across the entries of those that include it (build.go)
 }
 
 // walker walks kustomizations as kustomize loads them, checking each
@@ -86,6 +88,7 @@ type walker struct {
 	fsys    *confinedFS
 	policy  Policy
 	seen    map[string]bool // kustomization directories, resolved
+	nodes   fn.NodeBudget   // of the resource files, together
 	entries int
 	stopped bool // a limit was reached
 	tree    tree
@@ -105,7 +108,10 @@ func (w *walker) stop(format string, args ...any) {
 // check walks the kustomization in dir (resolved, inside the root) and
 // what it includes.
 func check(fsys *confinedFS, dir string, p Policy) tree {
-	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir}
+	// kustomize copies every node of a resource about three times
+	// (kyaml's DeAnchor, ToRNodeSlice): twice the bytes a node of the
+	// limit of one input, for memory within a hundred times the input.
+	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, nodes: fn.NodeBudget{BytesPerNode: 8}}
 	w.kustomization(dir, 0, false)
 	return w.tree
 }
@@ -131,6 +137,7 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 	k := kf.Kustomization
 	file := kf.Path
 	component := k.Kind == types.ComponentKind
+	w.tree.crossEntry = w.tree.crossEntry || crossEntry(k)
 
 	for _, e := range k.Resources {
 		w.entry(file, dir, "resources", e, depth, configs)
@@ -216,6 +223,32 @@ func (w *walker) entry(file, dir, field, e string, depth int, configs bool) {
 		w.kustomization(path, depth+1, configs)
 	case configs:
 		w.configFile(file, path, function{kustomization: file, dir: dir, field: field, entry: e})
+	default:
+		w.bounded(path)
+	}
+}
+
+// bounded checks a resource file against krm-fn's input limits before
+// kustomize parses it, for a message that names the file plainly.
+func (w *walker) bounded(path string) {
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return // kustomize says what is wrong
+	}
+	if info.Size() > w.fsys.maxBytes {
+		w.problem("%s: more than %d MiB, the most krm-fn reads (docs/security.md)", path, w.fsys.maxBytes>>20)
+		return
+	}
+	b, err := w.fsys.disk.ReadFile(path)
+	if err != nil {
+		return
+	}
+	n, err := fn.CheckNodes(b, path)
+	if err == nil {
+		err = w.nodes.Add(n, len(b), path)
+	}
+	if err != nil {
+		w.stop("%v", err)
 	}
 }
 

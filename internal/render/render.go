@@ -12,18 +12,21 @@ import (
 	"slices"
 	"strings"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/fastyaml"
 	"github.com/krmfn/krm-fn/internal/kustomization"
+	"github.com/krmfn/krm-fn/internal/parallel"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Options say how to render.
@@ -94,6 +97,7 @@ func Render(dir string, o Options) ([]byte, error) {
 		return nil, err
 	}
 	if plan != nil && len(t.functions) == 1 {
+		plan.crossEntry = t.crossEntry
 		if err := served.serve(plan.kustomizationPath, plan.kustomization); err != nil {
 			return nil, err
 		}
@@ -142,6 +146,8 @@ type renderPlan struct {
 	config            []byte // the function config, as kustomize hands it to the plugin
 	pluginName        string
 	sortOptions       *types.SortOptions
+	served            *types.Kustomization // kustomization, parsed
+	crossEntry        bool                 // whether the tree acts across the overlay's entries (build.go)
 }
 
 // planRender says how to render dir fast, or why it cannot.
@@ -205,12 +211,16 @@ func planRender(fsys filesys.FileSystem, dir string) (*renderPlan, string, error
 	if err != nil {
 		return nil, "", err
 	}
+	parsed := *k
+	parsed.Transformers = k.Transformers[:len(k.Transformers)-1]
+	parsed.SortOptions = nil
 	return &renderPlan{
 		kustomizationPath: path,
 		kustomization:     []byte(served),
 		config:            config,
 		pluginName:        fmt.Sprintf("api: %s, kind: %s, name: %s", rs[0].GetApiVersion(), rs[0].GetKind(), rs[0].GetName()),
 		sortOptions:       k.SortOptions,
+		served:            &parsed,
 	}, "", nil
 }
 
@@ -244,71 +254,16 @@ func (s *servedFS) Open(path string) (filesys.File, error) {
 	return s.FileSystem.Open(path)
 }
 
-// kustomize's annotation for a resource's id while a function plugin runs
-// (api/internal/plugins/utils).
-const kustomizeIDAnnotation = "kustomize.config.k8s.io/id"
-
-func (p *renderPlan) run(fsys filesys.FileSystem, dir string, o Options) ([]byte, error) {
-	m, err := krusty.MakeKustomizer(kustomizeOptions(o, krusty.ReorderOptionNone, false)).Run(fsys, dir)
+func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) {
+	rs, err := p.build(fsys, dir, o)
 	if err != nil {
 		return nil, err
 	}
 
-	// What kustomize's function plugin hands krm-fn: every resource with
-	// its id as an annotation.
-	in := m.DeepCopy()
-	for _, r := range in.Resources() {
-		id, err := sigsyaml.Marshal(r.CurId())
-		if err != nil {
-			return nil, err
-		}
-		a := r.GetAnnotations()
-		a[kustomizeIDAnnotation] = string(id)
-		if err := r.SetAnnotations(a); err != nil {
-			return nil, err
-		}
-	}
-	input, err := in.AsYaml()
-	if err != nil {
-		return nil, err
-	}
-	output, err := p.expand(input, o.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := merge(m.Resources(), output, p.pluginName)
-	if err != nil {
-		return nil, err
-	}
-	if err := sortResources(rs, p.sortOptions); err != nil {
-		return nil, err
-	}
-
-	// What krusty does last, and the CLI's printing (ResMap.AsYaml).
-	var out bytes.Buffer
-	for i, r := range rs {
-		r.RemoveBuildAnnotations()
-		if err := r.SetOrigin(nil); err != nil {
-			return nil, err
-		}
-		if err := r.ClearTransformations(); err != nil {
-			return nil, err
-		}
-		y, err := r.AsYAML()
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			out.WriteString("---\n")
-		}
-		out.Write(y)
-	}
-	return out.Bytes(), nil
-}
-
-// expand runs krm-fn on input as kustomize runs an exec function plugin
-// (kyaml's runfn with an exec filter), with the function in process.
-func (p *renderPlan) expand(input []byte, stderr io.Writer) ([]byte, error) {
+	// What kustomize's function plugin hands krm-fn, every resource, and
+	// what it makes of krm-fn's output (utils.UpdateResMapValues), in
+	// memory: the resources' own nodes go in, those that pass through come
+	// out changed in place, the generated objects are encoded into nodes.
 	config, err := yaml.Parse(string(p.config))
 	if err != nil {
 		return nil, err
@@ -316,27 +271,77 @@ func (p *renderPlan) expand(input []byte, stderr io.Writer) ([]byte, error) {
 	if err := config.PipeE(yaml.SetAnnotation("config.kubernetes.io/local-config", "true")); err != nil {
 		return nil, err
 	}
-	filter := &runtimeutil.FunctionFilter{
-		FunctionConfig: config,
-		Run: func(r io.Reader, w io.Writer) error {
-			return fn.Execute(&fn.Processor{Stderr: func() io.Writer { return stderr }},
-				&kio.ByteReadWriter{Reader: r, Writer: w, KeepReaderAnnotations: true})
-		},
+	items := make([]*yaml.RNode, len(rs))
+	for i, r := range rs {
+		items[i] = &r.RNode
 	}
-	var out bytes.Buffer
-	err = kio.Pipeline{
-		Inputs:  []kio.Reader{&kio.ByteReader{Reader: bytes.NewReader(input)}},
-		Filters: []kio.Filter{filter},
-		Outputs: []kio.Writer{itemWriter{kio.ByteWriter{Writer: &out}}},
-	}.Execute()
+	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
+	gen, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Expand(rl)
 	if err != nil {
 		return nil, err
 	}
-	return out.Bytes(), nil
+	nodes, err := fastyaml.EncodeAll(gen)
+	if err != nil {
+		return nil, err
+	}
+	generated, err := provider.NewDepProvider().GetResourceFactory().ResourcesFromRNodes(nodes)
+	if err != nil {
+		return nil, err
+	}
+	if rs, err = merge(rs, rl.Items, generated, p.pluginName); err != nil {
+		return nil, err
+	}
+	if err := sortResources(rs, p.sortOptions); err != nil {
+		return nil, err
+	}
+	return printResources(rs)
 }
 
-// itemWriter is a kio.Writer that writes as its ByteWriter does, item by
-// item (fastyaml.WriteItems).
-type itemWriter struct{ w kio.ByteWriter }
-
-func (i itemWriter) Write(nodes []*yaml.RNode) error { return fastyaml.WriteItems(i.w, nodes, nil) }
+// printResources is what krusty does last and the kustomize CLI prints
+// (ResMap.AsYaml), each resource on every CPU. A resource of more than
+// largeObject nodes is printed as JSON instead: kustomize prints through
+// go-yaml's emitter, which keeps about a kilobyte a node (docs/security.md).
+func printResources(rs []*resource.Resource) ([]byte, error) {
+	docs := make([][]byte, len(rs))
+	err := parallel.Run(len(rs), func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			r := rs[i]
+			if len(r.GetAnnotations(resource.BuildAnnotations...)) > 0 {
+				r.RemoveBuildAnnotations() // rewrites every annotation: only when needed
+			}
+			if err := r.SetOrigin(nil); err != nil {
+				return err
+			}
+			if err := r.ClearTransformations(); err != nil {
+				return err
+			}
+			var err error
+			if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil || docs[i] != nil {
+				if err != nil {
+					return fmt.Errorf("%s: %w", r.CurId(), err)
+				}
+				continue
+			}
+			// r.AsYAML, with the JSON made from the nodes directly.
+			j, err := fastyaml.JSON(&r.RNode)
+			if err != nil {
+				return err
+			}
+			if docs[i], err = sigsyaml.JSONToYAML(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for i, d := range docs {
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(d)
+	}
+	return out.Bytes(), nil
+}

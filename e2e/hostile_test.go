@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hostileItem is a pass-through object of about size bytes in one of the
+// shapes that cost krm-fn (or kustomize) the most memory a byte: a long
+// block list, a flow list and a commented list (which only go-yaml's
+// emitter prints as written), and one long string; each as dense as the
+// node limit of a build allows (one node per 8 bytes), or, too dense,
+// over every limit.
+func hostileItem(shape string, size int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: prd-api\ndata:\n")
+	switch shape {
+	case "block list":
+		b.WriteString("  list: |\n    x\nitems:\n")
+		for b.Len() < size {
+			b.WriteString("- aaaaaaaaaaaaa\n")
+		}
+	case "flow list":
+		b.WriteString("  list: x\nitems: [aaaa")
+		for b.Len() < size {
+			b.WriteString(", aaaaaaaa")
+		}
+		b.WriteString("]\n")
+	case "commented list":
+		b.WriteString("  list: x\nitems:\n")
+		for b.Len() < size {
+			b.WriteString("- aaaaaaaaa # c\n")
+		}
+	case "long string":
+		b.WriteString("  text: ")
+		for b.Len() < size {
+			b.WriteString("lorem ipsum dolor sit amet ")
+		}
+		b.WriteString("\n")
+	case "too deep":
+		// Small, but kustomize copies each level's subtree: its work grows
+		// with the square of the depth.
+		b.WriteString("  list: x\nitems: " + strings.Repeat("{a: ", 3000) + "1" + strings.Repeat("}", 3000) + "\n")
+	case "too dense":
+		b.WriteString("  list: x\nitems: [1")
+		for b.Len() < size {
+			b.WriteString(",1")
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+// peak runs krm-fn with args in dir (stdin from the file in, if any) and
+// returns its peak resident memory in bytes (its VmHWM, read every few
+// milliseconds: the rusage of a child started from a large test process
+// reports the parent's size), its stderr and whether it failed.
+func peak(t *testing.T, dir, in string, args ...string) (int64, string, bool) {
+	t.Helper()
+	cmd := exec.Command("krm-fn", args...)
+	cmd.Dir = dir
+	if in != "" {
+		f, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd.Stdin = f
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = nil, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	var hwm int64
+	for {
+		select {
+		case err := <-done:
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				t.Fatal(err)
+			}
+			if hwm == 0 {
+				t.Skip("no VmHWM in /proc on this system")
+			}
+			return hwm, stderr.String(), err != nil
+		case <-time.After(2 * time.Millisecond):
+			if kib := vmHWM(status); kib > hwm {
+				hwm = kib
+			}
+		}
+	}
+}
+
+// vmHWM is the peak resident memory /proc/PID/status reports, in bytes.
+func vmHWM(status string) int64 {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kib << 10
+		}
+	}
+	return 0
+}
+
+// TestHostileInputMemory runs krm-fn on inputs built to cost memory on
+// every path (a ResourceList on stdin, files, krm-fn render, the Argo CD
+// plugin's generate) and checks that its peak memory stays within 100
+// times the input's size, and that input over the node limit is refused
+// before it is parsed. It takes about a minute: it runs in CI, or with
+// KRMFN_SLOW_TESTS=1. docs/security.md states the limits.
+func TestHostileInputMemory(t *testing.T) {
+	if os.Getenv("CI") == "" && os.Getenv("KRMFN_SLOW_TESTS") == "" {
+		t.Skip("slow (about a minute): set KRMFN_SLOW_TESTS=1 to run it")
+	}
+	const size = 8 << 20
+	platform, err := os.ReadFile("../overlays/prd/platform.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, shape := range []string{"block list", "flow list", "commented list", "long string", "too dense", "too deep"} {
+		t.Run(shape, func(t *testing.T) {
+			dir := t.TempDir()
+			item := hostileItem(shape, size)
+			write(t, filepath.Join(dir, "big.yaml"), item)
+			write(t, filepath.Join(dir, "platform.yaml"), string(platform))
+			write(t, filepath.Join(dir, "kustomization.yaml"), "resources: [big.yaml]\ntransformers: [platform.yaml]\n")
+			var rl strings.Builder
+			rl.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n")
+			rl.WriteString(indent(string(platform), "  "))
+			rl.WriteString("items:\n- ")
+			rl.WriteString(strings.TrimPrefix(indent(item, "  "), "  "))
+			write(t, filepath.Join(dir, "rl.yaml"), rl.String())
+
+			for _, path := range []struct {
+				name, in string
+				args     []string
+			}{
+				{"stdin", filepath.Join(dir, "rl.yaml"), nil},
+				{"files", "", []string{"platform.yaml", "big.yaml"}},
+				{"render", "", []string{"render", "--root", dir, "."}},
+				{"plugin", "", []string{"argocd", "generate"}},
+			} {
+				rss, stderr, failed := peak(t, dir, path.in, path.args...)
+				ratio := float64(rss) / float64(max(len(item), 1<<20)) // a small input is judged as 1 MiB: the program itself takes tens
+				t.Logf("%-6s %5.1f MiB peak for %.1f MiB: %.0f×", path.name, float64(rss)/(1<<20), float64(len(item))/(1<<20), ratio)
+				switch {
+				case shape == "too dense" && (!failed || !strings.Contains(stderr, "more than krm-fn parses for that size")):
+					t.Errorf("%s: want the input refused for its nodes, got (failed %v):\n%s", path.name, failed, stderr)
+				case shape == "too deep" && (!failed || !strings.Contains(stderr, "levels deep, more than krm-fn parses")):
+					t.Errorf("%s: want the input refused for its depth, got (failed %v):\n%s", path.name, failed, stderr)
+				case !strings.HasPrefix(shape, "too") && failed:
+					t.Errorf("%s: failed:\n%s", path.name, stderr)
+				case ratio > 100:
+					t.Errorf("%s: peak memory %.0f times the input's size, over 100", path.name, ratio)
+				}
+			}
+		})
+	}
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			fmt.Fprint(&b, prefix, l)
+		}
+	}
+	return b.String()
+}
