@@ -131,12 +131,12 @@ func TestKustomizeBinaryRendersGolden(t *testing.T) {
 			if err := cmd.Run(); err != nil {
 				t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr.String())
 			}
-			want, err := os.ReadFile(filepath.Join("..", "testdata", "overlays", env+".yaml"))
+			want, err := os.ReadFile(filepath.Join("..", "rendered", "overlays", env+".yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(stdout.Bytes(), want) {
-				t.Errorf("kustomize build %s differs from testdata/overlays/%s.yaml:\n%s", dir, env, stdout.String())
+				t.Errorf("kustomize build %s differs from rendered/overlays/%s.yaml:\n%s", dir, env, stdout.String())
 			}
 			if stderr.Len() != 0 {
 				t.Errorf("a clean build printed on stderr:\n%s", stderr.String())

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/overlays/*.yaml from what kustomize renders now")
+var update = flag.Bool("update", false, "rewrite rendered/overlays/*.yaml from what kustomize renders now")
 
 // TestMain builds krm-fn once and puts it first on PATH, where the
 // overlays' exec function config (path: krm-fn) finds it.
@@ -64,7 +64,8 @@ func kustomize(t *testing.T, dir string) resmap.ResMap {
 }
 
 // TestOverlaysGolden renders every overlay and compares it with
-// testdata/overlays/<env>.yaml, the reviewed rendering of the example.
+// rendered/overlays/<env>.yaml, the reviewed rendering of the example
+// (what the krm-fn-render pre-commit hook keeps up to date).
 func TestOverlaysGolden(t *testing.T) {
 	for _, dir := range overlays(t) {
 		env := filepath.Base(dir)
@@ -73,7 +74,7 @@ func TestOverlaysGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("..", "testdata", "overlays", env+".yaml")
+			golden := filepath.Join("..", "rendered", "overlays", env+".yaml")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)

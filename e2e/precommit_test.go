@@ -10,13 +10,14 @@ import (
 )
 
 // preCommit is a repository using the project's pre-commit hooks, run by
-// Debian's pre-commit (hack/tools.sh pre-commit) with krm-fn (built by
-// TestMain) and the pinned kustomize on PATH.
+// Debian's pre-commit (hack/tools.sh pre-commit), which builds krm-fn from
+// the hooks' repository itself (language: golang).
 type preCommit struct {
-	t    *testing.T
-	bin  string // pre-commit
-	repo string
-	env  []string
+	t     *testing.T
+	bin   string // pre-commit
+	repo  string
+	hooks string // the hooks' repository
+	env   []string
 }
 
 func newPreCommit(t *testing.T) *preCommit {
@@ -28,32 +29,46 @@ func newPreCommit(t *testing.T) *preCommit {
 		}
 		t.Skip("no pre-commit (hack/tools.sh pre-commit installs Debian's)")
 	}
-	kustomize := kustomizeBinary(t)
 	dir := t.TempDir()
 	p := &preCommit{t: t, bin: bin, repo: filepath.Join(dir, "shop")}
+	modcache, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
 	p.env = append(os.Environ(),
-		"PATH="+filepath.Dir(kustomize)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"PRE_COMMIT_HOME="+filepath.Join(dir, "pre-commit-cache"),
+		// pre-commit builds the hooks with GOPATH in its cache; the
+		// module cache is shared, as a user's would be once warm.
+		"GOMODCACHE="+strings.TrimSpace(string(modcache)),
 		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.com",
 		"GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.com",
 	)
 
-	// The hooks as a user gets them: a repository at a commit, holding
-	// this checkout's .pre-commit-hooks.yaml and hook script.
+	// The hooks as a user gets them: this repository at a commit (its
+	// tracked files), which pre-commit clones and builds with go install.
 	hooks := filepath.Join(dir, "krm-fn")
-	copyDir(t, "../hooks", filepath.Join(hooks, "hooks"))
-	if err := os.Chmod(filepath.Join(hooks, "hooks", "krm-fn-pre-commit"), 0o755); err != nil {
+	p.hooks = hooks
+	files, err := exec.Command("git", "-C", "..", "ls-files", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, "../.pre-commit-hooks.yaml", filepath.Join(hooks, ".pre-commit-hooks.yaml"))
+	for _, f := range strings.Split(strings.TrimSpace(string(files)), "\n") {
+		if _, err := os.Lstat(filepath.Join("..", f)); err == nil { // not deleted in the work tree
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(hooks, f)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			copyFile(t, filepath.Join("..", f), filepath.Join(hooks, f))
+		}
+	}
 	p.git(hooks, "init", "-q")
 	p.git(hooks, "add", ".")
 	p.git(hooks, "commit", "-qm", "hooks")
 	rev := strings.TrimSpace(p.git(hooks, "rev-parse", "HEAD"))
 
 	// The user's repository: the example, and the hooks configured as the
-	// docs say, rendered manifests under rendered/.
+	// docs say, with their default arguments (rendered manifests under
+	// rendered/).
 	copyDir(t, "../bases", filepath.Join(p.repo, "bases"))
 	copyDir(t, "../overlays", filepath.Join(p.repo, "overlays"))
 	write(t, filepath.Join(p.repo, ".pre-commit-config.yaml"), `repos:
@@ -62,7 +77,6 @@ func newPreCommit(t *testing.T) *preCommit {
   hooks:
   - id: krm-fn-check
   - id: krm-fn-render
-    args: [--out, rendered]
 `)
 	p.git(p.repo, "init", "-q")
 	p.git(p.repo, "add", ".")
@@ -123,18 +137,23 @@ func TestPreCommitHooks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the render hook wrote no %s: %v\n%s", rendered, err, out)
 		}
-		want, _ := os.ReadFile(filepath.Join("..", "testdata", "overlays", env+".yaml"))
+		want, _ := os.ReadFile(filepath.Join("..", "rendered", "overlays", env+".yaml"))
 		if !bytes.Equal(got, want) {
 			t.Errorf("rendered/overlays/%s.yaml is not kustomize build overlays/%s:\n%s", env, env, got)
 		}
 	}
-	if !strings.Contains(out, "krm-fn-pre-commit: rendered/overlays/prd.yaml was not the rendering of overlays/prd: rewrote it; review and git add it") {
+	if !strings.Contains(out, "krm-fn hook render: rendered/overlays/prd.yaml was not the rendering of overlays/prd: rewrote it; review and git add it") {
 		t.Errorf("the render hook did not say what it wrote:\n%s", out)
 	}
 
 	p.git(p.repo, "add", "rendered")
 	if ok, out := p.run("run", "--all-files"); !ok {
 		t.Fatalf("the example with its rendering fails the hooks:\n%s", out)
+	}
+	for _, hook := range []string{"krm-fn-check", "krm-fn-render"} {
+		if ok, out := p.run("try-repo", p.hooks, hook, "--all-files"); !ok {
+			t.Errorf("pre-commit try-repo %s fails on the example with its rendering:\n%s", hook, out)
+		}
 	}
 
 	t.Run("broken spec stops the commit", func(t *testing.T) {
@@ -157,8 +176,8 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Errorf("krm-fn check: %s, want Failed:\n%s", r, out)
 		}
 		for _, want := range []string{
-			`bases/cb-test-api/exposure.yaml:0: ServiceExposure prd-api/cb-test-api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"?`,
-			"krm-fn-pre-commit: kustomize build overlays/prd failed:",
+			"krm-fn hook: overlays/prd:\n",
+			`ServiceExposure prd-api/cb-test-api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"?`,
 		} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
@@ -173,7 +192,7 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Errorf("a commit was made:\n%s", log)
 		}
 		rendered, _ := os.ReadFile(filepath.Join(p.repo, "rendered", "overlays", "prd.yaml"))
-		if want, _ := os.ReadFile("../testdata/overlays/prd.yaml"); !bytes.Equal(rendered, want) {
+		if want, _ := os.ReadFile("../rendered/overlays/prd.yaml"); !bytes.Equal(rendered, want) {
 			t.Error("a failed render changed rendered/overlays/prd.yaml")
 		}
 	})
@@ -188,7 +207,7 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Fatalf("the hooks passed with a stale rendering:\n%s", out)
 		}
 		for _, env := range []string{"dev", "prd", "stg"} {
-			want := "krm-fn-pre-commit: rendered/overlays/" + env + ".yaml was not the rendering of overlays/" + env + ": rewrote it; review and git add it"
+			want := "krm-fn hook render: rendered/overlays/" + env + ".yaml was not the rendering of overlays/" + env + ": rewrote it; review and git add it"
 			if !strings.Contains(out, want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
 			}
