@@ -43,7 +43,8 @@ func conflicts(srcs []source) []problem {
 			continue
 		}
 		owners[s.x.Owner] = s
-		for i, h := range s.x.Hosts {
+		for j, h := range s.x.Hosts {
+			i := s.x.HostIndex[j]
 			if first, ok := hosts[h]; ok {
 				ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "hosts").Index(i),
 					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only; remove it from one of them",
@@ -60,7 +61,7 @@ func conflicts(srcs []source) []problem {
 			services[s.x.Service.FQDN] = s
 		}
 		g := s.x.Ingress.Group
-		if g == "" {
+		if g == "" || len(s.x.Hosts) == 0 { // no Ingress of its own
 			continue
 		}
 		first, ok := groups[g]

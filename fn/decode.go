@@ -1,11 +1,15 @@
 package fn
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
+
+	"github.com/krmfn/krm-fn/internal/fastyaml"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
@@ -27,6 +31,9 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}
 	}
+	if data, err = expandShorthands(data, reflect.TypeOf(into)); err != nil {
+		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + err.Error()}}
+	}
 	strict, err := sigsjson.UnmarshalStrict(data, into)
 	var errs field.ErrorList
 	if err != nil {
@@ -36,6 +43,114 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 		errs = append(errs, strictError(e, reflect.TypeOf(into)))
 	}
 	return errs
+}
+
+// shorthand is a type that may be written as a plain string, which sets
+// one of its fields (v1alpha1.StringMatch: an exact match).
+type shorthand interface{ ShorthandField() string }
+
+var shorthandType = reflect.TypeFor[shorthand]()
+
+// expandShorthands rewrites, in the JSON data of a value of type t, every
+// string written where a shorthand type is expected into the object it
+// stands for ({"exact": "v"}), so that strict decoding sees one form.
+func expandShorthands(data []byte, t reflect.Type) ([]byte, error) {
+	if !mentions(data, shorthandFields(t)) {
+		return data, nil // the common case: no field that holds one is set
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber() // numbers stay as written
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if !expandValue(&v, t) {
+		return data, nil
+	}
+	return json.Marshal(v)
+}
+
+var shorthandFieldsOf sync.Map // reflect.Type → []string
+
+// shorthandFields are the JSON names of the fields, anywhere in t, whose
+// values are (or hold lists or maps of) a shorthand type.
+func shorthandFields(t reflect.Type) []string {
+	if f, ok := shorthandFieldsOf.Load(t); ok {
+		return f.([]string)
+	}
+	var names []string
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		t = deref(t)
+		if seen[t] || t.Kind() != reflect.Struct {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if deref(f.Type).Implements(shorthandType) {
+				names = append(names, strings.Split(f.Tag.Get("json"), ",")[0])
+			}
+			walk(f.Type)
+		}
+	}
+	walk(t)
+	shorthandFieldsOf.Store(t, names)
+	return names
+}
+
+// mentions says whether the JSON data has a member named one of names.
+func mentions(data []byte, names []string) bool {
+	for _, n := range names {
+		if bytes.Contains(data, []byte(`"`+n+`":`)) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandValue rewrites the shorthands of *v (of type t) in place and says
+// whether it changed anything.
+func expandValue(v *any, t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(shorthandType) {
+		if s, ok := (*v).(string); ok {
+			*v = map[string]any{reflect.Zero(t).Interface().(shorthand).ShorthandField(): s}
+			return true
+		}
+		return false
+	}
+	changed := false
+	switch t.Kind() {
+	case reflect.Slice:
+		if list, ok := (*v).([]any); ok {
+			for i := range list {
+				changed = expandValue(&list[i], t.Elem()) || changed
+			}
+		}
+	case reflect.Map:
+		if m, ok := (*v).(map[string]any); ok {
+			for k, e := range m {
+				if expandValue(&e, t.Elem()) {
+					m[k], changed = e, true
+				}
+			}
+		}
+	case reflect.Struct:
+		m, ok := (*v).(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, e := range m {
+			if f, ok := jsonField(t, k); ok && expandValue(&e, f.Type) {
+				m[k], changed = e, true
+			}
+		}
+	}
+	return changed
 }
 
 // duplicateKeys reports every key set twice in one mapping under n, by
@@ -149,6 +264,8 @@ func typeWords(t string) string {
 		return "an integer"
 	case t == "string", t == "v1alpha1.Protocol", t == "v1alpha1.InjectionMode":
 		return "a string"
+	case t == "v1alpha1.StringMatch":
+		return "a string or one of {exact: ...}, {prefix: ...}, {regex: ...}"
 	case t == "bool":
 		return "true or false"
 	case strings.HasPrefix(t, "map["):

@@ -16,17 +16,24 @@ import (
 type generated struct {
 	kind            emit.Kind
 	namespace, name string
-	owner           string          // its exposure's owner annotation; "" for a Namespace
-	x               *model.Exposure // the exposure it is built from; nil for a Namespace
+	owner           string            // its owner annotation; "" for a Namespace
+	x               *model.Exposure   // the exposure it is built from, if any
+	mesh            bool              // the VirtualService of x inside the mesh
+	shared          *model.SharedHost // the shared host it is built from, if any
 }
 
-// generatedBy lists the objects exposure x generates.
+// generatedBy lists the objects exposure x generates (those of the shared
+// hosts it claims are sharedObjects').
 func generatedBy(x *model.Exposure) []generated {
-	gen := []generated{
-		{kind: emit.KindGateway, namespace: x.Namespace, name: x.Gateway.Name},
-		{kind: emit.KindVirtualService, namespace: x.Namespace, name: x.Name},
-		{kind: emit.KindDestinationRule, namespace: x.Namespace, name: x.Name},
-		{kind: emit.KindIngress, namespace: x.Ingress.Namespace, name: x.Ingress.Name},
+	gen := []generated{{kind: emit.KindDestinationRule, namespace: x.Namespace, name: x.Name}}
+	if len(x.Hosts) > 0 {
+		gen = append(gen,
+			generated{kind: emit.KindGateway, namespace: x.Namespace, name: x.Gateway.Name},
+			generated{kind: emit.KindVirtualService, namespace: x.Namespace, name: x.Name},
+			generated{kind: emit.KindIngress, namespace: x.Ingress.Namespace, name: x.Ingress.Name})
+	}
+	if x.Mesh {
+		gen = append(gen, generated{kind: emit.KindVirtualService, namespace: x.Namespace, name: x.MeshName(), mesh: true})
 	}
 	if x.Service.Create {
 		gen = append(gen, generated{kind: emit.KindService, namespace: x.Service.Namespace, name: x.Service.Name})
@@ -37,6 +44,15 @@ func generatedBy(x *model.Exposure) []generated {
 	return gen
 }
 
+// sharedObjects lists the objects of shared host h.
+func sharedObjects(h *model.SharedHost) []generated {
+	return []generated{
+		{kind: emit.KindGateway, namespace: h.Ingress.Namespace, name: h.Name, owner: h.Owner, shared: h},
+		{kind: emit.KindVirtualService, namespace: h.Ingress.Namespace, name: h.Name, owner: h.Owner, shared: h},
+		{kind: emit.KindIngress, namespace: h.Ingress.Namespace, name: h.Name, owner: h.Owner, shared: h},
+	}
+}
+
 // build builds g with its kind's builder; nil for a kind without one.
 func (g generated) build() emit.Object {
 	switch g.kind {
@@ -45,12 +61,24 @@ func (g generated) build() emit.Object {
 	case emit.KindService:
 		return emit.Service(g.x)
 	case emit.KindGateway:
+		if g.shared != nil {
+			return emit.SharedGateway(g.shared)
+		}
 		return emit.Gateway(g.x)
 	case emit.KindVirtualService:
+		switch {
+		case g.shared != nil:
+			return emit.SharedVirtualService(g.shared)
+		case g.mesh:
+			return emit.MeshVirtualService(g.x)
+		}
 		return emit.VirtualService(g.x)
 	case emit.KindDestinationRule:
 		return emit.DestinationRule(g.x)
 	case emit.KindIngress:
+		if g.shared != nil {
+			return emit.SharedIngress(g.shared)
+		}
 		return emit.Ingress(g.x)
 	}
 	return nil

@@ -143,6 +143,9 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		probs = append(probs, fieldProblems(n, framework.Error, errs[i])...)
 	}
 	probs = append(probs, conflicts(srcs)...)
+	probs = append(probs, otherServices(srcs)...)
+	shared, sps := sharedHosts(srcs, &platform.Spec)
+	probs = append(probs, sps...)
 	probs = append(probs, warnings(srcs, &platform.Spec)...)
 	if hasErrors(probs) {
 		return &expansion{results: results(probs)}, nil
@@ -156,12 +159,18 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		owned[s.x.Owner] = true
 		byOwner[s.x.Owner] = s.node
 	}
+	for _, h := range shared {
+		owned[h.Owner] = true
+	}
 	rest, rps := replaced(in.rest, owned)
 	probs = append(probs, rps...)
 
 	var out []generated
 	for _, s := range srcs {
 		out = append(out, generatedBy(s.x)...)
+	}
+	for _, h := range shared {
+		out = append(out, sharedObjects(h)...)
 	}
 	switch platform.Spec.Injection {
 	case v1alpha1.InjectionNamespace:

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -27,6 +28,72 @@ func warnings(srcs []source, p *v1alpha1.ExposurePlatformSpec) []problem {
 				fmt.Sprintf("the DestinationRule goes to namespace %s, where the ingress gateway does not look for it (it looks in %s and %s): its subsets and trafficPolicy will not apply; put the exposure in namespace %s",
 					x.Namespace, p.Gateway.Namespace, x.Service.Namespace, x.Service.Namespace)))
 		}
+		ps = append(ps, routeWarnings(s)...)
 	}
 	return ps
+}
+
+// routeWarnings are the routes of s that render but do not do what they
+// seem to: one an earlier route shadows, and a prefix replaced by "/"
+// where the matched prefix does not end in "/" (the path keeps the
+// slash after it: /api/x becomes //x).
+func routeWarnings(s source) []problem {
+	var ps []problem
+	routes := field.NewPath("spec", "routes")
+	// On shared hosts, routes take the host's precedence, not their order.
+	ordered := len(s.x.Hosts) > 0 || s.x.Mesh
+	for j, r := range s.x.Routes {
+		for i := range j {
+			if !ordered {
+				break
+			}
+			if shadows(s.x.Routes[i].Match, r.Match) {
+				ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child("match"),
+					fmt.Sprintf("is never reached: spec.routes[%d] before it matches every request this route matches (Istio takes the first route that matches): move this route above it", i)))
+				break
+			}
+		}
+		prefix := r.Match.Prefix
+		for _, rp := range []struct {
+			field, value string
+		}{{"rewrite", rewritePrefix(r.Rewrite)}, {"redirect", redirectPrefix(r.Redirect)}} {
+			if rp.value == "/" && prefix != "" && !strings.HasSuffix(prefix, "/") {
+				ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child(rp.field, "prefix"),
+					fmt.Sprintf("replaces the matched prefix %q with \"/\", and the slash after it stays: %s/x becomes //x; match prefix %q instead (and exact %q on a route of its own, if that path is served too)",
+						prefix, prefix, prefix+"/", prefix)))
+			}
+		}
+	}
+	return ps
+}
+
+// shadows says whether every request match b selects is selected by
+// match a: a has no condition but its path, and its path covers b's.
+func shadows(a, b v1alpha1.Match) bool {
+	if a.Method != "" || len(a.Headers) > 0 || len(a.QueryParams) > 0 {
+		return false
+	}
+	switch {
+	case a.Prefix == "/":
+		return true
+	case a.Prefix != "":
+		return b.Prefix != "" && strings.HasPrefix(b.Prefix, a.Prefix) || b.Exact != "" && strings.HasPrefix(b.Exact, a.Prefix)
+	case a.Exact != "":
+		return b.Exact == a.Exact
+	}
+	return a.Regex != "" && a.Regex == b.Regex
+}
+
+func rewritePrefix(rw *v1alpha1.Rewrite) string {
+	if rw == nil {
+		return ""
+	}
+	return rw.Prefix
+}
+
+func redirectPrefix(rd *v1alpha1.Redirect) string {
+	if rd == nil {
+		return ""
+	}
+	return rd.Prefix
 }

@@ -53,12 +53,16 @@ func Generate(fnDir string) ([]byte, error) {
 	defs[string(v1alpha1.KindServiceExposure)].Required = append(defs[string(v1alpha1.KindServiceExposure)].Required, "spec")
 	defs[string(v1alpha1.KindServiceExposure)].Properties.Set("metadata", metadata("name", "namespace"))
 	defs[string(v1alpha1.KindExposurePlatform)].Properties.Set("metadata", metadata("name"))
-	one := uint64(1)
-	prop(defs, "ServiceExposureSpec", "hosts").MinItems = &one
 	prop(defs, "ServiceSpec", "protocol").Enum = strings(v1alpha1.ProtocolHTTP, v1alpha1.ProtocolHTTP2, v1alpha1.ProtocolGRPC, v1alpha1.ProtocolTCP)
 	prop(defs, "IngressOverrides", "scheme").Enum = strings(v1alpha1.SchemeInternetFacing, v1alpha1.SchemeInternal)
 	prop(defs, "ALBSpec", "scheme").Enum = strings(v1alpha1.SchemeInternetFacing, v1alpha1.SchemeInternal)
 	prop(defs, "ALBSpec", "targetType").Enum = strings(v1alpha1.TargetTypeIP, v1alpha1.TargetTypeInstance)
+	prop(defs, "Match", "method").Enum = strings(v1alpha1.Methods...)
+	prop(defs, "Redirect", "scheme").Enum = strings("http", "https")
+	codes := prop(defs, "Redirect", "code")
+	for _, c := range v1alpha1.RedirectCodes {
+		codes.Enum = append(codes.Enum, c)
+	}
 	prop(defs, "ExposurePlatformSpec", "injection").Enum = strings(v1alpha1.InjectionNamespace, v1alpha1.InjectionWorkload, v1alpha1.InjectionNone)
 
 	for _, d := range defs {
@@ -98,6 +102,17 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 		return &jsonschema.Schema{Type: "object"}
 	case reflect.TypeFor[metav1.ObjectMeta]():
 		return metadata()
+	case reflect.TypeFor[v1alpha1.StringMatch]():
+		// A string (an exact match), or an object with one of the three.
+		props := jsonschema.NewProperties()
+		for _, name := range []string{"exact", "prefix", "regex"} {
+			props.Set(name, &jsonschema.Schema{Type: "string"})
+		}
+		one := uint64(1)
+		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
+			{Type: "string"},
+			{Type: "object", Properties: props, AdditionalProperties: jsonschema.FalseSchema, MinProperties: &one, MaxProperties: &one},
+		}}
 	}
 	return nil
 }

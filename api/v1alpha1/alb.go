@@ -15,6 +15,7 @@ const (
 	ALBListenPorts       = ALBAnnotationPrefix + "listen-ports"
 	ALBSSLRedirect       = ALBAnnotationPrefix + "ssl-redirect"
 	ALBGroupName         = ALBAnnotationPrefix + "group.name"
+	ALBGroupOrder        = ALBAnnotationPrefix + "group.order"
 	ALBTargetType        = ALBAnnotationPrefix + "target-type"
 	ALBHealthCheckPort   = ALBAnnotationPrefix + "healthcheck-port"
 	ALBHealthCheckPath   = ALBAnnotationPrefix + "healthcheck-path"

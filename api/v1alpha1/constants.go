@@ -23,6 +23,9 @@ const (
 	DefaultHTTPSPort        = 443
 	DefaultBackendWeight    = 100
 	DefaultPathPrefix       = "/"
+	DefaultRedirectCode     = 301
+	// The last group.order of an Ingress in an ALB group.
+	MaxGroupOrder = 1000
 	// The label of Istio's ingress gateway pods (gateway.selector).
 	DefaultGatewaySelectorKey   = "istio"
 	DefaultGatewaySelectorValue = "ingressgateway"

@@ -76,12 +76,42 @@ func (e *ServiceExposure) Default() {
 		if r.Match.Prefix == "" && r.Match.Exact == "" && r.Match.Regex == "" {
 			r.Match.Prefix = DefaultPathPrefix
 		}
-		if len(r.Backends) == 0 {
+		if len(r.Backends) == 0 && r.Redirect == nil && r.Respond == nil {
 			r.Backends = []Backend{{}}
 		}
 		if len(r.Backends) == 1 && r.Backends[0].Weight == nil {
 			w := int32(DefaultBackendWeight)
 			r.Backends[0].Weight = &w
 		}
+		for j := range r.Backends {
+			if b := &r.Backends[j]; b.Service != "" && b.Namespace == "" {
+				b.Namespace = e.Namespace
+			}
+		}
+		if m := r.Mirror; m != nil {
+			if m.Service != "" && m.Namespace == "" {
+				m.Namespace = e.Namespace
+			}
+			defaultPercent(&m.Percent)
+		}
+		if f := r.Fault; f != nil {
+			if f.Delay != nil {
+				defaultPercent(&f.Delay.Percent)
+			}
+			if f.Abort != nil {
+				defaultPercent(&f.Abort.Percent)
+			}
+		}
+		if r.Redirect != nil && r.Redirect.Code == 0 {
+			r.Redirect.Code = DefaultRedirectCode
+		}
+	}
+}
+
+// defaultPercent sets an unset share of requests to all of them.
+func defaultPercent(p **float64) {
+	if *p == nil {
+		all := float64(100)
+		*p = &all
 	}
 }

@@ -2,12 +2,15 @@ package v1alpha1
 
 import "strings"
 
+// AnyHost is the host that is every host: never qualified with the domain.
+const AnyHost = "*"
+
 // QualifyHost is host h as the platform with the given domain renders it:
 // lowercased, with the domain appended to a short host (one without a
 // dot, or a wildcard over one: "*.apps" → "*.apps.<domain>").
 func QualifyHost(h, domain string) string {
 	h = strings.ToLower(h)
-	if !IsShortHost(h) || domain == "" {
+	if h == AnyHost || !IsShortHost(h) || domain == "" {
 		return h
 	}
 	return h + "." + domain
@@ -16,5 +19,5 @@ func QualifyHost(h, domain string) string {
 // IsShortHost says whether h has no dot (but a wildcard's): the platform's
 // domain is appended to it.
 func IsShortHost(h string) bool {
-	return !strings.Contains(strings.TrimPrefix(h, "*."), ".")
+	return h != AnyHost && !strings.Contains(strings.TrimPrefix(h, "*."), ".")
 }

@@ -18,16 +18,31 @@ type ServiceExposure struct {
 
 // ServiceExposureSpec is what one service asks of the platform.
 type ServiceExposureSpec struct {
-	// Hosts the service answers on. Required, at least one. A name without a
-	// dot gets the platform's domain appended ("api" → "api.domain.shop"); a
-	// leading "*." makes a wildcard host. Two exposures may not claim the
-	// same host in one environment.
-	Hosts []string `json:"hosts"`
+	// Hosts the service answers on through the ALB, 1-100. A name without
+	// a dot gets the platform's domain appended ("api" → "api.domain.shop");
+	// a leading "*." makes a wildcard host; "*" alone is every host (never
+	// qualified). Two exposures may not claim the same host in one
+	// environment, unless the platform lists it in sharedHosts. Required
+	// unless mesh is true: then none means no Gateway and no Ingress, only
+	// the Service, the mesh routing and the DestinationRule.
+	Hosts []string `json:"hosts,omitempty"`
+
+	// Mesh applies the routes to requests from inside the mesh too
+	// (sidecar clients calling the Service): the routing is bound to the
+	// mesh as well as to the gateway. Default: false.
+	Mesh bool `json:"mesh,omitempty"`
+
+	// ExportTo is the Istio exportTo of the routing and the
+	// DestinationRule: the namespaces they apply to ("." for the
+	// exposure's own, "*" for all). Default: all.
+	ExportTo []string `json:"exportTo,omitempty"`
 
 	// Service is the Kubernetes Service the traffic goes to. Required.
 	Service ServiceSpec `json:"service"`
 
-	// Routes, in match order. Default: one route, prefix "/", to the service.
+	// Routes, in match order (on a shared host, in the host's precedence:
+	// see ExposurePlatform sharedHosts). Default: one route, prefix "/", to
+	// the service.
 	Routes []Route `json:"routes,omitempty"`
 
 	// Subsets become the DestinationRule's subsets; routes send weights to
@@ -85,65 +100,6 @@ type ServiceSpec struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
-// Route is one VirtualService http route.
-type Route struct {
-	// Name of the route, shown in Istio's metrics and logs. Default: none.
-	Name string `json:"name,omitempty"`
-
-	// Match selects the requests of this route. Default: prefix "/".
-	Match Match `json:"match,omitempty"`
-
-	// Timeout of a request, as a duration ("10s", "1m"). Default: none
-	// (Istio's default: no timeout).
-	Timeout string `json:"timeout,omitempty"`
-
-	// Retries of a failed request. Default: none (Istio's default policy).
-	Retries *Retries `json:"retries,omitempty"`
-
-	// Backends the requests go to, with weights summing to 100.
-	// Default: the service, weight 100.
-	Backends []Backend `json:"backends,omitempty"`
-}
-
-// Match selects requests. Exactly one of Prefix, Exact and Regex is set
-// (after defaulting: prefix "/" when none is).
-type Match struct {
-	// Prefix of the URI path; must start with "/".
-	Prefix string `json:"prefix,omitempty"`
-	// Exact URI path; must start with "/".
-	Exact string `json:"exact,omitempty"`
-	// Regex the URI path must match in full (RE2 syntax, as Envoy uses).
-	Regex string `json:"regex,omitempty"`
-	// Headers that must be present with exactly these values. Names are
-	// lowercase HTTP header names.
-	Headers map[string]string `json:"headers,omitempty"`
-}
-
-// Retries is the retry policy of a route.
-type Retries struct {
-	// Attempts is the number of retries, 0-100. Required.
-	Attempts int32 `json:"attempts"`
-	// PerTryTimeout is the timeout of each attempt, as a duration.
-	// Default: the route's timeout.
-	PerTryTimeout string `json:"perTryTimeout,omitempty"`
-	// RetryOn is a comma-separated list of Envoy retry conditions
-	// (5xx, gateway-error, reset, connect-failure, retriable-4xx,
-	// refused-stream, cancelled, deadline-exceeded, internal,
-	// resource-exhausted, unavailable, ...) or HTTP status codes.
-	// Default: Istio's ("connect-failure,refused-stream,unavailable,cancelled,503").
-	RetryOn string `json:"retryOn,omitempty"`
-}
-
-// Backend is a weighted destination of a route.
-type Backend struct {
-	// Subset of the service, one of spec.subsets. Default: none (the whole
-	// service).
-	Subset string `json:"subset,omitempty"`
-	// Weight in percent, 0-100; the weights of a route sum to 100.
-	// Default: 100 when the route has one backend; required otherwise.
-	Weight *int32 `json:"weight,omitempty"`
-}
-
 // Subset is a named group of the service's pods.
 type Subset struct {
 	// Name of the subset, a DNS-1123 label. Required, unique.
@@ -195,6 +151,14 @@ type ExposurePlatformSpec struct {
 	// istio-injection: enabled), workload (label the pod templates
 	// sidecar.istio.io/inject: "true") or none. Default: namespace.
 	Injection InjectionMode `json:"injection,omitempty"`
+
+	// SharedHosts are hosts several exposures may claim, each on its own
+	// paths (short ones take the domain, as an exposure's do; "*" is every
+	// host). A request to a shared host goes to the most specific match of
+	// all the exposures that claim it: exact paths, then prefixes longest
+	// first, then regexes; on the same path, a route with headers, method
+	// or query parameters before one without. Default: none.
+	SharedHosts []string `json:"sharedHosts,omitempty"`
 
 	// AllowedNamespaces are the namespaces exposures may live in, and
 	// their Services: an exposure elsewhere is an error. Default: any

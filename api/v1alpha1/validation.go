@@ -72,6 +72,10 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	}
 	errs = append(errs, dnsSubdomain(alb.Child("ingressClassName"), s.ALB.IngressClassName)...)
 	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations, nil)...)
+	if _, set := s.ALB.Annotations[ALBGroupOrder]; set {
+		errs = append(errs, field.Forbidden(alb.Child("annotations").Key(ALBGroupOrder),
+			"orders one Ingress of a group against the others: the same on every Ingress orders nothing (krm-fn puts wildcard hosts last itself); set it on an exposure, in spec.ingress.annotations"))
+	}
 
 	gw := spec.Child("gateway")
 	errs = append(errs, dnsLabel(gw.Child("namespace"), s.Gateway.Namespace)...)
@@ -85,6 +89,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(gw.Child("healthCheckPath"), s.Gateway.HealthCheckPath, `must start with "/"`))
 	}
 	errs = append(errs, oneOf(spec.Child("injection"), s.Injection, InjectionModes)...)
+	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {
 		p := spec.Child("allowedNamespaces").Index(i)
@@ -125,7 +130,16 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 
 	spec := field.NewPath("spec")
 	s := &e.Spec
-	errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform)...)
+	switch {
+	case len(s.Hosts) == 0 && !s.Mesh:
+		errs = append(errs, field.Required(spec.Child("hosts"), "at least one host name (or mesh: true, for routing inside the mesh only)"))
+	default:
+		errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform)...)
+	}
+	if s.Mesh && s.Service.Protocol == ProtocolTCP {
+		errs = append(errs, field.Invalid(spec.Child("mesh"), true, "the routes are http routes, which do not apply to calls to a tcp port inside the mesh: set the protocol of the port, or remove mesh"))
+	}
+	errs = append(errs, validateExportTo(spec.Child("exportTo"), s.ExportTo)...)
 	errs = append(errs, validateService(spec.Child("service"), &s.Service, &e.ObjectMeta)...)
 	subsets := map[string]bool{}
 	for i, sub := range s.Subsets {
@@ -145,7 +159,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
 	}
 	for i := range s.Routes {
-		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], subsets)...)
+		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets, platform})...)
 	}
 	if len(s.TrafficPolicy) > 0 {
 		if _, err := ParseTrafficPolicy(s.TrafficPolicy); err != nil {
@@ -165,6 +179,27 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	return errs
 }
 
+// validateExportTo checks an Istio exportTo: "." (this namespace), "*"
+// (all, alone), or namespaces.
+func validateExportTo(path *field.Path, exportTo []string) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i, ns := range exportTo {
+		p := path.Index(i)
+		switch {
+		case ns == "*" && len(exportTo) > 1:
+			errs = append(errs, field.Invalid(p, ns, `"*" is every namespace: list it alone`))
+		case ns != "." && ns != "*":
+			errs = append(errs, dnsLabel(p, ns)...)
+		}
+		if seen[ns] {
+			errs = append(errs, field.Duplicate(p, ns))
+		}
+		seen[ns] = true
+	}
+	return errs
+}
+
 // allowedNamespace checks that an exposure may render into namespace ns:
 // not Kubernetes' own, and one the platform allows if it lists them.
 func allowedNamespace(path *field.Path, ns string, platform *ExposurePlatformSpec) field.ErrorList {
@@ -177,17 +212,23 @@ func allowedNamespace(path *field.Path, ns string, platform *ExposurePlatformSpe
 	return nil
 }
 
+// validateHosts checks the hosts of an exposure (or the platform's shared
+// hosts), qualified with the platform's domain; "*" is every host.
 func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformSpec) field.ErrorList {
 	var errs field.ErrorList
-	if len(hosts) == 0 {
-		return field.ErrorList{field.Required(path, "at least one host name")}
-	}
 	if len(hosts) > MaxHosts {
 		return field.ErrorList{field.TooMany(path, len(hosts), MaxHosts)}
 	}
 	seen := map[string]bool{}
 	for i, h := range hosts {
 		p := path.Index(i)
+		if h == AnyHost {
+			if seen[h] {
+				errs = append(errs, field.Duplicate(p, h))
+			}
+			seen[h] = true
+			continue
+		}
 		if net.ParseIP(h) != nil {
 			errs = append(errs, field.Invalid(p, h, "must be a DNS name, not an IP address (the ALB routes by host name)"))
 			continue
@@ -207,9 +248,14 @@ func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformS
 			q = QualifyHost(h, platform.Domain)
 		}
 		var msgs []string
-		if strings.HasPrefix(q, "*.") {
+		switch {
+		case strings.Contains(h, "://") || strings.Contains(h, ":") || strings.Contains(h, "/"):
+			msgs = []string{"must be a host name alone: no scheme (https://), port (:443) or path"}
+		case strings.Contains(strings.TrimPrefix(h, "*."), "*"):
+			msgs = []string{`a wildcard must be the whole first label, "*.": *.example.com, not a*.example.com or a.*.example.com`}
+		case strings.HasPrefix(q, "*."):
 			msgs = validation.IsWildcardDNS1123Subdomain(q)
-		} else {
+		default:
 			msgs = validation.IsDNS1123Subdomain(q)
 		}
 		for _, msg := range msgs {
@@ -263,86 +309,6 @@ func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) 
 	}
 	if s.Namespace != "" && s.Namespace != meta.Namespace {
 		errs = append(errs, dnsLabel(path.Child("namespace"), s.Namespace)...)
-	}
-	return errs
-}
-
-func validateRoute(path *field.Path, r *Route, subsets map[string]bool) field.ErrorList {
-	var errs field.ErrorList
-	m := path.Child("match")
-	set := 0
-	for _, v := range []string{r.Match.Prefix, r.Match.Exact, r.Match.Regex} {
-		if v != "" {
-			set++
-		}
-	}
-	if set > 1 {
-		errs = append(errs, field.Invalid(m, matchString(r.Match), "set exactly one of prefix, exact and regex"))
-	}
-	for name, v := range map[string]string{"prefix": r.Match.Prefix, "exact": r.Match.Exact} {
-		if v != "" && !strings.HasPrefix(v, "/") {
-			errs = append(errs, field.Invalid(m.Child(name), v, `must start with "/"`))
-		}
-	}
-	if r.Match.Regex != "" {
-		if _, err := regexp.Compile(r.Match.Regex); err != nil {
-			errs = append(errs, field.Invalid(m.Child("regex"), r.Match.Regex,
-				"is not a valid RE2 regular expression: "+strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
-		}
-	}
-	for _, name := range sortedKeys(r.Match.Headers) {
-		p := m.Child("headers").Key(name)
-		for _, msg := range validation.IsHTTPHeaderName(name) {
-			errs = append(errs, field.Invalid(p, name, msg))
-		}
-		if name != strings.ToLower(name) {
-			errs = append(errs, field.Invalid(p, name, "header names must be lowercase (Istio compares them lowercased)"))
-		}
-		if r.Match.Headers[name] == "" {
-			errs = append(errs, field.Required(p, "the value the header must have"))
-		}
-	}
-	if r.Timeout != "" {
-		errs = append(errs, duration(path.Child("timeout"), r.Timeout)...)
-	}
-	if rt := r.Retries; rt != nil {
-		p := path.Child("retries")
-		if rt.Attempts < 0 || rt.Attempts > 100 {
-			errs = append(errs, field.Invalid(p.Child("attempts"), rt.Attempts, "must be between 0 and 100"))
-		}
-		if rt.PerTryTimeout != "" {
-			errs = append(errs, duration(p.Child("perTryTimeout"), rt.PerTryTimeout)...)
-		}
-		if rt.RetryOn != "" {
-			for _, c := range strings.Split(rt.RetryOn, ",") {
-				c = strings.TrimSpace(c)
-				if !slices.Contains(retryConditions, c) && !statusCode.MatchString(c) {
-					errs = append(errs, field.NotSupported(p.Child("retryOn"), c,
-						append(slices.Clone(retryConditions), "an HTTP status code such as 503")))
-				}
-			}
-		}
-	}
-	sum, weightsOK := int32(0), true
-	for i, b := range r.Backends {
-		p := path.Child("backends").Index(i)
-		if b.Subset != "" && !subsets[b.Subset] {
-			errs = append(errs, field.NotFound(p.Child("subset"), b.Subset))
-		}
-		switch {
-		case b.Weight == nil:
-			weightsOK = false
-			errs = append(errs, field.Required(p.Child("weight"), "a route with several backends needs a weight on each"))
-		case *b.Weight < 0 || *b.Weight > 100:
-			weightsOK = false
-			errs = append(errs, field.Invalid(p.Child("weight"), *b.Weight, "must be between 0 and 100"))
-		default:
-			sum += *b.Weight
-		}
-	}
-	if sum != 100 && weightsOK {
-		errs = append(errs, field.Invalid(path.Child("backends"), sum,
-			fmt.Sprintf("the weights must sum to 100, they sum to %d", sum)))
 	}
 	return errs
 }

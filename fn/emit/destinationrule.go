@@ -11,13 +11,14 @@ func DestinationRule(x *model.Exposure) *IstioObject {
 	dr := &networking.DestinationRule{
 		Host:          x.Service.FQDN,
 		TrafficPolicy: x.Policy,
+		ExportTo:      x.DestinationRuleExportTo(),
 	}
 	for _, s := range x.Subsets {
 		dr.Subsets = append(dr.Subsets, &networking.Subset{Name: s.Name, Labels: s.Labels})
 	}
 	return &IstioObject{
 		TypeMeta:   KindDestinationRule.TypeMeta(),
-		ObjectMeta: ownedMeta(x, x.Name, x.Namespace),
+		ObjectMeta: ownedMeta(x.Owner, x.Name, x.Namespace),
 		Spec:       dr,
 	}
 }

@@ -11,22 +11,32 @@ const (
 	gatewayServerProtocol = "HTTP"
 )
 
-// Gateway builds the Istio Gateway of x: one plain HTTP server for all of
-// its hosts. TLS ends at the ALB, so the Gateway never redirects to HTTPS
-// itself (behind the ALB that would loop).
+// Gateway builds the Istio Gateway of x's own hosts: one plain HTTP server
+// for all of them. TLS ends at the ALB, so the Gateway never redirects to
+// HTTPS itself (behind the ALB that would loop).
 func Gateway(x *model.Exposure) *IstioObject {
+	return gateway(x.Owner, x.Gateway, x.Namespace, x.Hosts)
+}
+
+// SharedGateway builds the one Gateway of a shared host, in the gateway's
+// namespace: no other Gateway serves the host.
+func SharedGateway(h *model.SharedHost) *IstioObject {
+	return gateway(h.Owner, h.Gateway, h.Ingress.Namespace, []string{h.Host})
+}
+
+func gateway(owner string, g model.Gateway, namespace string, hosts []string) *IstioObject {
 	return &IstioObject{
 		TypeMeta:   KindGateway.TypeMeta(),
-		ObjectMeta: ownedMeta(x, x.Gateway.Name, x.Namespace),
+		ObjectMeta: ownedMeta(owner, g.Name, namespace),
 		Spec: &networking.Gateway{
-			Selector: x.Gateway.Selector,
+			Selector: g.Selector,
 			Servers: []*networking.Server{{
 				Port: &networking.Port{
-					Number:   uint32(x.Gateway.Port),
+					Number:   uint32(g.Port),
 					Name:     gatewayServerPortName,
 					Protocol: gatewayServerProtocol,
 				},
-				Hosts: x.Hosts,
+				Hosts: hosts,
 			}},
 		},
 	}

@@ -8,11 +8,19 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
-// Ingress builds the ALB Ingress of x in the gateway's namespace: one rule
-// per host, everything to the ingress gateway Service.
+// Ingress builds the ALB Ingress of x's own hosts in the gateway's
+// namespace: one rule per host, everything to the ingress gateway Service.
 func Ingress(x *model.Exposure) *networkingv1.Ingress {
-	in := x.Ingress
-	meta := ownedMeta(x, in.Name, in.Namespace)
+	return ingress(x.Owner, x.Ingress, x.Hosts)
+}
+
+// SharedIngress builds the Ingress of a shared host: its one ALB rule.
+func SharedIngress(h *model.SharedHost) *networkingv1.Ingress {
+	return ingress(h.Owner, h.Ingress, []string{h.Host})
+}
+
+func ingress(owner string, in model.Ingress, hosts []string) *networkingv1.Ingress {
+	meta := ownedMeta(owner, in.Name, in.Namespace)
 	maps.Copy(meta.Annotations, in.Annotations)
 	prefix := networkingv1.PathTypePrefix
 	backend := networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
@@ -20,13 +28,17 @@ func Ingress(x *model.Exposure) *networkingv1.Ingress {
 		Port: networkingv1.ServiceBackendPort{Number: in.Port},
 	}}
 	var rules []networkingv1.IngressRule
-	for _, h := range x.Hosts {
-		rules = append(rules, networkingv1.IngressRule{
+	for _, h := range hosts {
+		rule := networkingv1.IngressRule{
 			Host: h,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 				Paths: []networkingv1.HTTPIngressPath{{Path: v1alpha1.DefaultPathPrefix, PathType: &prefix, Backend: backend}},
 			}},
-		})
+		}
+		if h == v1alpha1.AnyHost {
+			rule.Host = "" // a rule without a host is for every host
+		}
+		rules = append(rules, rule)
 	}
 	return &networkingv1.Ingress{
 		TypeMeta:   KindIngress.TypeMeta(),

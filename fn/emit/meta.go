@@ -2,7 +2,6 @@ package emit
 
 import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/fn/model"
 	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -15,12 +14,13 @@ type IstioObject struct {
 	Spec              proto.Message `json:"spec"`
 }
 
-// ownedMeta is the metadata of an object built for exposure x.
-func ownedMeta(x *model.Exposure, name, namespace string) metav1.ObjectMeta {
+// ownedMeta is the metadata of an object built for an owner (an
+// exposure's, or a shared host's).
+func ownedMeta(owner, name, namespace string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:        name,
 		Namespace:   namespace,
 		Labels:      map[string]string{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue},
-		Annotations: map[string]string{v1alpha1.AnnotationOwner: x.Owner},
+		Annotations: map[string]string{v1alpha1.AnnotationOwner: owner},
 	}
 }

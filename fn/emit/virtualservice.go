@@ -8,54 +8,139 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 	networking "istio.io/api/networking/v1"
 )
 
-// VirtualService builds the VirtualService of x: bound to its Gateway (by
-// namespace/name), every host, one http entry per route.
+// meshGateway is the gateway name Istio gives the sidecars of the mesh.
+const meshGateway = "mesh"
+
+// VirtualService builds the VirtualService of x's own hosts: bound to its
+// Gateway (by namespace/name), one http entry per route.
 func VirtualService(x *model.Exposure) *IstioObject {
-	vs := &networking.VirtualService{
-		Hosts:    x.Hosts,
-		Gateways: []string{x.Namespace + "/" + x.Gateway.Name},
-	}
+	return virtualService(x, x.Name, x.Hosts, []string{x.Namespace + "/" + x.Gateway.Name}, x.GatewayExportTo())
+}
+
+// MeshVirtualService builds the VirtualService that routes calls to x's
+// Service from inside the mesh: the same routes, bound to the mesh, for
+// the Service's FQDN. It is apart from the gateway's, whose Gateway does
+// not serve that host.
+func MeshVirtualService(x *model.Exposure) *IstioObject {
+	return virtualService(x, x.MeshName(), []string{x.Service.FQDN}, []string{meshGateway}, x.ExportTo)
+}
+
+func virtualService(x *model.Exposure, name string, hosts, gateways, exportTo []string) *IstioObject {
+	vs := &networking.VirtualService{Hosts: hosts, Gateways: gateways, ExportTo: exportTo}
 	for _, r := range x.Routes {
-		vs.Http = append(vs.Http, httpRoute(x, r))
+		vs.Http = append(vs.Http, httpRoute(r))
 	}
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),
-		ObjectMeta: ownedMeta(x, x.Name, x.Namespace),
+		ObjectMeta: ownedMeta(x.Owner, name, x.Namespace),
 		Spec:       vs,
 	}
 }
 
-func httpRoute(x *model.Exposure, r model.Route) *networking.HTTPRoute {
+// SharedVirtualService builds the VirtualService of a shared host: bound
+// to the host's Gateway, the routes of every exposure that claims it, in
+// the host's precedence.
+func SharedVirtualService(h *model.SharedHost) *IstioObject {
+	vs := &networking.VirtualService{Hosts: []string{h.Host}, Gateways: []string{h.Ingress.Namespace + "/" + h.Gateway.Name}}
+	for _, r := range h.Routes {
+		vs.Http = append(vs.Http, httpRoute(r))
+	}
+	return &IstioObject{
+		TypeMeta:   KindVirtualService.TypeMeta(),
+		ObjectMeta: ownedMeta(h.Owner, h.Name, h.Ingress.Namespace),
+		Spec:       vs,
+	}
+}
+
+// httpRoute is one route as Istio's HTTPRoute.
+func httpRoute(r model.Route) *networking.HTTPRoute {
 	h := &networking.HTTPRoute{
 		Name:    r.Name,
 		Match:   []*networking.HTTPMatchRequest{httpMatch(r.Match)},
 		Timeout: protoDuration(r.Timeout),
 	}
-	if r.Retries {
-		h.Retries = &networking.HTTPRetry{
-			Attempts:      r.Attempts,
-			PerTryTimeout: protoDuration(r.PerTryTimeout),
-			RetryOn:       r.RetryOn,
-		}
+	if rt := r.Retries; rt != nil {
+		h.Retries = &networking.HTTPRetry{Attempts: rt.Attempts, PerTryTimeout: protoDuration(rt.PerTryTimeout), RetryOn: rt.RetryOn}
 	}
 	for _, b := range r.Backends {
-		d := &networking.HTTPRouteDestination{
-			Destination: &networking.Destination{
-				Host:   x.Service.FQDN,
-				Subset: b.Subset,
-				Port:   &networking.PortSelector{Number: uint32(x.Service.Port)},
-			},
-		}
+		d := &networking.HTTPRouteDestination{Destination: destination(b)}
 		// A lone destination takes all traffic; Istio wants no weight then.
 		if len(r.Backends) > 1 {
 			d.Weight = b.Weight
 		}
 		h.Route = append(h.Route, d)
 	}
+	if rw := r.Rewrite; rw != nil {
+		h.Rewrite = &networking.HTTPRewrite{Uri: rw.Prefix, Authority: rw.Host}
+		if rw.Path != "" {
+			// The whole path, whatever matched: Envoy's regex rewrite of it.
+			h.Rewrite.UriRegexRewrite = &networking.RegexRewrite{Match: "^.*$", Rewrite: rw.Path}
+		}
+	}
+	if r.RequestHeaders != nil || r.ResponseHeaders != nil {
+		h.Headers = &networking.Headers{Request: headerOps(r.RequestHeaders), Response: headerOps(r.ResponseHeaders)}
+	}
+	if c := r.CORS; c != nil {
+		h.CorsPolicy = &networking.CorsPolicy{
+			AllowMethods:  c.AllowMethods,
+			AllowHeaders:  c.AllowHeaders,
+			ExposeHeaders: c.ExposeHeaders,
+			MaxAge:        protoDuration(c.MaxAge),
+		}
+		for _, o := range c.AllowOrigins {
+			h.CorsPolicy.AllowOrigins = append(h.CorsPolicy.AllowOrigins, stringMatch(o))
+		}
+		if c.AllowCredentials != nil {
+			h.CorsPolicy.AllowCredentials = wrapperspb.Bool(*c.AllowCredentials)
+		}
+	}
+	if f := r.Fault; f != nil {
+		h.Fault = &networking.HTTPFaultInjection{}
+		if f.Delay > 0 {
+			h.Fault.Delay = &networking.HTTPFaultInjection_Delay{
+				HttpDelayType: &networking.HTTPFaultInjection_Delay_FixedDelay{FixedDelay: durationpb.New(f.Delay)},
+				Percentage:    &networking.Percent{Value: f.DelayPercent},
+			}
+		}
+		if f.AbortStatus != 0 {
+			h.Fault.Abort = &networking.HTTPFaultInjection_Abort{
+				ErrorType:  &networking.HTTPFaultInjection_Abort_HttpStatus{HttpStatus: f.AbortStatus},
+				Percentage: &networking.Percent{Value: f.AbortPercent},
+			}
+		}
+	}
+	if m := r.Mirror; m != nil {
+		h.Mirror = destination(*m)
+		h.MirrorPercentage = &networking.Percent{Value: r.MirrorPercent}
+	}
+	if rd := r.Redirect; rd != nil {
+		h.Redirect = &networking.HTTPRedirect{Uri: rd.Path, PrefixRewrite: rd.Prefix, Authority: rd.Host, Scheme: rd.Scheme, RedirectCode: uint32(rd.Code)}
+		if rd.Port != 0 {
+			h.Redirect.RedirectPort = &networking.HTTPRedirect_Port{Port: uint32(rd.Port)}
+		}
+	}
+	if rs := r.Respond; rs != nil {
+		h.DirectResponse = &networking.HTTPDirectResponse{Status: uint32(rs.Status)}
+		if rs.Body != "" {
+			h.DirectResponse.Body = &networking.HTTPBody{Specifier: &networking.HTTPBody_String_{String_: rs.Body}}
+		}
+	}
 	return h
+}
+
+func destination(d model.Destination) *networking.Destination {
+	return &networking.Destination{Host: d.Host, Subset: d.Subset, Port: &networking.PortSelector{Number: uint32(d.Port)}}
+}
+
+func headerOps(h *v1alpha1.HeaderOps) *networking.Headers_HeaderOperations {
+	if h == nil {
+		return nil
+	}
+	return &networking.Headers_HeaderOperations{Set: h.Set, Add: h.Add, Remove: h.Remove}
 }
 
 func httpMatch(m v1alpha1.Match) *networking.HTTPMatchRequest {
@@ -68,13 +153,33 @@ func httpMatch(m v1alpha1.Match) *networking.HTTPMatchRequest {
 	default:
 		req.Uri = &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: m.Prefix}}
 	}
-	for _, name := range slices.Sorted(maps.Keys(m.Headers)) {
-		if req.Headers == nil {
-			req.Headers = map[string]*networking.StringMatch{}
-		}
-		req.Headers[name] = &networking.StringMatch{MatchType: &networking.StringMatch_Exact{Exact: m.Headers[name]}}
+	if m.Method != "" {
+		req.Method = &networking.StringMatch{MatchType: &networking.StringMatch_Exact{Exact: m.Method}}
 	}
+	req.Headers = stringMatches(m.Headers)
+	req.QueryParams = stringMatches(m.QueryParams)
 	return req
+}
+
+func stringMatches(m map[string]v1alpha1.StringMatch) map[string]*networking.StringMatch {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]*networking.StringMatch, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		out[name] = stringMatch(m[name])
+	}
+	return out
+}
+
+func stringMatch(s v1alpha1.StringMatch) *networking.StringMatch {
+	switch {
+	case s.Prefix != "":
+		return &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: s.Prefix}}
+	case s.Regex != "":
+		return &networking.StringMatch{MatchType: &networking.StringMatch_Regex{Regex: s.Regex}}
+	}
+	return &networking.StringMatch{MatchType: &networking.StringMatch_Exact{Exact: s.Exact}}
 }
 
 func protoDuration(d time.Duration) *durationpb.Duration {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,15 +25,31 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		Namespace: e.Namespace,
 		Owner:     e.Namespace + "/" + e.Name,
 		Subsets:   s.Subsets,
+		Mesh:      s.Mesh,
+		ExportTo:  s.ExportTo,
+		// Shared hosts too: the gateway routes them.
+		GatewayRouted: len(s.Hosts) > 0,
 	}
-	for _, h := range s.Hosts {
-		x.Hosts = append(x.Hosts, v1alpha1.QualifyHost(h, p.Domain))
+	shared := map[string]bool{}
+	for _, h := range p.SharedHosts {
+		shared[v1alpha1.QualifyHost(h, p.Domain)] = true
+	}
+	for i, h := range s.Hosts {
+		q := v1alpha1.QualifyHost(h, p.Domain)
+		if shared[q] {
+			x.SharedHosts, x.SharedIndex = append(x.SharedHosts, q), append(x.SharedIndex, i)
+		} else {
+			x.Hosts, x.HostIndex = append(x.Hosts, q), append(x.HostIndex, i)
+		}
+	}
+	if in := s.Ingress; in != nil {
+		x.IngressOverrides = in.Scheme != "" || in.Group != "" || len(in.Annotations) > 0
 	}
 	svc := &s.Service
 	x.Service = Service{
 		Name:       svc.Name,
 		Namespace:  svc.Namespace,
-		FQDN:       svc.Name + "." + svc.Namespace + ClusterDomainSuffix,
+		FQDN:       FQDN(svc.Name, svc.Namespace),
 		Port:       svc.Port,
 		TargetPort: *svc.TargetPort,
 		Protocol:   svc.Protocol,
@@ -41,17 +58,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	}
 	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
 	for _, r := range s.Routes {
-		rr := Route{Name: r.Name, Match: r.Match, Timeout: mustDuration(r.Timeout)}
-		if r.Retries != nil {
-			rr.Retries = true
-			rr.Attempts = r.Retries.Attempts
-			rr.PerTryTimeout = mustDuration(r.Retries.PerTryTimeout)
-			rr.RetryOn = r.Retries.RetryOn
-		}
-		for _, b := range r.Backends {
-			rr.Backends = append(rr.Backends, Backend{Subset: b.Subset, Weight: *b.Weight})
-		}
-		x.Routes = append(x.Routes, rr)
+		x.Routes = append(x.Routes, resolveRoute(&r, x))
 	}
 	if len(s.TrafficPolicy) > 0 {
 		x.Policy, _ = v1alpha1.ParseTrafficPolicy(s.TrafficPolicy) // validated already
@@ -59,8 +66,44 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 
 	ann, group, errs := ingressAnnotations(s.Ingress, p)
-	x.Ingress = Ingress{
-		Name:        e.Namespace + "-" + e.Name,
+	if err := orderWildcards(ann, group, x.Hosts); err != "" {
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "ingress", "annotations").Key(v1alpha1.ALBGroupOrder), err))
+	}
+	x.Ingress = platformIngress(e.Namespace+"-"+e.Name, ann, group, p)
+	return x, errs
+}
+
+// orderWildcards puts an Ingress of a group with wildcard hosts after
+// those of exact hosts, more specific wildcards first: "*" last. The ALB
+// tries a group's rules in order (group.order, then namespace/name), and
+// a wildcard rule tried first would take the requests of the exact hosts
+// it covers, past their Ingresses' own rule settings (authentication,
+// say). It says what is wrong when the annotations order the Ingress
+// already.
+func orderWildcards(ann map[string]string, group string, hosts []string) string {
+	order := 0
+	for _, h := range hosts {
+		if strings.HasPrefix(h, "*") {
+			// 1000 for "*"; 1000 less the suffix's length for "*.<suffix>",
+			// which is at most 253: always past the default order, 0.
+			order = max(order, v1alpha1.MaxGroupOrder-len(strings.TrimPrefix(h, "*")))
+		}
+	}
+	if order == 0 || group == "" {
+		return ""
+	}
+	if v, set := ann[v1alpha1.ALBGroupOrder]; set {
+		return fmt.Sprintf("is %q, and krm-fn orders the Ingress of wildcard hosts itself (group.order %d, after exact hosts, so that a wildcard rule cannot take their requests): remove it", v, order)
+	}
+	ann[v1alpha1.ALBGroupOrder] = strconv.Itoa(order)
+	return ""
+}
+
+// platformIngress is an Ingress in the gateway namespace that sends ALB
+// traffic to the platform's gateway Service.
+func platformIngress(name string, ann map[string]string, group string, p *v1alpha1.ExposurePlatformSpec) Ingress {
+	return Ingress{
+		Name:        name,
 		Namespace:   p.Gateway.Namespace,
 		ClassName:   p.ALB.IngressClassName,
 		Group:       group,
@@ -68,7 +111,59 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		Service:     p.Gateway.Service,
 		Port:        p.Gateway.Port,
 	}
-	return x, errs
+}
+
+// FQDN is the cluster DNS name of a Service.
+func FQDN(name, namespace string) string {
+	return name + "." + namespace + ClusterDomainSuffix
+}
+
+// resolveRoute resolves one (defaulted, validated) route of x.
+func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
+	rr := Route{
+		Name:            r.Name,
+		Match:           r.Match,
+		Timeout:         mustDuration(r.Timeout),
+		Rewrite:         r.Rewrite,
+		RequestHeaders:  r.RequestHeaders,
+		ResponseHeaders: r.ResponseHeaders,
+		Redirect:        r.Redirect,
+		Respond:         r.Respond,
+	}
+	if rt := r.Retries; rt != nil {
+		rr.Retries = &Retries{Attempts: rt.Attempts, PerTryTimeout: mustDuration(rt.PerTryTimeout), RetryOn: rt.RetryOn}
+	}
+	for _, b := range r.Backends {
+		d := destination(x, b.Service, b.Namespace, b.Port, b.Subset)
+		d.Weight = *b.Weight
+		rr.Backends = append(rr.Backends, d)
+	}
+	if c := r.CORS; c != nil {
+		rr.CORS = &CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
+			ExposeHeaders: c.ExposeHeaders, MaxAge: mustDuration(c.MaxAge), AllowCredentials: c.AllowCredentials}
+	}
+	if f := r.Fault; f != nil {
+		rr.Fault = &Fault{}
+		if d := f.Delay; d != nil {
+			rr.Fault.Delay, rr.Fault.DelayPercent = mustDuration(d.Fixed), *d.Percent
+		}
+		if a := f.Abort; a != nil {
+			rr.Fault.AbortStatus, rr.Fault.AbortPercent = a.Status, *a.Percent
+		}
+	}
+	if m := r.Mirror; m != nil {
+		d := destination(x, m.Service, m.Namespace, m.Port, m.Subset)
+		rr.Mirror, rr.MirrorPercent = &d, *m.Percent
+	}
+	return rr
+}
+
+// destination is a backend or mirror of x: its own Service, or another.
+func destination(x *Exposure, service, namespace string, port int32, subset string) Destination {
+	if service == "" || service == x.Service.Name && namespace == x.Service.Namespace {
+		return Destination{Host: x.Service.FQDN, Port: x.Service.Port, Subset: subset}
+	}
+	return Destination{Host: FQDN(service, namespace), Port: port, Subset: subset, OtherService: namespace + "/" + service}
 }
 
 // ingressAnnotations computes the ALB annotations of one exposure's
