@@ -2,8 +2,11 @@ package schema_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,4 +131,107 @@ func mustOpen(t *testing.T, file string) *bytes.Reader {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestAPIReferenceNamesEveryField fails when docs/api.md leaves a field of
+// the kinds out: every field of a spec must appear in it as code, written
+// with its parent ("cors.maxAge", "routes[].match", "alb.scheme"), or
+// alone for a field of the spec itself ("hosts[]", "mesh").
+func TestAPIReferenceNamesEveryField(t *testing.T) {
+	var top struct {
+		Defs map[string]def `json:"$defs"`
+	}
+	raw, err := os.ReadFile(schema.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &top); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pairs are the (parent, field) of every code span, read as a dotted
+	// path ("routes[].match.prefix"; ".add" after "requestHeaders.set" is
+	// its sibling), of a lone name under a "### spec.<parent>" heading, and
+	// ("", name) for the heading's own names.
+	pairs := map[[2]string]bool{}
+	section := ""
+	span := regexp.MustCompile("`([^`]+)`")
+	for _, line := range strings.Split(string(doc), "\n") {
+		if h, ok := strings.CutPrefix(line, "### "); ok {
+			section = ""
+			for _, w := range strings.Fields(h) {
+				if name, ok := strings.CutPrefix(w, "spec."); ok {
+					pairs[[2]string{"", name}] = true
+					if section == "" {
+						section = name
+					}
+				}
+			}
+		}
+		var prev []string
+		for _, m := range span.FindAllStringSubmatch(line, -1) {
+			segs := strings.Split(strings.ReplaceAll(m[1], "[]", ""), ".")
+			if segs[0] == "" && len(prev) > 1 { // ".add" after "requestHeaders.set": a sibling
+				segs = append(slices.Clone(prev[:len(prev)-1]), segs[1:]...)
+			}
+			for i, seg := range segs {
+				parent := section
+				if i > 0 {
+					parent = segs[i-1]
+				}
+				pairs[[2]string{parent, seg}] = true
+			}
+			prev = segs
+		}
+	}
+	named := func(parent, leaf string) bool {
+		return pairs[[2]string{parent, leaf}] || parent == "" && pairs[[2]string{"spec", leaf}]
+	}
+	checked := 0
+	for _, kind := range []string{"ServiceExposure", "ExposurePlatform"} {
+		spec := top.Defs[kind].Properties["spec"].ref()
+		var walk func(parent, name string, seen map[string]bool)
+		walk = func(parent, name string, seen map[string]bool) {
+			if seen[name] {
+				return
+			}
+			seen[name] = true
+			for leaf, p := range top.Defs[name].Properties {
+				checked++
+				if !named(parent, leaf) {
+					t.Errorf("docs/api.md does not name %s field %q (under %q): add it to the reference", kind, leaf, parent)
+				}
+				if child := p.ref(); child != "" {
+					walk(leaf, child, seen)
+				}
+			}
+		}
+		walk("", spec, map[string]bool{})
+	}
+	if checked < 60 {
+		t.Fatalf("walked %d fields of the schema; the kinds have more", checked)
+	}
+}
+
+// def is the part of a JSON Schema definition the field walk reads.
+type def struct {
+	Properties map[string]prop `json:"properties"`
+}
+
+type prop struct {
+	Ref   string `json:"$ref"`
+	Items *prop  `json:"items"`
+}
+
+// ref is the definition a property (or its items) refers to, "" for none.
+func (p prop) ref() string {
+	for q := &p; q != nil; q = q.Items {
+		if q.Ref != "" {
+			return strings.TrimPrefix(q.Ref, "#/$defs/")
+		}
+	}
+	return ""
 }
