@@ -224,8 +224,8 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 		"http2 keepalive without interval and timeout": {
 			json: `{"connectionPool": {"http": {"http2KeepAlive": {}}}}`,
 			want: field.ErrorList{
-				field.Required(http.Child("http2KeepAlive", "interval"), ""),
-				field.Required(http.Child("http2KeepAlive", "timeout"), ""),
+				field.Required(http.Child("http2KeepAlive", "interval"), "a keepalive needs both its interval and its timeout"),
+				field.Required(http.Child("http2KeepAlive", "timeout"), "a keepalive needs both its interval and its timeout"),
 			},
 		},
 		"outlier detection percentages": {
@@ -368,7 +368,7 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 		"warmup": {
 			json: `{"loadBalancer": {"warmup": {"minimumPercent": 101, "aggression": 0}}}`,
 			want: field.ErrorList{
-				field.Required(lb.Child("warmup", "duration"), ""),
+				field.Required(lb.Child("warmup", "duration"), "how long the warmup of a new endpoint lasts"),
 				field.Invalid(lb.Child("warmup", "minimumPercent"), float64(101), "must be between 0 and 100, inclusive"),
 				field.Invalid(lb.Child("warmup", "aggression"), float64(0), "must be greater than 0"),
 			},

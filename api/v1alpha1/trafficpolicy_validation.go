@@ -99,8 +99,9 @@ func validateConnectionPool(path *field.Path, cp *networking.ConnectionPoolSetti
 			errs = append(errs, field.Forbidden(p.Child("useClientProtocol"), "may not be true when h2UpgradePolicy is UPGRADE"))
 		}
 		if ka := h.Http2KeepAlive; ka != nil {
-			errs = append(errs, requiredDuration(p.Child("http2KeepAlive", "interval"), ka.Interval)...)
-			errs = append(errs, requiredDuration(p.Child("http2KeepAlive", "timeout"), ka.Timeout)...)
+			why := "a keepalive needs both its interval and its timeout"
+			errs = append(errs, requiredDuration(p.Child("http2KeepAlive", "interval"), ka.Interval, why)...)
+			errs = append(errs, requiredDuration(p.Child("http2KeepAlive", "timeout"), ka.Timeout, why)...)
 		}
 	}
 	if t := cp.Tcp; t != nil {
@@ -189,7 +190,7 @@ func validateLoadBalancer(path *field.Path, lb *networking.LoadBalancerSettings)
 	errs = append(errs, atLeastMillisecond(path.Child("warmupDurationSecs"), lb.WarmupDurationSecs)...)
 	if w := lb.Warmup; w != nil {
 		p := path.Child("warmup")
-		errs = append(errs, requiredDuration(p.Child("duration"), w.Duration)...)
+		errs = append(errs, requiredDuration(p.Child("duration"), w.Duration, "how long the warmup of a new endpoint lasts")...)
 		if w.MinimumPercent != nil {
 			errs = append(errs, percent(p.Child("minimumPercent"), w.MinimumPercent.Value)...)
 		}
@@ -457,9 +458,9 @@ func istioDuration(path *field.Path, d *durationpb.Duration) field.ErrorList {
 	return nil
 }
 
-func requiredDuration(path *field.Path, d *durationpb.Duration) field.ErrorList {
+func requiredDuration(path *field.Path, d *durationpb.Duration, why string) field.ErrorList {
 	if d == nil {
-		return field.ErrorList{field.Required(path, "")}
+		return field.ErrorList{field.Required(path, why)}
 	}
 	return istioDuration(path, d)
 }
