@@ -11,6 +11,8 @@ import (
 
 	"github.com/krmfn/krm-fn/internal/fastyaml"
 
+	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/spelling"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -313,14 +315,7 @@ func suggest(root reflect.Type, path string) string {
 	if t.Kind() != reflect.Struct {
 		return ""
 	}
-	unknown := parts[len(parts)-1]
-	best, bestDist := "", len(unknown)/2+1
-	for _, name := range jsonNames(t) {
-		if d := levenshtein(strings.ToLower(unknown), strings.ToLower(name)); d < bestDist {
-			best, bestDist = name, d
-		}
-	}
-	return best
+	return spelling.Closest(parts[len(parts)-1], jsonNames(t))
 }
 
 func deref(t reflect.Type) reflect.Type {
@@ -361,24 +356,4 @@ func jsonNames(t reflect.Type) []string {
 		}
 	}
 	return names
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -50,8 +50,10 @@ type ServiceExposureSpec struct {
 	Subsets []Subset `json:"subsets,omitempty"`
 
 	// TrafficPolicy is Istio's DestinationRule trafficPolicy
-	// (networking.istio.io/v1), passed through as-is after a strict check
-	// against Istio's own type. Default: none.
+	// (networking.istio.io/v1), checked strictly against Istio's own type
+	// and with Istio's rules, and passed through; durations are written as
+	// Istio's YAML takes them ("3m", "500ms") and rendered in its canonical
+	// form ("180s", "0.500s"). Default: none.
 	TrafficPolicy json.RawMessage `json:"trafficPolicy,omitempty"`
 
 	// Ingress overrides the platform's ALB settings for this service only.

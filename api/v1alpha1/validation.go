@@ -161,11 +161,8 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	for i := range s.Routes {
 		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets, platform})...)
 	}
-	if len(s.TrafficPolicy) > 0 {
-		if _, err := ParseTrafficPolicy(s.TrafficPolicy); err != nil {
-			errs = append(errs, field.Invalid(spec.Child("trafficPolicy"), field.OmitValueType{}, err.Error()))
-		}
-	}
+	_, tpErrs := ParseTrafficPolicy(spec.Child("trafficPolicy"), s.TrafficPolicy, e.Namespace)
+	errs = append(errs, tpErrs...)
 	if in := s.Ingress; in != nil {
 		p := spec.Child("ingress")
 		if in.Scheme != "" {

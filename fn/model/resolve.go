@@ -60,9 +60,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	for _, r := range s.Routes {
 		x.Routes = append(x.Routes, resolveRoute(&r, x))
 	}
-	if len(s.TrafficPolicy) > 0 {
-		x.Policy, _ = v1alpha1.ParseTrafficPolicy(s.TrafficPolicy) // validated already
-	}
+	x.Policy, _ = v1alpha1.ParseTrafficPolicy(field.NewPath("spec", "trafficPolicy"), s.TrafficPolicy, e.Namespace) // validated already
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 
 	ann, group, errs := ingressAnnotations(s.Ingress, p)
