@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/krmfn/krm-fn/internal/fastyaml"
-
-	"github.com/krmfn/krm-fn/internal/fastyaml"
 	"github.com/krmfn/krm-fn/internal/spelling"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"

@@ -35,7 +35,7 @@ func unknown(path *field.Path, detail string) *field.Error {
 var (
 	simpleLBs  = []string{"UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN", "LEAST_REQUEST"}
 	tcp        = tpPath.Child("connectionPool", "tcp")
-	http       = tpPath.Child("connectionPool", "http")
+	httpPool   = tpPath.Child("connectionPool", "http")
 	outlier    = tpPath.Child("outlierDetection")
 	lb         = tpPath.Child("loadBalancer")
 	hash       = lb.Child("consistentHash")
@@ -81,7 +81,7 @@ func TestParseTrafficPolicyDecoding(t *testing.T) {
 			json: `{"connectionPool": {"tcp": {"maxConnectoins": 10, "connectTimeout": 5}, "http": 3},
 				"loadBalancer": {"simple": "ROUND_ROBIN_X"}, "outlierDetection": {"intervall": "5s"}}`,
 			want: field.ErrorList{
-				typeInvalid(http, "must be an object, not 3"),
+				typeInvalid(httpPool, "must be an object, not 3"),
 				typeInvalid(tcp.Child("connectTimeout"), `must be a duration such as "10s", not 5`),
 				unknown(tcp.Child("maxConnectoins"), `unknown field, did you mean "maxConnections"?`),
 				field.NotSupported(lb.Child("simple"), "ROUND_ROBIN_X", simpleLBs),
@@ -100,8 +100,8 @@ func TestParseTrafficPolicyDecoding(t *testing.T) {
 			json: `{"connectionPool": {"tcp": {"maxConnections": "10"}, "http": {"useClientProtocol": "yes", "maxRetries": 2.5}},
 				"tls": {"mode": "SIMPLE", "sni": 5, "insecureSkipVerify": "true"}}`,
 			want: field.ErrorList{
-				typeInvalid(http.Child("maxRetries"), "must be an integer, not 2.5"),
-				typeInvalid(http.Child("useClientProtocol"), "must be true or false, not a string"),
+				typeInvalid(httpPool.Child("maxRetries"), "must be an integer, not 2.5"),
+				typeInvalid(httpPool.Child("useClientProtocol"), "must be true or false, not a string"),
 				typeInvalid(tcp.Child("maxConnections"), "must be an integer, not a string"),
 				typeInvalid(tls.Child("insecureSkipVerify"), "must be true or false, not a string"),
 				typeInvalid(tls.Child("sni"), "must be a string, not 5"),
@@ -193,11 +193,11 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 			json: `{"connectionPool": {"tcp": {"maxConnections": -1}, "http": {"http1MaxPendingRequests": -1, "http2MaxRequests": -2,
 				"maxRequestsPerConnection": -3, "maxRetries": -4, "maxConcurrentStreams": -5}}}`,
 			want: field.ErrorList{
-				negative(http.Child("http1MaxPendingRequests"), -1),
-				negative(http.Child("http2MaxRequests"), -2),
-				negative(http.Child("maxRequestsPerConnection"), -3),
-				negative(http.Child("maxRetries"), -4),
-				negative(http.Child("maxConcurrentStreams"), -5),
+				negative(httpPool.Child("http1MaxPendingRequests"), -1),
+				negative(httpPool.Child("http2MaxRequests"), -2),
+				negative(httpPool.Child("maxRequestsPerConnection"), -3),
+				negative(httpPool.Child("maxRetries"), -4),
+				negative(httpPool.Child("maxConcurrentStreams"), -5),
 				negative(tcp.Child("maxConnections"), -1),
 			},
 		},
@@ -207,7 +207,7 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 				"outlierDetection": {"interval": "0s", "baseEjectionTime": "-3m"}, "loadBalancer": {"warmupDurationSecs": "0s"}}`,
 			want: field.ErrorList{
 				field.Invalid(lb.Child("warmupDurationSecs"), "0s", "must be at least 1ms"),
-				field.Invalid(http.Child("idleTimeout"), "999µs", "must be at least 1ms"),
+				field.Invalid(httpPool.Child("idleTimeout"), "999µs", "must be at least 1ms"),
 				field.Invalid(tcp.Child("connectTimeout"), "500µs", "must be at least 1ms"),
 				field.Invalid(tcp.Child("maxConnectionDuration"), "1.5ms", "must be a whole number of milliseconds: Istio takes nothing finer"),
 				field.Invalid(tcp.Child("idleTimeout"), "-1s", "must be at least 1ms"),
@@ -219,13 +219,13 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 		},
 		"h2 upgrade with the client's protocol": {
 			json: `{"connectionPool": {"http": {"h2UpgradePolicy": "UPGRADE", "useClientProtocol": true}}}`,
-			want: field.ErrorList{field.Forbidden(http.Child("useClientProtocol"), "may not be true when h2UpgradePolicy is UPGRADE")},
+			want: field.ErrorList{field.Forbidden(httpPool.Child("useClientProtocol"), "may not be true when h2UpgradePolicy is UPGRADE")},
 		},
 		"http2 keepalive without interval and timeout": {
 			json: `{"connectionPool": {"http": {"http2KeepAlive": {}}}}`,
 			want: field.ErrorList{
-				field.Required(http.Child("http2KeepAlive", "interval"), "a keepalive needs both its interval and its timeout"),
-				field.Required(http.Child("http2KeepAlive", "timeout"), "a keepalive needs both its interval and its timeout"),
+				field.Required(httpPool.Child("http2KeepAlive", "interval"), "a keepalive needs both its interval and its timeout"),
+				field.Required(httpPool.Child("http2KeepAlive", "timeout"), "a keepalive needs both its interval and its timeout"),
 			},
 		},
 		"outlier detection percentages": {

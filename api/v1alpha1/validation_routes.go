@@ -116,7 +116,7 @@ func validateRoute(path *field.Path, r *Route, to targets) field.ErrorList {
 	if m := r.Mirror; m != nil {
 		p := path.Child("mirror")
 		errs = append(errs, validateTarget(p, m.Service, m.Namespace, m.Port, m.Subset, to)...)
-		errs = append(errs, percent(p.Child("percent"), m.Percent, false)...)
+		errs = append(errs, requestShare(p.Child("percent"), m.Percent, false)...)
 	}
 	if rd := r.Redirect; rd != nil {
 		errs = append(errs, validateRedirect(path.Child("redirect"), rd, &r.Match)...)
@@ -457,23 +457,23 @@ func validateFault(p *field.Path, f *Fault) field.ErrorList {
 		} else {
 			errs = append(errs, duration(p.Child("delay", "fixed"), d.Fixed)...)
 		}
-		errs = append(errs, percent(p.Child("delay", "percent"), d.Percent, true)...)
+		errs = append(errs, requestShare(p.Child("delay", "percent"), d.Percent, true)...)
 	}
 	if a := f.Abort; a != nil {
 		errs = append(errs, httpStatus(p.Child("abort", "status"), a.Status)...)
-		errs = append(errs, percent(p.Child("abort", "percent"), a.Percent, true)...)
+		errs = append(errs, requestShare(p.Child("abort", "percent"), a.Percent, true)...)
 	}
 	return errs
 }
 
-// percent checks a share of requests: 0-100 and, for a fault, Envoy's
-// precision (0, or at least 0.0001).
-func percent(p *field.Path, v *float64, fault bool) field.ErrorList {
+// requestShare checks a share of requests: 0-100 and, for a fault,
+// Envoy's precision (0, or at least 0.0001).
+func requestShare(p *field.Path, v *float64, fault bool) field.ErrorList {
 	switch {
 	case v == nil:
 		return nil
 	case *v < 0 || *v > 100:
-		return field.ErrorList{field.Invalid(p, *v, "must be between 0 and 100")}
+		return percent(p, *v)
 	case fault && *v > 0 && *v < 0.0001:
 		return field.ErrorList{field.Invalid(p, *v, "must be 0, or at least 0.0001")}
 	}
