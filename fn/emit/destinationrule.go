@@ -19,6 +19,6 @@ func DestinationRule(x *model.Exposure) *IstioObject {
 	return &IstioObject{
 		TypeMeta:   KindDestinationRule.TypeMeta(),
 		ObjectMeta: ownedMeta(x.Owner, x.Name, x.Namespace),
-		Spec:       dr,
+		Spec:       IstioSpec{dr},
 	}
 }

@@ -28,7 +28,7 @@ func gateway(owner string, g model.Gateway, namespace string, hosts []string) *I
 	return &IstioObject{
 		TypeMeta:   KindGateway.TypeMeta(),
 		ObjectMeta: ownedMeta(owner, g.Name, namespace),
-		Spec: &networking.Gateway{
+		Spec: IstioSpec{&networking.Gateway{
 			Selector: g.Selector,
 			Servers: []*networking.Server{{
 				Port: &networking.Port{
@@ -38,6 +38,6 @@ func gateway(owner string, g model.Gateway, namespace string, hosts []string) *I
 				},
 				Hosts: hosts,
 			}},
-		},
+		}},
 	}
 }

@@ -11,8 +11,11 @@ import (
 type IstioObject struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
-	Spec              proto.Message `json:"spec"`
+	Spec              IstioSpec `json:"spec"`
 }
+
+// IstioSpec is the spec of an Istio config object: Istio's own type.
+type IstioSpec struct{ proto.Message }
 
 // ownedMeta is the metadata of an object built for an owner (an
 // exposure's, or a shared host's).

@@ -37,7 +37,7 @@ func virtualService(x *model.Exposure, name string, hosts, gateways, exportTo []
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),
 		ObjectMeta: ownedMeta(x.Owner, name, x.Namespace),
-		Spec:       vs,
+		Spec:       IstioSpec{vs},
 	}
 }
 
@@ -52,7 +52,7 @@ func SharedVirtualService(h *model.SharedHost) *IstioObject {
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),
 		ObjectMeta: ownedMeta(h.Owner, h.Name, h.Ingress.Namespace),
-		Spec:       vs,
+		Spec:       IstioSpec{vs},
 	}
 }
 
