@@ -47,9 +47,8 @@ func targetGroupProtocolVersion(s *ServiceExposureSpec, p *ExposurePlatformSpec)
 }
 
 // NeedsHTTPSListener says whether a target group of this protocol version
-// takes requests from HTTPS listeners only (HTTP2 and GRPC do: HTTP/2 from
-// clients needs TLS, and the ALB rejects a rule of an HTTP listener that
-// forwards to one).
+// takes requests from HTTPS listeners only (HTTP2 and GRPC do: the ALB
+// rejects a rule of an HTTP listener that forwards to one).
 func NeedsHTTPSListener(version string) bool {
 	return version == BackendProtocolVersionHTTP2 || version == BackendProtocolVersionGRPC
 }

@@ -84,7 +84,7 @@ func ingressAnnotations(s *v1alpha1.ServiceExposureSpec, p *v1alpha1.ExposurePla
 		scheme = over.Scheme
 	}
 	ann := platformAnnotations(p, scheme)
-	targetGroupAnnotations(ann, v1alpha1.TargetGroupProtocolVersion(s, p))
+	targetGroupAnnotations(ann, v1alpha1.TargetGroupProtocolVersion(s, p), *p.ALB.RedirectHTTPS)
 	maps.Copy(ann, over.Annotations)
 
 	group := over.Group
@@ -135,19 +135,20 @@ func platformAnnotations(p *v1alpha1.ExposurePlatformSpec, scheme string) map[st
 // targetGroupAnnotations sets, over the platform's, what the protocol
 // version of the exposure's target group needs (validation has checked
 // that it can work; docs/design.md, "gRPC through the ALB"). HTTP2 and GRPC
-// target groups take requests from HTTPS listeners only: the Ingress
-// listens on HTTPS alone, so that no HTTP listener gets a rule forwarding
-// to them (the group's other Ingresses keep the HTTP listener). A GRPC
+// target groups take requests from HTTPS listeners only: unless the
+// platform redirects HTTP to HTTPS (then the controller gives HTTP
+// listeners the redirect and no rules), the Ingress listens on HTTPS
+// alone, so that no HTTP listener gets a rule forwarding to them. A GRPC
 // target group is health-checked with a gRPC call and gRPC status codes:
 // the controller's defaults for one, on the port the traffic takes, where
 // the gateway answers UNIMPLEMENTED; the platform's health check port and
 // path are for HTTP. The exposure's annotations still override these.
-func targetGroupAnnotations(ann map[string]string, version string) {
+func targetGroupAnnotations(ann map[string]string, version string, redirect bool) {
 	if version == "" {
 		return
 	}
 	ann[v1alpha1.ALBBackendProtoVer] = version
-	if v1alpha1.NeedsHTTPSListener(version) {
+	if v1alpha1.NeedsHTTPSListener(version) && !redirect {
 		ann[v1alpha1.ALBListenPorts] = listenPorts([]map[string]int{{"HTTPS": v1alpha1.DefaultHTTPSPort}})
 	}
 	if version == v1alpha1.BackendProtocolVersionGRPC {
