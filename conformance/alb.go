@@ -17,10 +17,12 @@ import (
 // CheckALB checks the alb.ingress.kubernetes.io/* annotations of one
 // environment's objects, as the AWS Load Balancer Controller would read
 // them: each must be documented, allowed on its kind, and of its
-// documented format; an ssl-redirect port must be an HTTPS port the ALB
-// listens on; and all Ingresses of one group.name must carry the same
-// Exclusive (group-wide) annotations, or the controller stops reconciling
-// the whole group.
+// documented format; the health check must suit the target group's
+// protocol version, and HTTP2 and GRPC target groups get no rules on HTTP
+// listeners; an ssl-redirect port must be an HTTPS port the ALB listens
+// on; and all Ingresses of one group.name must carry the same Exclusive
+// (group-wide) annotations, or the controller stops reconciling the whole
+// group.
 func CheckALB(objs []Object) []Finding {
 	var fs []Finding
 	add := func(o Object, format string, args ...any) {
@@ -54,6 +56,9 @@ func CheckALB(objs []Object) []Finding {
 					add(o, "%s%s: %q: %v", albPrefix, k, ann[k], err)
 				}
 			}
+		}
+		for _, p := range checkTargetGroup(ann) {
+			add(o, "%s", p)
 		}
 	}
 	for _, g := range ingressGroups(ingresses) {
@@ -158,6 +163,25 @@ func (g ingressGroup) check() []Finding {
 	where := "the HTTPS ports of its listen-ports"
 	if g.name != "" {
 		where = fmt.Sprintf("the HTTPS ports the Ingresses of ALB group %q listen on", g.name)
+	}
+	// With ssl-redirect (on any member: it is Exclusive), every HTTP
+	// listener only redirects and gets no rules.
+	redirect := false
+	for _, o := range g.members {
+		_, ok := albAnnotationsOf(o)["ssl-redirect"]
+		redirect = redirect || ok
+	}
+	for _, o := range g.members {
+		ann := albAnnotationsOf(o)
+		if v := ann["backend-protocol-version"]; (v == "HTTP2" || v == "GRPC") && !redirect {
+			if ports, err := listenPorts(ann); err == nil {
+				for _, p := range ports {
+					if p.protocol == "HTTP" {
+						add(o, "%slisten-ports: puts the rules of this Ingress, which forward to a %s target group, on the HTTP listener %d, and the group has no ssl-redirect; the ALB forwards to HTTP2 and GRPC target groups from HTTPS listeners only", albPrefix, v, p.port)
+					}
+				}
+			}
+		}
 	}
 	for _, o := range g.members {
 		ann := albAnnotationsOf(o)
@@ -479,6 +503,51 @@ func path(v string) error {
 	}
 	return nil
 }
+
+// checkTargetGroup checks what the protocol version of an object's target
+// group (backend-protocol-version, HTTP1 by default) asks of its health
+// check, as the AWS documentation of ALB target groups and their health
+// checks says: success-codes are gRPC status codes from 0 to 99 for GRPC
+// and HTTP status codes from 200 to 499 otherwise (the controller passes
+// them on as the GRPC or HTTP matcher, and the ELB API rejects the target
+// group, e.g. "Health check matcher GRPC code '200' must be within '0-99'
+// inclusive", aws-load-balancer-controller issue 2804); a GRPC health
+// check path names a gRPC method, /package.service/method.
+func checkTargetGroup(ann map[string]string) []string {
+	version := ann["backend-protocol-version"]
+	if version == "" {
+		version = "HTTP1"
+	}
+	var ps []string
+	if v, ok := ann["success-codes"]; ok && successCodes(v) == nil {
+		lo, hi, what := 200, 499, "HTTP status codes"
+		if version == "GRPC" {
+			lo, hi, what = 0, 99, "gRPC status codes"
+		}
+		for _, r := range strings.Split(v, ",") {
+			a, b, isRange := strings.Cut(r, "-")
+			if !isRange {
+				b = a
+			}
+			x, _ := strconv.Atoi(a)
+			y, _ := strconv.Atoi(b)
+			if x < lo || y > hi {
+				article := "a"
+				if strings.HasPrefix(version, "H") {
+					article = "an"
+				}
+				ps = append(ps, fmt.Sprintf("%ssuccess-codes: %q: %s %s target group matches %s from %d to %d", albPrefix, v, article, version, what, lo, hi))
+				break
+			}
+		}
+	}
+	if p, ok := ann["healthcheck-path"]; ok && version == "GRPC" && path(p) == nil && !grpcMethodPattern.MatchString(p) {
+		ps = append(ps, fmt.Sprintf("%shealthcheck-path: %q: a GRPC target group's health check calls a gRPC method, /package.service/method", albPrefix, p))
+	}
+	return ps
+}
+
+var grpcMethodPattern = regexp.MustCompile(`^/[A-Za-z_][\w.]*/[A-Za-z_]\w*$`)
 
 // successCodes: codes and ranges, e.g. 200, 200,201 or 200-299 (gRPC: 0-99).
 var successCodesPattern = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)

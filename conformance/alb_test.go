@@ -36,8 +36,8 @@ func TestALBValueFormats(t *testing.T) {
 		{"group.order", []string{"10", "-1000", "1000"}, []string{"1001", "first"}},
 		{"load-balancer-name", []string{"custom-name"}, []string{strings.Repeat("n", 33)}},
 		{"healthcheck-port", []string{"traffic-port", "15021", "status-port"}, []string{"status_port", "0"}},
-		{"healthcheck-path", []string{"/healthz/ready", "/package.service/method"}, []string{"healthz"}},
-		{"success-codes", []string{"200", "200,201", "200-300", "0", "0-5"}, []string{"2xx", "300-200", "200,"}},
+		{"healthcheck-path", []string{"/healthz/ready", "/package.service/method", "/AWS.ALB/healthcheck"}, []string{"healthz"}},
+		{"success-codes", []string{"200", "200,201", "200-300", "0", "0,1", "0-5", "12"}, []string{"2xx", "300-200", "200,"}},
 		{"healthcheck-interval-seconds", []string{"10"}, []string{"10s"}},
 		{"backend-protocol-version", []string{"HTTP1", "HTTP2", "GRPC"}, []string{"grpc"}},
 		{"auth-idp-oidc", []string{`{"issuer":"https://example.com","secretName":"my-k8s-secret"}`}, []string{`[]`, `{issuer}`}},
@@ -124,6 +124,41 @@ func TestCheckALBGroups(t *testing.T) {
 			[]string{"ConfigMap x/c: the controller reads alb.ingress.kubernetes.io/* annotations on networking.k8s.io/v1 Ingresses and v1 Services only, this v1 ConfigMap has scheme"}},
 		{"an Ingress-only annotation on a Service", "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  namespace: x\n  annotations:\n    alb.ingress.kubernetes.io/scheme: internal\n    alb.ingress.kubernetes.io/target-type: ip\n",
 			[]string{"Service x/s: alb.ingress.kubernetes.io/scheme is documented for Ingresses only, not Services"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := words(CheckALB(parse(t, c.yaml)))
+			if !slices.Equal(got, c.wants) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.wants, "\n"))
+			}
+		})
+	}
+}
+
+// TestCheckALBTargetGroups checks what a target group's protocol version
+// asks of its health check and listeners.
+func TestCheckALBTargetGroups(t *testing.T) {
+	grpc := []string{"backend-protocol-version", "GRPC", "listen-ports", `[{"HTTPS": 443}]`}
+	cases := []struct {
+		name  string
+		yaml  string
+		wants []string
+	}{
+		{"the controller's GRPC health check", ingress("a", append([]string{"healthcheck-port", "traffic-port", "healthcheck-path", "/AWS.ALB/healthcheck", "success-codes", "12"}, grpc...)...), nil},
+		{"a gRPC health service", ingress("a", append([]string{"healthcheck-path", "/grpc.health.v1.Health/Check", "success-codes", "0"}, grpc...)...), nil},
+		{"GRPC with HTTP status codes", ingress("a", append([]string{"success-codes", "200"}, grpc...)...),
+			[]string{`Ingress istio-system/a: alb.ingress.kubernetes.io/success-codes: "200": a GRPC target group matches gRPC status codes from 0 to 99`}},
+		{"HTTP1 with gRPC status codes", ingress("a", "success-codes", "0-12"),
+			[]string{`Ingress istio-system/a: alb.ingress.kubernetes.io/success-codes: "0-12": an HTTP1 target group matches HTTP status codes from 200 to 499`}},
+		{"HTTP2 matches HTTP status codes", ingress("a", "backend-protocol-version", "HTTP2", "listen-ports", `[{"HTTPS": 443}]`, "success-codes", "200-399"), nil},
+		{"a GRPC health check path that is no method", ingress("a", append([]string{"healthcheck-path", "/healthz"}, grpc...)...),
+			[]string{`Ingress istio-system/a: alb.ingress.kubernetes.io/healthcheck-path: "/healthz": a GRPC target group's health check calls a gRPC method, /package.service/method`}},
+		{"GRPC on an HTTP listener", ingress("a", "backend-protocol-version", "GRPC", "listen-ports", `[{"HTTP": 80}, {"HTTPS": 443}]`),
+			[]string{"Ingress istio-system/a: alb.ingress.kubernetes.io/listen-ports: puts the rules of this Ingress, which forward to a GRPC target group, on the HTTP listener 80, and the group has no ssl-redirect; the ALB forwards to HTTP2 and GRPC target groups from HTTPS listeners only"}},
+		{"GRPC on an HTTP listener that only redirects", ingress("a", "group.name", "g", "backend-protocol-version", "GRPC", "listen-ports", `[{"HTTP": 80}, {"HTTPS": 443}]`, "ssl-redirect", "443") + "---\n" +
+			ingress("b", "group.name", "g", "listen-ports", `[{"HTTP": 80}, {"HTTPS": 443}]`, "ssl-redirect", "443"), nil},
+		{"GRPC beside HTTP in a group without redirect", ingress("a", append([]string{"group.name", "g"}, grpc...)...) + "---\n" +
+			ingress("b", "group.name", "g", "listen-ports", `[{"HTTP": 80}, {"HTTPS": 443}]`), nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

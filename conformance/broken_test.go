@@ -50,6 +50,10 @@ func TestBrokenObjectsFail(t *testing.T) {
 			{ingressShopWeb, ALBCheck, Error, "alb.ingress.kubernetes.io/idle-timeout is not an annotation the AWS Load Balancer Controller documents"},
 			{ingressShopWeb, ALBCheck, Error, `ssl-redirect: "443": the port to redirect to must be one of the HTTPS ports the Ingresses of ALB group "Shop_Public" listen on ([])`},
 		},
+		"alb-grpc-http-health-check": {
+			{"Ingress istio-system/shop-orders", ALBCheck, Error, `success-codes: "200": a GRPC target group matches gRPC status codes from 0 to 99`},
+			{"Ingress istio-system/shop-orders", ALBCheck, Error, "listen-ports: puts the rules of this Ingress, which forward to a GRPC target group, on the HTTP listener 80, and the group has no ssl-redirect"},
+		},
 		"alb-group-disagrees": {
 			{ingressShopWeb, ALBCheck, Error, `ALB group "shop": alb.ingress.kubernetes.io/scheme is "internal" here but "internet-facing" on Ingress istio-system/shop-api`},
 			{ingressShopWeb, ALBCheck, Error, `ALB group "shop": alb.ingress.kubernetes.io/ssl-policy is unset here but "ELBSecurityPolicy-TLS13-1-2-2021-06" on Ingress istio-system/shop-api`},

@@ -146,6 +146,7 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	probs = append(probs, otherServices(srcs)...)
 	shared, sps := sharedHosts(srcs, &platform.Spec)
 	probs = append(probs, sps...)
+	probs = append(probs, grpcHealthChecks(srcs, shared)...)
 	probs = append(probs, warnings(srcs, &platform.Spec)...)
 	if hasErrors(probs) {
 		return &expansion{results: results(probs)}, nil

@@ -61,10 +61,11 @@ func TestWarningsDoNotFail(t *testing.T) {
 	in := prdResourceList + `
 - apiVersion: exposure.krmfn.io/v1alpha1
   kind: ServiceExposure
-  metadata: {name: orders, namespace: shop}
+  metadata: {name: kibana, namespace: observability}
   spec:
-    hosts: [orders]
-    service: {port: 50051, protocol: grpc}
+    hosts: [logs]
+    service: {name: kibana-kb-http, namespace: elastic-system, port: 5601, create: false}
+    subsets: [{name: v8, labels: {version: "8"}}]
 `
 	rl, stderr, err := runResourceList(t, in)
 	if err != nil {
@@ -73,10 +74,10 @@ func TestWarningsDoNotFail(t *testing.T) {
 	if len(rl.Items) == 0 {
 		t.Error("a run with only warnings rendered nothing")
 	}
-	if len(rl.Results) != 1 || rl.Results[0].Severity != framework.Warning || rl.Results[0].Field.Path != "spec.service.protocol" {
-		t.Errorf("want one warning on spec.service.protocol, got %v", rl.Results)
+	if len(rl.Results) != 1 || rl.Results[0].Severity != framework.Warning || rl.Results[0].Field.Path != "metadata.namespace" {
+		t.Errorf("want one warning on metadata.namespace, got %v", rl.Results)
 	}
-	if !strings.HasPrefix(stderr, "warning: ServiceExposure shop/orders: spec.service.protocol: ") {
+	if !strings.HasPrefix(stderr, "warning: ServiceExposure observability/kibana: metadata.namespace: ") {
 		t.Errorf("stderr: %q", stderr)
 	}
 }

@@ -32,6 +32,11 @@ func sharedHosts(srcs []source, p *v1alpha1.ExposurePlatformSpec) ([]*model.Shar
 					fmt.Sprintf("host %q is shared (spec.sharedHosts of the ExposurePlatform), and its one Ingress takes the platform's ALB settings: remove spec.ingress, or the host (spec.hosts[%d])", h, s.x.SharedIndex[j])))
 				continue
 			}
+			if s.x.Service.Protocol == v1alpha1.ProtocolGRPC {
+				ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "hosts").Index(s.x.SharedIndex[j]),
+					fmt.Sprintf("host %q is shared (spec.sharedHosts of the ExposurePlatform), and its one Ingress has the platform's HTTP/1.1 target group, through which gRPC does not pass: give the gRPC service a host of its own", h)))
+				continue
+			}
 			for i := range s.x.Routes {
 				claims[h] = append(claims[h], claim{s, i})
 			}
@@ -105,4 +110,37 @@ func matchKey(m v1alpha1.Match) string {
 		b.WriteString(" |")
 	}
 	return b.String()
+}
+
+// grpcHealthChecks finds the gRPC exposures whose ALB health check another
+// exposure's host "*" would answer. The check of a GRPC target group calls
+// the gateway on the traffic port with no host of the exposure's, which
+// passes because no route matches (the gateway answers gRPC status 12);
+// a VirtualService for every host matches it, and its service answers
+// instead.
+func grpcHealthChecks(srcs []source, shared []*model.SharedHost) []problem {
+	anyHost := ""
+	for _, h := range shared {
+		if h.Host == v1alpha1.AnyHost {
+			anyHost = "the platform's shared host \"*\""
+		}
+	}
+	for _, s := range srcs {
+		if slices.Contains(s.x.Hosts, v1alpha1.AnyHost) && anyHost == "" {
+			anyHost = "host \"*\" of " + describeNode(s.node)
+		}
+	}
+	if anyHost == "" {
+		return nil
+	}
+	var ps []problem
+	for _, s := range srcs {
+		ann := s.x.Ingress.Annotations
+		if len(s.x.Hosts) > 0 && ann[v1alpha1.ALBBackendProtoVer] == v1alpha1.BackendProtocolVersionGRPC && ann[v1alpha1.ALBHealthCheckPort] == v1alpha1.HealthCheckPortTrafficPort {
+			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "service", "protocol"),
+				fmt.Sprintf("the ALB's gRPC health check reaches the gateway on the traffic port with no host of this exposure's, and %s routes every request no other host takes, that one too: the target group would never be healthy; set %s: status-port in spec.ingress.annotations",
+					anyHost, v1alpha1.ALBHealthCheckPort)))
+		}
+	}
+	return ps
 }

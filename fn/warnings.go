@@ -15,12 +15,6 @@ func warnings(srcs []source, p *v1alpha1.ExposurePlatformSpec) []problem {
 	var ps []problem
 	for _, s := range srcs {
 		x := s.x
-		// The sidecar speaks HTTP/2 to an http2 app whatever the ALB sends;
-		// gRPC needs HTTP/2 (and trailers) all the way from the client.
-		if x.Service.Protocol == v1alpha1.ProtocolGRPC && x.Ingress.Annotations[v1alpha1.ALBBackendProtoVer] == "" {
-			ps = append(ps, s.problem(framework.Warning, field.NewPath("spec", "service", "protocol"),
-				fmt.Sprintf("gRPC clients outside the cluster need HTTP/2 end to end, but the ALB forwards HTTP/1.1 to the gateway unless %s is set (spec.ingress.annotations); see docs/design.md", v1alpha1.ALBBackendProtoVer)))
-		}
 		// Istio looks a DestinationRule up in the client's namespace (the
 		// gateway's) and the Service's; one elsewhere does not apply.
 		if (len(x.Subsets) > 0 || x.Policy != nil) && x.Namespace != x.Service.Namespace && x.Namespace != p.Gateway.Namespace {

@@ -3,6 +3,7 @@ package schema_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -193,19 +194,23 @@ func TestAPIReferenceNamesEveryField(t *testing.T) {
 	checked := 0
 	for _, kind := range []string{"ServiceExposure", "ExposurePlatform"} {
 		spec := top.Defs[kind].Properties["spec"].ref()
-		var walk func(parent, name string, seen map[string]bool)
-		walk = func(parent, name string, seen map[string]bool) {
-			if seen[name] {
+		// A type is walked wherever it is used (HeaderOps under both
+		// requestHeaders and responseHeaders), but not inside itself.
+		var walk func(parent, name string, within map[string]bool)
+		walk = func(parent, name string, within map[string]bool) {
+			if within[name] {
 				return
 			}
-			seen[name] = true
-			for leaf, p := range top.Defs[name].Properties {
+			within[name] = true
+			defer delete(within, name)
+			props := top.Defs[name].Properties
+			for _, leaf := range slices.Sorted(maps.Keys(props)) {
 				checked++
 				if !named(parent, leaf) {
 					t.Errorf("docs/api.md does not name %s field %q (under %q): add it to the reference", kind, leaf, parent)
 				}
-				if child := p.ref(); child != "" {
-					walk(leaf, child, seen)
+				if child := props[leaf].ref(); child != "" {
+					walk(leaf, child, within)
 				}
 			}
 		}

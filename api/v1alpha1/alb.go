@@ -35,6 +35,19 @@ const (
 	ALBManageBackendSGRs = ALBAnnotationPrefix + "manage-backend-security-group-rules"
 )
 
+// The protocol versions of an ALB target group (backend-protocol-version):
+// HTTP1 (the controller's default) sends HTTP/1.1 to the targets, HTTP2
+// HTTP/2, GRPC gRPC (over HTTP/2, health-checked with gRPC).
+const (
+	BackendProtocolVersionHTTP1 = "HTTP1"
+	BackendProtocolVersionHTTP2 = "HTTP2"
+	BackendProtocolVersionGRPC  = "GRPC"
+)
+
+// HealthCheckPortTrafficPort, as healthcheck-port, health-checks each
+// target on the port it takes traffic on.
+const HealthCheckPortTrafficPort = "traffic-port"
+
 // More annotations that configure a group's one ALB (or its frontend NLB);
 // krm-fn only compares them across a group.
 const (

@@ -31,6 +31,17 @@ const (
 	DefaultGatewaySelectorValue = "ingressgateway"
 )
 
+// The health check of a GRPC target group (protocol grpc): a gRPC call to a
+// method nothing implements, on the port the traffic takes, which the
+// ingress gateway answers UNIMPLEMENTED (gRPC status 12). These are the AWS
+// Load Balancer Controller's defaults for a GRPC target group; why they
+// suit the gateway is in docs/design.md ("gRPC through the ALB").
+const (
+	DefaultGRPCHealthCheckPort  = HealthCheckPortTrafficPort
+	DefaultGRPCHealthCheckPath  = "/AWS.ALB/healthcheck"
+	DefaultGRPCHealthCheckCodes = "12"
+)
+
 // Limits of the API.
 const (
 	// MaxHosts bounds the hosts of one exposure: each is an ALB listener
@@ -59,4 +70,6 @@ var (
 	TargetTypes    = []string{TargetTypeIP, TargetTypeInstance}
 	InjectionModes = []InjectionMode{InjectionNamespace, InjectionWorkload, InjectionNone}
 	Protocols      = []Protocol{ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP}
+	// BackendProtocolVersions are the values of backend-protocol-version.
+	BackendProtocolVersions = []string{BackendProtocolVersionHTTP1, BackendProtocolVersionHTTP2, BackendProtocolVersionGRPC}
 )

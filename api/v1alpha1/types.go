@@ -83,7 +83,10 @@ type ServiceSpec struct {
 
 	// Protocol of the port: http, http2, grpc or tcp. Default: http.
 	// The Service port is named "<protocol>-<port>" and carries the same
-	// appProtocol, so Istio selects the protocol without guessing.
+	// appProtocol, so Istio selects the protocol without guessing. grpc
+	// also gives the Ingress a GRPC target group (HTTP/2 from the ALB to
+	// the gateway, a gRPC health check, the HTTPS listener only), which
+	// needs the platform's certificateArns.
 	Protocol Protocol `json:"protocol,omitempty"`
 
 	// Selector of the pods behind the Service. Default: {app: <metadata.name>}.

@@ -26,6 +26,10 @@ var (
 	// ALBGroupName is the controller's rule for group.name.
 	albGroupNameRE = regexp.MustCompile(`^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$`)
 	statusCode     = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
+	successCode    = regexp.MustCompile(`^[0-9]{1,3}(-[0-9]{1,3})?$`)
+	// grpcMethodPath is the health check path of a GRPC target group:
+	// /package.service/method.
+	grpcMethodPath = regexp.MustCompile(`^/[A-Za-z_][\w.]*/[A-Za-z_]\w*$`)
 )
 
 // retryConditions are the retryOn policies Istio accepts besides HTTP
@@ -71,10 +75,24 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 			"needs certificateArns: without an HTTPS listener the redirect has nowhere to go"))
 	}
 	errs = append(errs, dnsSubdomain(alb.Child("ingressClassName"), s.ALB.IngressClassName)...)
-	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations, nil)...)
+	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations, nil, nil)...)
 	if _, set := s.ALB.Annotations[ALBGroupOrder]; set {
 		errs = append(errs, field.Forbidden(alb.Child("annotations").Key(ALBGroupOrder),
 			"orders one Ingress of a group against the others: the same on every Ingress orders nothing (krm-fn puts wildcard hosts last itself); set it on an exposure, in spec.ingress.annotations"))
+	}
+	if v, ok := s.ALB.Annotations[ALBBackendProtoVer]; ok {
+		p := alb.Child("annotations").Key(ALBBackendProtoVer)
+		switch v {
+		case BackendProtocolVersionHTTP1:
+		case BackendProtocolVersionHTTP2:
+			if len(s.ALB.CertificateARNs) == 0 {
+				errs = append(errs, field.Invalid(p, v, "needs certificateArns: the ALB forwards to HTTP2 target groups from HTTPS listeners only"))
+			}
+		case BackendProtocolVersionGRPC:
+			errs = append(errs, field.Invalid(p, v, "GRPC target groups are for gRPC services only: set spec.service.protocol: grpc in their ServiceExposures, which renders GRPC for them"))
+		default:
+			errs = append(errs, field.NotSupported(p, v, []string{BackendProtocolVersionHTTP1, BackendProtocolVersionHTTP2}))
+		}
 	}
 
 	gw := spec.Child("gateway")
@@ -171,7 +189,65 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		if in.Group != "" {
 			errs = append(errs, ValidateGroupName(p.Child("group"), in.Group)...)
 		}
-		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields)...)
+		var free []string
+		if TargetGroupProtocolVersion(s, platform) == BackendProtocolVersionGRPC {
+			// The platform's health check settings are for HTTP.
+			free = []string{ALBHealthCheckPort, ALBHealthCheckPath}
+		}
+		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields, free)...)
+	}
+	errs = append(errs, validateTargetGroup(spec, s, platform)...)
+	return errs
+}
+
+// validateTargetGroup checks that the target group the exposure's Ingress
+// gets can work: its protocol version suits the Service's protocol and has
+// the HTTPS listener it needs, and the health check overrides suit it
+// (targetgroup.go). A nil platform is invalid itself: what depends on it
+// is not checked.
+func validateTargetGroup(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+	var over map[string]string
+	if s.Ingress != nil {
+		over = s.Ingress.Annotations
+	}
+	annotation := func(k string) *field.Path { return spec.Child("ingress", "annotations").Key(k) }
+	v, from := targetGroupProtocolVersion(s, platform)
+	if from == versionFromExposure && !slices.Contains(BackendProtocolVersions, v) {
+		return field.ErrorList{field.NotSupported(annotation(ALBBackendProtoVer), v, BackendProtocolVersions)}
+	}
+	if from == versionFromPlatform {
+		return successCodes(annotation(ALBSuccessCodes), over, v) // the platform's value is checked with the platform
+	}
+	var errs field.ErrorList
+	where, value := spec.Child("service", "protocol"), any(s.Service.Protocol)
+	if from == versionFromExposure {
+		where, value = annotation(ALBBackendProtoVer), v
+	}
+	switch {
+	case s.Service.Protocol == ProtocolGRPC && v == BackendProtocolVersionHTTP1:
+		errs = append(errs, field.Invalid(where, value,
+			"gRPC needs HTTP/2 from the ALB to the gateway, and an HTTP1 target group sends HTTP/1.1: remove it (protocol grpc renders GRPC)"))
+	case v == BackendProtocolVersionGRPC && s.Service.Protocol != ProtocolGRPC:
+		errs = append(errs, field.Invalid(where, value,
+			fmt.Sprintf("a GRPC target group is for gRPC services, and spec.service.protocol is %s: set it to grpc instead, which renders GRPC and names the port for Istio as gRPC", s.Service.Protocol)))
+	}
+	if NeedsHTTPSListener(v) && platform != nil && len(platform.ALB.CertificateARNs) == 0 {
+		what := "gRPC through the ALB needs an HTTPS listener (the ALB forwards to GRPC target groups from HTTPS listeners only)"
+		if v == BackendProtocolVersionHTTP2 {
+			what = "an HTTP2 target group takes requests from HTTPS listeners only"
+		}
+		errs = append(errs, field.Invalid(where, value,
+			what+", and the ExposurePlatform sets no spec.alb.certificateArns: set them, or expose this service some other way"))
+	}
+	errs = append(errs, successCodes(annotation(ALBSuccessCodes), over, v)...)
+	if v == BackendProtocolVersionGRPC {
+		if path, ok := over[ALBHealthCheckPath]; ok && !grpcMethodPath.MatchString(path) {
+			errs = append(errs, field.Invalid(annotation(ALBHealthCheckPath), path,
+				"a GRPC target group's health check calls a gRPC method: /package.service/method (krm-fn's default is /AWS.ALB/healthcheck)"))
+		}
+		if port, ok := over[ALBHealthCheckPort]; ok && port != HealthCheckPortTrafficPort {
+			errs = append(errs, portNumberOrName(annotation(ALBHealthCheckPort), intstr.Parse(port))...)
+		}
 	}
 	return errs
 }
@@ -195,6 +271,33 @@ func validateExportTo(path *field.Path, exportTo []string) field.ErrorList {
 		seen[ns] = true
 	}
 	return errs
+}
+
+// successCodes checks a success-codes override against the target group's
+// protocol version: the ALB matches HTTP status codes from 200 to 499, or,
+// for GRPC, gRPC status codes from 0 to 99. A code, codes (200,202) or a
+// range (200-299).
+func successCodes(path *field.Path, over map[string]string, version string) field.ErrorList {
+	codes, ok := over[ALBSuccessCodes]
+	if !ok {
+		return nil
+	}
+	lo, hi, what := 200, 499, "HTTP status codes from 200 to 499"
+	if version == BackendProtocolVersionGRPC {
+		lo, hi, what = 0, 99, "gRPC status codes from 0 to 99 (0 is OK, 12 UNIMPLEMENTED), as a GRPC target group matches"
+	}
+	for _, item := range strings.Split(codes, ",") {
+		a, b, isRange := strings.Cut(item, "-")
+		if !isRange {
+			b = a
+		}
+		x, errA := strconv.Atoi(a)
+		y, errB := strconv.Atoi(b)
+		if !successCode.MatchString(item) || errA != nil || errB != nil || x < lo || y > hi || x > y {
+			return field.ErrorList{field.Invalid(path, codes, "must be "+what+": a code, codes (a,b) or a range (a-b)")}
+		}
+	}
+	return nil
 }
 
 // allowedNamespace checks that an exposure may render into namespace ns:
@@ -385,8 +488,9 @@ func labelMap(path *field.Path, m map[string]string) field.ErrorList {
 
 // annotations validates free-form annotations; the ones krm-fn writes
 // itself are rejected with the field to use instead (own: the fields of
-// the object at hand, else the ExposurePlatform's).
-func annotations(path *field.Path, a map[string]string, own map[string]string) field.ErrorList {
+// the object at hand, else the ExposurePlatform's), but for those free
+// here.
+func annotations(path *field.Path, a map[string]string, own map[string]string, free []string) field.ErrorList {
 	var errs field.ErrorList
 	for _, k := range sortedKeys(a) {
 		// One key at a time: apimachinery walks the map in random order.
@@ -398,7 +502,7 @@ func annotations(path *field.Path, a map[string]string, own map[string]string) f
 	}
 	for _, k := range sortedKeys(a) {
 		platformField, ok := ownedAnnotations[k]
-		if !ok {
+		if !ok || slices.Contains(free, k) {
 			continue
 		}
 		use := "spec." + platformField + " in the ExposurePlatform"

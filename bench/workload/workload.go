@@ -145,7 +145,7 @@ func Platform() *v1alpha1.ExposurePlatform {
 // Exposures are the environment's services: svc-NNNNN, spread round-robin
 // over team-NN namespaces. Some vary, so that every builder branch the
 // example uses is exercised: every third has a second host, every fourth
-// speaks gRPC (with the ALB annotation it needs), every other one retries.
+// speaks gRPC, every other one retries.
 func Exposures(o Options) []*v1alpha1.ServiceExposure {
 	var out []*v1alpha1.ServiceExposure
 	for i := range o.Services {
@@ -166,8 +166,6 @@ func Exposures(o Options) []*v1alpha1.ServiceExposure {
 			e.Spec.Service.Protocol = v1alpha1.ProtocolGRPC
 			tp := intstr.FromString("grpc")
 			e.Spec.Service.TargetPort = &tp
-			// gRPC needs HTTP/2 from the ALB to the gateway too.
-			e.Spec.Ingress = &v1alpha1.IngressOverrides{Annotations: map[string]string{"alb.ingress.kubernetes.io/backend-protocol-version": "GRPC"}}
 		}
 		if i%2 == 0 {
 			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}

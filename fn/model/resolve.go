@@ -63,7 +63,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	x.Policy, _ = v1alpha1.ParseTrafficPolicy(field.NewPath("spec", "trafficPolicy"), s.TrafficPolicy, e.Namespace) // validated already
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 
-	ann, group, errs := ingressAnnotations(s.Ingress, p)
+	ann, group, errs := ingressAnnotations(s, p)
 	if err := orderWildcards(ann, group, x.Hosts); err != "" {
 		errs = append(errs, field.Forbidden(field.NewPath("spec", "ingress", "annotations").Key(v1alpha1.ALBGroupOrder), err))
 	}
@@ -166,8 +166,9 @@ func destination(x *Exposure, service, namespace string, port int32, subset stri
 
 // ingressAnnotations computes the ALB annotations of one exposure's
 // Ingress and the IngressGroup it joins.
-func ingressAnnotations(over *v1alpha1.IngressOverrides, p *v1alpha1.ExposurePlatformSpec) (map[string]string, string, field.ErrorList) {
+func ingressAnnotations(s *v1alpha1.ServiceExposureSpec, p *v1alpha1.ExposurePlatformSpec) (map[string]string, string, field.ErrorList) {
 	platform := platformAnnotations(p, p.ALB.Scheme)
+	over := s.Ingress
 	if over == nil {
 		over = &v1alpha1.IngressOverrides{}
 	}
@@ -176,6 +177,7 @@ func ingressAnnotations(over *v1alpha1.IngressOverrides, p *v1alpha1.ExposurePla
 		scheme = over.Scheme
 	}
 	ann := platformAnnotations(p, scheme)
+	targetGroupAnnotations(ann, v1alpha1.TargetGroupProtocolVersion(s, p), *p.ALB.RedirectHTTPS)
 	maps.Copy(ann, over.Annotations)
 
 	group := over.Group
@@ -216,12 +218,43 @@ func platformAnnotations(p *v1alpha1.ExposurePlatformSpec, scheme string) map[st
 			ann[v1alpha1.ALBSSLPolicy] = p.ALB.SSLPolicy
 		}
 	}
-	b, _ := json.Marshal(listen) // cannot fail: a slice of maps of ints
-	ann[v1alpha1.ALBListenPorts] = string(b)
+	ann[v1alpha1.ALBListenPorts] = listenPorts(listen)
 	if *p.ALB.RedirectHTTPS {
 		ann[v1alpha1.ALBSSLRedirect] = fmt.Sprint(v1alpha1.DefaultHTTPSPort)
 	}
 	return ann
+}
+
+// targetGroupAnnotations sets, over the platform's, what the protocol
+// version of the exposure's target group needs (validation has checked
+// that it can work; docs/design.md, "gRPC through the ALB"). HTTP2 and GRPC
+// target groups take requests from HTTPS listeners only: unless the
+// platform redirects HTTP to HTTPS (then the controller gives HTTP
+// listeners the redirect and no rules), the Ingress listens on HTTPS
+// alone, so that no HTTP listener gets a rule forwarding to them. A GRPC
+// target group is health-checked with a gRPC call and gRPC status codes:
+// the controller's defaults for one, on the port the traffic takes, where
+// the gateway answers UNIMPLEMENTED; the platform's health check port and
+// path are for HTTP. The exposure's annotations still override these.
+func targetGroupAnnotations(ann map[string]string, version string, redirect bool) {
+	if version == "" {
+		return
+	}
+	ann[v1alpha1.ALBBackendProtoVer] = version
+	if v1alpha1.NeedsHTTPSListener(version) && !redirect {
+		ann[v1alpha1.ALBListenPorts] = listenPorts([]map[string]int{{"HTTPS": v1alpha1.DefaultHTTPSPort}})
+	}
+	if version == v1alpha1.BackendProtocolVersionGRPC {
+		ann[v1alpha1.ALBHealthCheckPort] = v1alpha1.DefaultGRPCHealthCheckPort
+		ann[v1alpha1.ALBHealthCheckPath] = v1alpha1.DefaultGRPCHealthCheckPath
+		ann[v1alpha1.ALBSuccessCodes] = v1alpha1.DefaultGRPCHealthCheckCodes
+	}
+}
+
+// listenPorts is the listen-ports value of the listeners given.
+func listenPorts(listen []map[string]int) string {
+	b, _ := json.Marshal(listen) // cannot fail: a slice of maps of ints
+	return string(b)
 }
 
 // GroupWide keeps the annotations that configure the ALB a whole group

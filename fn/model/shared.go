@@ -17,7 +17,7 @@ const SharedOwnerPrefix = "host:"
 // platform's ALB settings (an exposure's overrides cannot apply to a host
 // others share).
 func NewSharedHost(h string, p *v1alpha1.ExposurePlatformSpec) *SharedHost {
-	ann, group, _ := ingressAnnotations(nil, p) // the platform's own group: always a valid name
+	ann, group, _ := ingressAnnotations(&v1alpha1.ServiceExposureSpec{}, p) // the platform's own settings and group: always a valid name
 	_ = orderWildcards(ann, group, []string{h}) // the platform's annotations cannot set group.order
 	name := SharedName(h)
 	return &SharedHost{
