@@ -18,7 +18,7 @@ const SharedOwnerPrefix = "host:"
 // others share).
 func NewSharedHost(h string, p *v1alpha1.ExposurePlatformSpec) *SharedHost {
 	ann, group, _ := ingressAnnotations(&v1alpha1.ServiceExposureSpec{}, p) // the platform's own settings and group: always a valid name
-	_ = orderWildcards(ann, group, []string{h}) // the platform's annotations cannot set group.order
+	_ = orderWildcards(ann, group, []string{h})                             // the platform's annotations cannot set group.order
 	name := SharedName(h)
 	return &SharedHost{
 		Host:    h,
