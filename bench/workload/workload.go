@@ -145,7 +145,9 @@ func Platform() *v1alpha1.ExposurePlatform {
 // Exposures are the environment's services: svc-NNNNN, spread round-robin
 // over team-NN namespaces. Some vary, so that every builder branch the
 // example uses is exercised: every third has a second host, every fourth
-// speaks gRPC, every other one retries.
+// speaks gRPC, every other one retries, and every fifth serves an API
+// under /api/ as well, with the prefix stripped, header operations and a
+// CORS policy.
 func Exposures(o Options) []*v1alpha1.ServiceExposure {
 	var out []*v1alpha1.ServiceExposure
 	for i := range o.Services {
@@ -170,9 +172,28 @@ func Exposures(o Options) []*v1alpha1.ServiceExposure {
 		if i%2 == 0 {
 			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
 		}
+		if i%5 == 0 {
+			e.Spec.Routes = append([]v1alpha1.Route{apiRoute()}, e.Spec.Routes...)
+		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// apiRoute is the route of the services that serve an API under /api/.
+func apiRoute() v1alpha1.Route {
+	return v1alpha1.Route{
+		Name:            "api",
+		Match:           v1alpha1.Match{Prefix: "/api/"},
+		Rewrite:         &v1alpha1.Rewrite{Prefix: "/"},
+		RequestHeaders:  &v1alpha1.HeaderOps{Set: map[string]string{"x-forwarded-prefix": "/api"}},
+		ResponseHeaders: &v1alpha1.HeaderOps{Remove: []string{"server"}},
+		CORS: &v1alpha1.CORS{
+			AllowOrigins: []v1alpha1.StringMatch{{Exact: "https://app.bench.example.com"}},
+			AllowMethods: []string{"GET", "POST"},
+			MaxAge:       "86400s", // as Istio prints it, which the chart writes as it is
+		},
+	}
 }
 
 func kustomization(resources, transformers, generators []string) []byte {
@@ -273,7 +294,8 @@ func handwritten(rl []byte) (map[string][]byte, error) {
 // generator lays the services out for krm-fn's generator mode: one
 // generator per service. kustomize hands a generator nothing but its own
 // config, so the platform is krm-fn's built-in default: hosts are fully
-// qualified, and each service has a namespace of its own (a generator
+// qualified, gRPC services speak HTTP (the default has no certificate for
+// the HTTPS listener gRPC needs), and each service has a namespace of its own (a generator
 // emits the Namespace it labels, and kustomize refuses two generators
 // emitting the same one).
 func generator(o Options) (map[string][]byte, error) {
@@ -281,6 +303,11 @@ func generator(o Options) (map[string][]byte, error) {
 	var gens []string
 	for _, e := range Exposures(o) {
 		e.Namespace = e.Name
+		// The built-in platform has no certificate, and gRPC through the
+		// ALB needs an HTTPS listener.
+		if e.Spec.Service.Protocol == v1alpha1.ProtocolGRPC {
+			e.Spec.Service.Protocol, e.Spec.Service.TargetPort = "", nil
+		}
 		for i, h := range e.Spec.Hosts {
 			e.Spec.Hosts[i] = h + "." + Platform().Spec.Domain
 		}
