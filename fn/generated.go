@@ -20,6 +20,7 @@ type generated struct {
 	x               *model.Exposure   // the exposure it is built from, if any
 	mesh            bool              // the VirtualService of x inside the mesh
 	shared          *model.SharedHost // the shared host it is built from, if any
+	carried         model.Carried     // a Namespace's: what the exposures with a Service in it carry
 }
 
 // generatedBy lists the objects exposure x generates (those of the shared
@@ -57,7 +58,7 @@ func sharedObjects(h *model.SharedHost) []generated {
 func (g generated) build() emit.Object {
 	switch g.kind {
 	case emit.KindNamespace:
-		return emit.Namespace(g.name)
+		return emit.Namespace(g.name, g.carried)
 	case emit.KindService:
 		return emit.Service(g.x)
 	case emit.KindGateway:

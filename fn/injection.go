@@ -7,6 +7,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/emit"
+	"github.com/krmfn/krm-fn/fn/model"
 	"istio.io/api/label"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -67,7 +68,20 @@ func injectNamespaces(items []*yaml.RNode, srcs []source, gateway string) ([]gen
 	}
 	var out []generated
 	for _, ns := range slices.Sorted(maps.Keys(needed)) {
-		out = append(out, generated{kind: emit.KindNamespace, name: ns})
+		// What every exposure with a Service there carries (an overlay's
+		// labels reach the Namespace too).
+		var c *model.Carried
+		for _, s := range srcs {
+			if s.x.Service.Namespace == ns {
+				if c == nil {
+					c = &s.x.Carried
+				} else {
+					common := c.Common(s.x.Carried)
+					c = &common
+				}
+			}
+		}
+		out = append(out, generated{kind: emit.KindNamespace, name: ns, carried: *c})
 	}
 	return out, ps, nil
 }

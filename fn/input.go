@@ -24,6 +24,7 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	var probs []problem
 	in := &input{}
 	var platforms []*yaml.RNode
+	generator := false
 	for i, it := range items {
 		if msg, path := notAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
 			probs = append(probs, problem{severity: framework.Error, message: msg}.at(path))
@@ -62,6 +63,7 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 			// A generator expands its config only; other exposures pass.
 			in.rest = append(in.rest, in.exposures...)
 			in.exposures = []*yaml.RNode{config}
+			generator = true
 		default:
 			if config.GetKind() != "" {
 				return nil, append(probs, problem{node: config, severity: framework.Error,
@@ -72,6 +74,11 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	}
 	if in.platform == nil && len(platforms) > 0 {
 		in.platform, platforms = platforms[0], platforms[1:]
+		if generator {
+			// A generator's input is the environment's, which it leaves as
+			// it is: under KRM semantics an item left out is deleted.
+			in.rest = append(in.rest, in.platform)
+		}
 	}
 	for _, extra := range platforms {
 		probs = append(probs, problem{node: extra, severity: framework.Error,

@@ -22,6 +22,10 @@ type Processor struct {
 	// Stderr receives every problem as a readable line: kustomize shows
 	// users the function's stderr, never its results. Default: os.Stderr.
 	Stderr func() io.Writer
+
+	// Component is the kustomization file of the Component kustomize runs
+	// krm-fn from, if it does: an error (InComponent).
+	Component string
 }
 
 // Process expands the exposures of rl. On any error it emits no items.
@@ -46,10 +50,13 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 // all held as nodes. Every problem is printed on Stderr and added to
 // rl.Results; with any error, rl.Items is empty and the error a Failure.
 func (p *Processor) Expand(rl *framework.ResourceList) ([]fastyaml.Lazy, error) {
-	out, err := expand(rl.FunctionConfig, rl.Items)
-	if err != nil {
-		rl.Items = nil
-		return nil, internalError(err)
+	out := &expansion{results: results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: InComponent(p.Component)}})}
+	if p.Component == "" {
+		var err error
+		if out, err = expand(rl.FunctionConfig, rl.Items); err != nil {
+			rl.Items = nil
+			return nil, internalError(err)
+		}
 	}
 	rl.Results = append(rl.Results, out.results...)
 	stderr := io.Writer(os.Stderr)
@@ -129,9 +136,19 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	}
 	models := make([]*model.Exposure, len(in.exposures))
 	errs := make([]field.ErrorList, len(in.exposures))
+	specs := make([]*v1alpha1.ServiceExposure, len(in.exposures))
 	_ = parallel.Run(len(in.exposures), func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			models[i], errs[i] = expandOne(in.exposures[i], validPlatform)
+			specs[i], errs[i] = decodeExposure(in.exposures[i])
+		}
+		return nil
+	})
+	r := buildRenames(in.rest, in.exposures, specs)
+	_ = parallel.Run(len(in.exposures), func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if specs[i] != nil {
+				models[i], errs[i] = expandOne(specs[i], in.exposures[i], r, validPlatform)
+			}
 		}
 		return nil
 	})
@@ -200,10 +217,8 @@ func hasErrors(ps []problem) bool {
 	return slices.ContainsFunc(ps, func(p problem) bool { return p.severity == framework.Error })
 }
 
-// expandOne decodes, defaults, validates and resolves one exposure under
-// platform p (nil when the platform itself is invalid: then the exposure
-// is checked on its own and not resolved).
-func expandOne(n *yaml.RNode, p *v1alpha1.ExposurePlatformSpec) (*model.Exposure, field.ErrorList) {
+// decodeExposure decodes the exposure of n; nil with its errors.
+func decodeExposure(n *yaml.RNode) (*v1alpha1.ServiceExposure, field.ErrorList) {
 	e := &v1alpha1.ServiceExposure{}
 	errs := decode(n, e)
 	if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
@@ -212,6 +227,36 @@ func expandOne(n *yaml.RNode, p *v1alpha1.ExposurePlatformSpec) (*model.Exposure
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	return e, nil
+}
+
+// buildRenames maps the Services of a build as written to what they are
+// now (kustomize.go): those among the items, and those the exposures
+// render.
+func buildRenames(items, exposures []*yaml.RNode, specs []*v1alpha1.ServiceExposure) renames {
+	r := renames{}
+	for _, it := range items {
+		if it.GetApiVersion() == "v1" && it.GetKind() == "Service" {
+			r.add(writtenRef(it), ref{it.GetNamespace(), it.GetName()})
+		}
+	}
+	for i, e := range specs {
+		if e == nil || e.Spec.Service.Create != nil && !*e.Spec.Service.Create {
+			continue
+		}
+		n := exposures[i]
+		as, now := written{writtenRef(n), ref{n.GetNamespace(), n.GetName()}}.ownService(e)
+		r.add(as, now)
+	}
+	return r
+}
+
+// expandOne follows the build's renames in, defaults, validates and
+// resolves the exposure e of node n under platform p (nil when the
+// platform itself is invalid: then the exposure is checked on its own and
+// not resolved).
+func expandOne(e *v1alpha1.ServiceExposure, n *yaml.RNode, r renames, p *v1alpha1.ExposurePlatformSpec) (*model.Exposure, field.ErrorList) {
+	followBuild(e, written{writtenRef(n), ref{n.GetNamespace(), n.GetName()}}, r)
 	e.Default()
 	if errs := e.Validate(p); len(errs) > 0 || p == nil {
 		return nil, errs

@@ -50,6 +50,13 @@ func sharedHosts(srcs []source, p *v1alpha1.ExposurePlatformSpec) ([]*model.Shar
 				strings.Compare(a.src.x.Owner, b.src.x.Owner), cmp.Compare(a.route, b.route))
 		})
 		sh := model.NewSharedHost(h, p)
+		for i, c := range cs {
+			if i == 0 {
+				sh.Carried = c.src.x.Carried
+			} else {
+				sh.Carried = sh.Carried.Common(c.src.x.Carried)
+			}
+		}
 		seen := map[string]claim{}
 		for _, c := range cs {
 			m := c.src.x.Routes[c.route].Match

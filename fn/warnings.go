@@ -2,6 +2,8 @@ package fn
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -23,6 +25,15 @@ func warnings(srcs []source, p *v1alpha1.ExposurePlatformSpec) []problem {
 					x.Namespace, p.Gateway.Namespace, x.Service.Namespace, x.Service.Namespace)))
 		}
 		ps = append(ps, routeWarnings(s)...)
+		// An overlay's commonAnnotations reach the spec's metadata; an ALB
+		// setting there would bypass the checks of spec.ingress.
+		ann := s.node.GetAnnotations()
+		for _, k := range slices.Sorted(maps.Keys(ann)) {
+			if strings.HasPrefix(k, v1alpha1.ALBAnnotationPrefix) {
+				ps = append(ps, s.problem(framework.Warning, field.NewPath("metadata", "annotations").Key(k),
+					"is an ALB setting, which the annotations of the ServiceExposure itself do not carry to its Ingress (the others they carry to every object it renders): set it in spec.ingress.annotations"))
+			}
+		}
 	}
 	return ps
 }

@@ -284,7 +284,9 @@ func validateTarget(p *field.Path, service, namespace string, port int32, subset
 	for _, msg := range validation.IsDNS1035Label(service) {
 		errs = append(errs, field.Invalid(p.Child("service"), service, msg))
 	}
-	errs = append(errs, dnsLabel(p.Child("namespace"), namespace)...)
+	if namespace != "" { // else the exposure has none, which is its own error
+		errs = append(errs, dnsLabel(p.Child("namespace"), namespace)...)
+	}
 	if slices.Contains(ReservedNamespaces, namespace) {
 		errs = append(errs, field.Forbidden(p.Child("namespace"), fmt.Sprintf("%s is Kubernetes' own namespace, where krm-fn routes nothing", namespace)))
 	} else {

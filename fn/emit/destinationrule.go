@@ -18,7 +18,7 @@ func DestinationRule(x *model.Exposure) *IstioObject {
 	}
 	return &IstioObject{
 		TypeMeta:   KindDestinationRule.TypeMeta(),
-		ObjectMeta: ownedMeta(x.Owner, x.Name, x.Namespace),
+		ObjectMeta: ownedMeta(x.Owner, x.Carried, x.Name, x.Namespace),
 		Spec:       IstioSpec{dr},
 	}
 }

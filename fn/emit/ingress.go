@@ -11,16 +11,16 @@ import (
 // Ingress builds the ALB Ingress of x's own hosts in the gateway's
 // namespace: one rule per host, everything to the ingress gateway Service.
 func Ingress(x *model.Exposure) *networkingv1.Ingress {
-	return ingress(x.Owner, x.Ingress, x.Hosts)
+	return ingress(x.Owner, x.Carried, x.Ingress, x.Hosts)
 }
 
 // SharedIngress builds the Ingress of a shared host: its one ALB rule.
 func SharedIngress(h *model.SharedHost) *networkingv1.Ingress {
-	return ingress(h.Owner, h.Ingress, []string{h.Host})
+	return ingress(h.Owner, h.Carried, h.Ingress, []string{h.Host})
 }
 
-func ingress(owner string, in model.Ingress, hosts []string) *networkingv1.Ingress {
-	meta := ownedMeta(owner, in.Name, in.Namespace)
+func ingress(owner string, c model.Carried, in model.Ingress, hosts []string) *networkingv1.Ingress {
+	meta := ownedMeta(owner, c, in.Name, in.Namespace)
 	maps.Copy(meta.Annotations, in.Annotations)
 	prefix := networkingv1.PathTypePrefix
 	backend := networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{

@@ -1,7 +1,10 @@
 package emit
 
 import (
+	"maps"
+
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -10,14 +13,17 @@ import (
 // sidecar injection on for a namespace.
 const InjectionEnabled = "enabled"
 
-// Namespace builds a Namespace labelled for sidecar injection. It has no
-// owner: several exposures share it.
-func Namespace(name string) *corev1.Namespace {
-	return &corev1.Namespace{
-		TypeMeta: KindNamespace.TypeMeta(),
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-			v1alpha1.LabelManagedBy:      v1alpha1.ManagedByValue,
-			v1alpha1.LabelIstioInjection: InjectionEnabled,
-		}},
+// Namespace builds a Namespace labelled for sidecar injection, with what
+// c carries. It has no owner: several exposures share it.
+func Namespace(name string, c model.Carried) *corev1.Namespace {
+	meta := metav1.ObjectMeta{Name: name, Labels: maps.Clone(c.Labels), Annotations: maps.Clone(c.Annotations)}
+	if meta.Labels == nil {
+		meta.Labels = map[string]string{}
 	}
+	if len(meta.Annotations) == 0 {
+		meta.Annotations = nil
+	}
+	meta.Labels[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue
+	meta.Labels[v1alpha1.LabelIstioInjection] = InjectionEnabled
+	return &corev1.Namespace{TypeMeta: KindNamespace.TypeMeta(), ObjectMeta: meta}
 }

@@ -15,7 +15,7 @@ func Service(x *model.Exposure) *corev1.Service {
 	proto := string(s.Protocol)
 	return &corev1.Service{
 		TypeMeta:   KindService.TypeMeta(),
-		ObjectMeta: ownedMeta(x.Owner, s.Name, s.Namespace),
+		ObjectMeta: ownedMeta(x.Owner, x.Carried, s.Name, s.Namespace),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: s.Selector,

@@ -36,7 +36,7 @@ func virtualService(x *model.Exposure, name string, hosts, gateways, exportTo []
 	}
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),
-		ObjectMeta: ownedMeta(x.Owner, name, x.Namespace),
+		ObjectMeta: ownedMeta(x.Owner, x.Carried, name, x.Namespace),
 		Spec:       IstioSpec{vs},
 	}
 }
@@ -51,7 +51,7 @@ func SharedVirtualService(h *model.SharedHost) *IstioObject {
 	}
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),
-		ObjectMeta: ownedMeta(h.Owner, h.Name, h.Ingress.Namespace),
+		ObjectMeta: ownedMeta(h.Owner, h.Carried, h.Name, h.Ingress.Namespace),
 		Spec:       IstioSpec{vs},
 	}
 }

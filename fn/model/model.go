@@ -17,11 +17,14 @@ import (
 // Exposure is one ServiceExposure resolved against its platform.
 type Exposure struct {
 	Name, Namespace string
-	Owner           string   // the owner annotation value, "<namespace>/<name>"
-	Hosts           []string // its own hosts, qualified: its Gateway, VirtualService and Ingress
-	HostIndex       []int    // the index in spec.hosts of each of Hosts
-	SharedHosts     []string // the platform's shared hosts it claims, qualified
-	SharedIndex     []int    // the index in spec.hosts of each of SharedHosts
+	Owner           string // the owner annotation value, "<namespace>/<name>"
+	// Carried are the labels and annotations of the ServiceExposure, which
+	// every object it renders carries (an overlay's labels, say).
+	Carried     Carried
+	Hosts       []string // its own hosts, qualified: its Gateway, VirtualService and Ingress
+	HostIndex   []int    // the index in spec.hosts of each of Hosts
+	SharedHosts []string // the platform's shared hosts it claims, qualified
+	SharedIndex []int    // the index in spec.hosts of each of SharedHosts
 	// IngressOverrides says whether spec.ingress changes the platform's
 	// ALB settings (which cannot apply to a shared host).
 	IngressOverrides bool
@@ -132,8 +135,9 @@ type Ingress struct {
 // host's precedence.
 type SharedHost struct {
 	Host    string
-	Name    string // of its Gateway, VirtualService and Ingress
-	Owner   string // the owner annotation value, "host:<host>"
+	Name    string  // of its Gateway, VirtualService and Ingress
+	Owner   string  // the owner annotation value, "host:<host>"
+	Carried Carried // what every exposure that claims it carries
 	Routes  []Route
 	Gateway Gateway
 	Ingress Ingress
@@ -181,4 +185,24 @@ func Exported(exportTo []string, own, ns string) bool {
 		}
 	}
 	return false
+}
+
+// Carried are the labels and annotations an object carries to every object
+// rendered for it.
+type Carried struct {
+	Labels, Annotations map[string]string
+}
+
+// Common is what c and d both carry, with the same values.
+func (c Carried) Common(d Carried) Carried {
+	both := func(a, b map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range a {
+			if w, ok := b[k]; ok && w == v {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	return Carried{Labels: both(c.Labels, d.Labels), Annotations: both(c.Annotations, d.Annotations)}
 }

@@ -24,6 +24,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		Name:      e.Name,
 		Namespace: e.Namespace,
 		Owner:     e.Namespace + "/" + e.Name,
+		Carried:   Carry(e.Labels, e.Annotations),
 		Subsets:   s.Subsets,
 		Mesh:      s.Mesh,
 		ExportTo:  s.ExportTo,
@@ -274,4 +275,38 @@ func GroupWide(ann map[string]string) map[string]string {
 func mustDuration(s string) time.Duration {
 	d, _ := time.ParseDuration(s)
 	return d
+}
+
+// Carry is what an exposure with these labels and annotations carries to
+// what it renders: its labels, and its annotations but those of the build
+// (kustomize's and the KRM functions' own: config.kubernetes.io and
+// config.k8s.io domains), kubectl's, krm-fn's own, and the ALB's, which
+// are settings that go through spec.ingress (fn warns of them).
+func Carry(labels, annotations map[string]string) Carried {
+	c := Carried{Labels: maps.Clone(labels), Annotations: map[string]string{}}
+	for k, v := range annotations {
+		if !Carries(k) {
+			continue
+		}
+		c.Annotations[k] = v
+	}
+	return c
+}
+
+// Carries says whether an exposure's annotation k is carried to what it
+// renders.
+func Carries(k string) bool {
+	domain, _, ok := strings.Cut(k, "/")
+	if !ok {
+		return true
+	}
+	switch {
+	case domain == "config.kubernetes.io" || strings.HasSuffix(domain, ".config.kubernetes.io"),
+		domain == "config.k8s.io" || strings.HasSuffix(domain, ".config.k8s.io"),
+		domain == "kubectl.kubernetes.io",
+		domain == v1alpha1.Group, // the owner annotation, a second run's
+		strings.HasPrefix(k, v1alpha1.ALBAnnotationPrefix):
+		return false
+	}
+	return true
 }

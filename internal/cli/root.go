@@ -6,11 +6,17 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/types"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
@@ -100,6 +106,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 // command.Build makes for p does (framework.Execute), but writes the
 // output item by item. It prints no error: the caller does.
 func resourceList(c *cobra.Command, p *fn.Processor) error {
+	p.Component = runningComponent()
 	err := fn.Execute(p, &kio.ByteReadWriter{Reader: c.InOrStdin(), Writer: c.OutOrStdout(), KeepReaderAnnotations: true})
 	if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
 		if s := kerrors.GetStack(err); s != "" {
@@ -135,4 +142,30 @@ func showErrors(c *cobra.Command) *cobra.Command {
 		showErrors(sub)
 	}
 	return c
+}
+
+// maxKustomizationFile bounds the kustomization file runningComponent
+// reads.
+const maxKustomizationFile = 1 << 20
+
+// runningComponent is the kustomization file of the current directory if
+// it is a Component's, else "": kustomize runs an exec function in the
+// directory of the kustomization that lists it (kpt, Argo CD and a
+// container elsewhere, where there is none).
+func runningComponent() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	fsys := filesys.MakeFsOnDisk()
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > maxKustomizationFile {
+			return "" // not a kustomization kustomize would have read
+		}
+	}
+	kf, err := kustomization.Read(fsys, dir)
+	if err != nil || kf.Kustomization.Kind != types.ComponentKind {
+		return ""
+	}
+	return kf.Path
 }

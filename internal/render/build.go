@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
@@ -101,6 +103,58 @@ func crossEntry(k *types.Kustomization) bool {
 	for _, g := range k.SecretGenerator {
 		if hashed(k.GeneratorOptions) && hashed(g.Options) {
 			return true
+		}
+	}
+	return false
+}
+
+// renamingBuiltins are kustomize's builtin transformers that may rename or
+// move objects.
+var renamingBuiltins = []string{"PrefixSuffixTransformer", "PrefixTransformer", "SuffixTransformer",
+	"NamespaceTransformer", "ReplacementTransformer", "PatchJson6902Transformer", "PatchTransformer"}
+
+// renames says whether kustomization k may rename or move objects:
+// namePrefix, nameSuffix, namespace, replacements, or a JSON patch of a
+// name or namespace (read reads a patch file of k's directory). kustomize
+// tells a function of such renames (fn/kustomize.go) but not the objects
+// of a finished build, so render's fast path, which hands krm-fn a
+// finished build, cannot take them.
+func renames(k *types.Kustomization, read func(path string) ([]byte, bool)) bool {
+	if k.NamePrefix != "" || k.NameSuffix != "" || k.Namespace != "" || len(k.Replacements) > 0 || len(k.PatchesJson6902) > 0 {
+		return true
+	}
+	for _, p := range k.Patches {
+		patch := []byte(p.Patch)
+		if p.Path != "" {
+			b, ok := read(p.Path)
+			if !ok {
+				return true // kustomize will say why; no fast path meanwhile
+			}
+			patch = b
+		}
+		if movesObjects(patch) {
+			return true
+		}
+	}
+	return false
+}
+
+// movesObjects says whether a patch is a JSON patch with an operation on
+// an object's name or namespace (a strategic merge patch cannot change
+// them: it names the object it patches).
+func movesObjects(patch []byte) bool {
+	var ops []struct {
+		Path string `json:"path"`
+		From string `json:"from"`
+	}
+	if err := sigsyaml.Unmarshal(patch, &ops); err != nil {
+		return false // not a list of operations
+	}
+	for _, op := range ops {
+		for _, path := range []string{op.Path, op.From} {
+			if strings.HasPrefix(path, "/metadata/name") || strings.HasPrefix(path, "/metadata/namespace") || path == "/metadata" {
+				return true
+			}
 		}
 	}
 	return false

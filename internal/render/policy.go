@@ -73,6 +73,9 @@ type function struct {
 	kind          v1alpha1.Kind
 	top           bool // listed by the kustomization being built itself
 	last          bool // its entry is the last of its field
+	// renamedBy is a kustomization that includes the one listing it and
+	// renames or moves objects, after krm-fn has run: "" for none.
+	renamedBy string
 }
 
 // tree is what a walk of a kustomization and those it includes found.
@@ -80,6 +83,7 @@ type tree struct {
 	functions  []function
 	problems   []string
 	crossEntry bool // some kustomization acts across the entries of those that include it (build.go)
+	renames    bool // some kustomization may rename or move objects before krm-fn runs (renames)
 }
 
 // walker walks kustomizations as kustomize loads them, checking each
@@ -93,6 +97,15 @@ type walker struct {
 	stopped bool // a limit was reached
 	tree    tree
 	top     string
+	// stack are the kustomizations being walked, outermost first, with
+	// whether each renames or moves objects.
+	stack []walked
+}
+
+// walked is a kustomization on the walk's stack.
+type walked struct {
+	dir, file string
+	renames   bool
 }
 
 func (w *walker) problem(format string, args ...any) {
@@ -138,6 +151,13 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 	file := kf.Path
 	component := k.Kind == types.ComponentKind
 	w.tree.crossEntry = w.tree.crossEntry || crossEntry(k)
+	moves := renames(k, func(path string) ([]byte, bool) {
+		b, err := w.fsys.ReadFile(filepath.Join(dir, path))
+		return b, err == nil
+	})
+	w.tree.renames = w.tree.renames || moves
+	w.stack = append(w.stack, walked{dir: dir, file: file, renames: moves})
+	defer func() { w.stack = w.stack[:len(w.stack)-1] }()
 
 	for _, e := range k.Resources {
 		w.entry(file, dir, "resources", e, depth, configs)
@@ -268,6 +288,7 @@ func (w *walker) configEntry(file, dir, field, e string, depth int, f function) 
 			file, kind := fn.file, fn.kind // the config's; the rest is the entry's
 			*fn = f
 			fn.file, fn.kind = file, kind
+			fn.renamedBy = w.renamedAfter(f.dir)
 		}
 		return
 	}
@@ -309,6 +330,7 @@ func (w *walker) configs(file string, nodes []*yaml.RNode, f function) {
 			}
 			fn := f
 			fn.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
+			fn.renamedBy = w.renamedAfter(f.dir)
 			w.tree.functions = append(w.tree.functions, fn)
 		case w.policy.AllowFunctions:
 		case spec != nil:
@@ -316,6 +338,8 @@ func (w *walker) configs(file string, nodes []*yaml.RNode, f function) {
 				file, what, functionAnnotation(n), describeFunction(spec))
 		case !isBuiltin(n):
 			w.problem("%s: %s: not a kustomize builtin, so kustomize would run a plugin program for it; krm-fn renders untrusted repositories without running any (docs/security.md)", file, what)
+		case f.field == "transformers" && slices.Contains(renamingBuiltins, n.GetKind()):
+			w.tree.renames = true
 		}
 	}
 }
@@ -420,4 +444,18 @@ func Functions(dir, root string) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// renamedAfter is the innermost kustomization including the one of dir
+// (on the walk's stack) that renames or moves objects: kustomize applies
+// its namePrefix, namespace, ... after the transformers of dir's. "" when
+// none does.
+func (w *walker) renamedAfter(dir string) string {
+	at := slices.IndexFunc(w.stack, func(k walked) bool { return k.dir == dir })
+	for i := at - 1; i >= 0; i-- {
+		if w.stack[i].renames {
+			return w.stack[i].file
+		}
+	}
+	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -88,6 +89,17 @@ func Render(dir string, o Options) ([]byte, error) {
 		return nil, err
 	}
 	t := check(cfs, real, o.Policy)
+	for _, f := range t.functions {
+		// kustomize would run these before what renames and moves the
+		// objects krm-fn renders: krm-fn, run by it, refuses a Component;
+		// render refuses both, naming the files.
+		switch {
+		case f.component:
+			t.problems = append(t.problems, fn.InComponent(shown(root, f.kustomization)))
+		case f.renamedBy != "":
+			t.problems = append(t.problems, fn.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
+		}
+	}
 	if len(t.problems) > 0 {
 		return nil, &Error{Problems: t.problems}
 	}
@@ -95,6 +107,9 @@ func Render(dir string, o Options) ([]byte, error) {
 	plan, why, err := planRender(cfs, real)
 	if err != nil {
 		return nil, err
+	}
+	if plan != nil && t.renames {
+		plan, why = nil, "the build may rename or move objects (namePrefix, nameSuffix, namespace, replacements, a JSON patch of a name), which kustomize tells krm-fn of only as it runs it"
 	}
 	if plan != nil && len(t.functions) == 1 {
 		plan.crossEntry = t.crossEntry
@@ -344,4 +359,12 @@ func printResources(rs []*resource.Resource) ([]byte, error) {
 		out.Write(d)
 	}
 	return out.Bytes(), nil
+}
+
+// shown is path as a problem names it: relative to the repository root.
+func shown(root, path string) string {
+	if rel, err := filepath.Rel(root, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
 }
