@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -193,4 +194,52 @@ func lookupDestinations(t *testing.T, vs *yaml.RNode) string {
 		}
 	}
 	return strings.Join(hosts, " ")
+}
+
+// TestValidateJudgesBuilds runs krm-fn validate as a user would on a copy
+// of the layout with files beside the specs that are no Kubernetes
+// objects: the overlay is built, its patch file (a partial spec) and its
+// base specs (without a namespace) are judged by it, the other YAML is
+// skipped; a broken patch fails, naming the overlay, the object and the
+// field.
+func TestValidateJudgesBuilds(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, layout, dir)
+	if err := os.RemoveAll(filepath.Join(dir, "refused")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, ".pre-commit-hooks.yaml"), "- id: krm-fn-check\n  name: krm-fn check\n")
+	for _, d := range []string{"chart/templates", "ci"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, filepath.Join(dir, "chart", "templates", "web.yaml"), "{{- range .Values.services }}\nkind: Service\n{{- end }}\n")
+	write(t, filepath.Join(dir, "ci", "values.yaml"), "replicas: 3\nimage: {tag: v1}\n")
+	validate := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		cmd := exec.Command("krm-fn", append([]string{"validate"}, args...)...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &out
+		err := cmd.Run()
+		return out.String(), err
+	}
+	if out, err := validate("."); err != nil || !strings.Contains(out, "krm-fn validate: 1 overlay built") {
+		t.Fatalf("krm-fn validate . on a layout kustomize builds: %v\n%s", err, out)
+	}
+	if out, err := validate("overlays", ".pre-commit-hooks.yaml"); err == nil || !strings.Contains(out, ".pre-commit-hooks.yaml") {
+		t.Errorf("krm-fn validate of a file named explicitly that is no Kubernetes object: %v, want it refused, naming the file\n%s", err, out)
+	}
+
+	write(t, filepath.Join(dir, "overlays", "dev", "exposure-timeout.yaml"), `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: payments}
+spec:
+  routes:
+  - match: {prefix: /}
+    timeout: 30 seconds
+`)
+	if out, err := validate("overlays"); err == nil || !strings.Contains(out, "krm-fn validate: overlays/dev:") ||
+		!strings.Contains(out, "ServiceExposure dev/dev-payments: spec.routes[0].timeout") {
+		t.Errorf("krm-fn validate with a broken patch: %v, want it to fail naming the overlay and the field:\n%s", err, out)
+	}
 }

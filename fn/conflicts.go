@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -27,6 +28,11 @@ func (s source) problem(sev framework.Severity, path *field.Path, msg string) pr
 // exposed twice (two DestinationRules for one host), and Ingresses of one
 // ALB group that disagree on group-wide annotations.
 func conflicts(srcs []source) []problem {
+	// By namespace and name, whatever the order of the input: validate
+	// reads files in another order than kustomize builds them, and both
+	// must blame the same exposure of two.
+	srcs = slices.Clone(srcs)
+	slices.SortStableFunc(srcs, func(a, b source) int { return strings.Compare(a.x.Owner, b.x.Owner) })
 	var ps []problem
 	owners := map[string]source{}
 	type claim struct {

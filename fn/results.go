@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -57,8 +59,34 @@ func (p problem) result() *framework.Result {
 	if file, idx, err := kioutil.GetFileAnnotations(p.node); err == nil && file != "" {
 		i, _ := strconv.Atoi(idx)
 		r.File = &framework.File{Path: file, Index: i}
+	} else if file := originFile(p.node); file != "" {
+		r.File = &framework.File{Path: file, Index: noIndex}
 	}
 	return r
+}
+
+// noIndex is the index of a file whose documents are not counted.
+const noIndex = -1
+
+// originAnnotation is where kustomize records the file an object came
+// from, when the kustomization asks (buildMetadata: [originAnnotations];
+// krm-fn render always does).
+const originAnnotation = "config.kubernetes.io/origin"
+
+// originFile is the file kustomize says n came from: the path of its
+// origin annotation (relative to the kustomization built); "" if none.
+func originFile(n *yaml.RNode) string {
+	o, ok := n.GetAnnotations(originAnnotation)[originAnnotation]
+	if !ok {
+		return ""
+	}
+	var origin struct {
+		Path string `json:"path"`
+	}
+	if err := sigsyaml.Unmarshal([]byte(o), &origin); err != nil {
+		return ""
+	}
+	return origin.Path
 }
 
 // results are the KRM results of problems, sorted as kyaml sorts them.
@@ -75,7 +103,11 @@ func results(ps []problem) framework.Results {
 // "file:index: [warning: ]Kind namespace/name: spec.path: what is wrong".
 func FormatResult(r *framework.Result) string {
 	var b strings.Builder
-	if r.File != nil {
+	switch {
+	case r.File == nil:
+	case r.File.Index == noIndex:
+		fmt.Fprintf(&b, "%s: ", r.File.Path)
+	default:
 		fmt.Fprintf(&b, "%s:%d: ", r.File.Path, r.File.Index)
 	}
 	if r.Severity == framework.Warning {
@@ -112,6 +144,8 @@ func describeNode(n *yaml.RNode) string {
 	s := describe(n.GetKind(), n.GetNamespace(), n.GetName())
 	if file, idx, err := kioutil.GetFileAnnotations(n); err == nil && file != "" {
 		s += " (" + file + ":" + idx + ")"
+	} else if file := originFile(n); file != "" {
+		s += " (" + file + ")"
 	}
 	return s
 }

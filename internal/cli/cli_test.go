@@ -17,7 +17,7 @@ func TestHelpShowsExamples(t *testing.T) {
 			"krm-fn validate overlays/prd/platform.yaml bases/",
 			"validate    Check ServiceExposure and ExposurePlatform specs",
 		},
-		"validate --help": {"Examples:\n  # the prd environment of the example\n  krm-fn validate overlays/prd/platform.yaml bases/"},
+		"validate --help": {"Examples:\n  # every overlay of the repository, and any spec no overlay uses\n  krm-fn validate .", "krm-fn validate overlays/prd/platform.yaml bases/"},
 		"install --help":  {"krm-fn install /custom-tools"},
 	} {
 		var out bytes.Buffer

@@ -28,11 +28,26 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 	}
 	var items []*yaml.RNode
 	for _, path := range args[1:] {
-		nodes, err := in.file(c.InOrStdin(), path)
-		if err != nil {
-			return err
+		files := []yamlFile{{path: path}}
+		if path != "-" {
+			if files, err = yamlFiles([]string{path}); err != nil {
+				return err
+			}
 		}
-		items = append(items, nodes...)
+		for _, f := range files {
+			nodes, err := in.file(c.InOrStdin(), f.path)
+			if err != nil {
+				if f.walked && !mentionsGroup(f.path) {
+					continue // YAML of something else, found under a directory
+				}
+				return err
+			}
+			for _, n := range nodes {
+				if !f.walked || n.GetApiVersion() != "" && n.GetKind() != "" {
+					items = append(items, n)
+				}
+			}
+		}
 	}
 	rl := &framework.ResourceList{FunctionConfig: config[0], Items: items}
 	gen, err := p.Expand(rl)

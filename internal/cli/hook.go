@@ -43,13 +43,13 @@ builds them, so a patch file or a base whose namespace an overlay sets is
 fine as long as the overlays that use it build.`,
 		Args: cobra.ArbitraryArgs, // pre-commit may pass file names; every overlay is checked
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			overlays, err := findOverlays(".", nil)
+			overlays, err := findOverlays(".", ".", nil)
 			if err != nil {
 				return err
 			}
 			failed := 0
 			for _, dir := range overlays {
-				if _, err := a.renderOverlay(dir, cmd.ErrOrStderr()); err != nil {
+				if _, err := a.renderOverlay("hook", dir, ".", cmd.ErrOrStderr()); err != nil {
 					failed++
 				}
 			}
@@ -74,7 +74,7 @@ overlay that does not build leaves its file as it was.`,
 			dirs := args
 			if len(dirs) == 0 {
 				var err error
-				if dirs, err = findOverlays(".", []string{out}); err != nil {
+				if dirs, err = findOverlays(".", ".", []string{out}); err != nil {
 					return err
 				}
 			}
@@ -86,7 +86,7 @@ overlay that does not build leaves its file as it was.`,
 					name = "root"
 				}
 				dst := filepath.Join(out, name+".yaml")
-				b, err := a.renderOverlay(dir, cmd.ErrOrStderr())
+				b, err := a.renderOverlay("hook", dir, ".", cmd.ErrOrStderr())
 				if err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn hook render: %s does not build; %s is left as it was\n", dir, dst)
 					failed++
@@ -115,19 +115,19 @@ overlay that does not build leaves its file as it was.`,
 	return cmd
 }
 
-// renderOverlay builds the overlay in dir as krm-fn render does, with the
-// current directory as the repository; its problems go to stderr, under a
-// line naming the overlay.
-func (a app) renderOverlay(dir string, stderr io.Writer) ([]byte, error) {
-	o, err := a.options(&renderFlags{root: "."}, dir)
+// renderOverlay builds the overlay in dir as krm-fn render does, in the
+// repository root; its problems go to stderr, under a line naming the
+// overlay.
+func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte, error) {
+	o, err := a.options(&renderFlags{root: root}, dir)
 	if err != nil {
 		return nil, err
 	}
 	var problems bytes.Buffer
-	o.Stderr = &problems
+	o.Stderr, o.Notes = &problems, io.Discard
 	b, err := render.Render(dir, o)
 	if err != nil {
-		fmt.Fprintf(stderr, "krm-fn hook: %s:\n", dir)
+		fmt.Fprintf(stderr, "krm-fn %s: %s:\n", command, dir)
 		stderr.Write(problems.Bytes())
 		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 		return nil, err
@@ -138,9 +138,10 @@ func (a app) renderOverlay(dir string, stderr io.Writer) ([]byte, error) {
 
 // findOverlays lists the directories under root, in order, whose
 // kustomization (a Kustomization, not a Component) runs krm-fn: lists an
-// exposure.krmfn.io function config itself or through what it includes.
-// Hidden directories and those of skip are not looked into.
-func findOverlays(root string, skip []string) ([]string, error) {
+// exposure.krmfn.io function config itself or through what it includes
+// (within the repository repo, which holds root). Hidden directories and
+// those of skip are not looked into.
+func findOverlays(root, repo string, skip []string) ([]string, error) {
 	fsys := filesys.MakeFsOnDisk()
 	var dirs []string
 	walked := 0
@@ -164,7 +165,7 @@ func findOverlays(root string, skip []string) ([]string, error) {
 			dirs = append(dirs, path) // kustomize will say what is wrong with it
 			return nil
 		}
-		if files, err := render.Functions(path, root); err == nil && len(files) > 0 {
+		if files, err := render.Functions(path, repo); err == nil && len(files) > 0 {
 			dirs = append(dirs, path)
 		}
 		return nil

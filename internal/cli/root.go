@@ -92,7 +92,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
   krm-fn validate overlays/prd/platform.yaml bases/`
 	// The function keeps its positional arguments: cobra takes the first
 	// argument as a subcommand only when it is one of these names.
-	for _, c := range []*cobra.Command{a.newRenderCommand(), newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand()} {
+	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand()} {
 		cmd.AddCommand(showErrors(c))
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

@@ -6,63 +6,157 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func newValidateCommand() *cobra.Command {
+func (a app) newValidateCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE|DIR...",
 		Short: "Check ServiceExposure and ExposurePlatform specs without rendering them",
-		Long: `validate reads every ServiceExposure and ExposurePlatform in the files (and in
-the .yaml/.yml files under each directory) and runs the checks a render
-runs: strict decoding, defaults, validation, and the checks across
-exposures (hosts, Services, ALB groups, objects the input already has).
+		Long: `validate judges specs as kustomize builds them. Under each DIR, every overlay
+that runs krm-fn (a kustomization, not a Component, that lists a krm-fn
+function config itself or through what it includes) is built in process,
+as krm-fn render builds it, and its problems are printed: a base spec whose
+namespace the overlay sets, or a patch file holding part of a spec, is
+judged by the overlays that use it.
 
-The files are one environment: each ExposurePlatform among them is checked
-with every ServiceExposure (short hosts take its domain); with none, the
-built-in defaults apply, which have no domain. Other objects in the files
-(Services, Namespaces, workloads) take part as they would in a render.
+The other files (FILEs, and the .yaml/.yml files under each DIR that no
+such overlay reads) are one environment: every ServiceExposure and
+ExposurePlatform among them runs the checks a render runs (strict
+decoding, defaults, validation, the checks across exposures), each
+ExposurePlatform with every ServiceExposure; with none, the built-in
+defaults apply, which have no domain. Other objects (Services, Namespaces,
+workloads) take part as they would in a render. Under a DIR, hidden files
+and directories, kustomization files and YAML that is no Kubernetes object
+(no apiVersion and kind) are skipped.
 
-Every problem is printed on stderr as
-  file:index: Kind namespace/name: spec.path: what is wrong
-and the exit status is 1 when there is any.`,
-		Example: `  # the prd environment of the example
+Every problem is printed on stderr, naming the overlay or the file, the
+object and the field, and the exit status is 1 when there is any.`,
+		Example: `  # every overlay of the repository, and any spec no overlay uses
+  krm-fn validate .
+
+  # the prd environment of the example, from its files
   krm-fn validate overlays/prd/platform.yaml bases/
 
   # one spec on its own (its hosts must then be fully qualified)
   krm-fn validate exposure.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return validateFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
+			return a.validate(cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
 }
 
-// validateFiles runs the function's checks over the objects of paths and
-// prints every problem on stderr; the error says how many there were.
-func validateFiles(stdout, stderr io.Writer, paths []string) error {
+// validate builds the overlays under the directories of paths and checks
+// the specs of the other files; it prints every problem on stderr, and
+// the error says how many there were.
+func (a app) validate(stdout, stderr io.Writer, paths []string) error {
+	var overlays []string
+	read := map[string]bool{} // the files the overlays read, resolved
+	for _, p := range paths {
+		if info, err := os.Stat(p); err != nil || !info.IsDir() {
+			continue
+		}
+		found, err := findOverlays(p, repositoryRoot(p), nil)
+		if err != nil {
+			return fmt.Errorf("krm-fn validate: %w", err)
+		}
+		for _, dir := range found {
+			if slices.Contains(overlays, dir) {
+				continue
+			}
+			overlays = append(overlays, dir)
+			files, err := render.Sources(dir, repositoryRoot(dir))
+			if err != nil {
+				return fmt.Errorf("krm-fn validate: %s: %w", dir, err)
+			}
+			for _, f := range files {
+				read[f] = true
+			}
+		}
+	}
+	failed := 0
+	for _, dir := range overlays {
+		if _, err := a.renderOverlay("validate", dir, repositoryRoot(dir), stderr); err != nil {
+			failed++
+		}
+	}
+
 	files, err := yamlFiles(paths)
+	if err != nil {
+		return fmt.Errorf("krm-fn validate: %w", err)
+	}
+	var rest []yamlFile
+	for _, f := range files {
+		if real, err := filepath.EvalSymlinks(f.path); err == nil {
+			if abs, err := filepath.Abs(real); err == nil && read[abs] {
+				continue // judged by the overlays that read it
+			}
+		}
+		rest = append(rest, f)
+	}
+	exposures, platforms, errs, err := validateSpecs(stderr, rest)
 	if err != nil {
 		return err
 	}
-	var platforms, others []*yaml.RNode
-	exposures := 0
+	switch {
+	case len(overlays) == 0 && exposures == 0 && platforms == 0:
+		return fmt.Errorf("krm-fn validate: no %s ServiceExposure or ExposurePlatform in %s", v1alpha1.Group, strings.Join(paths, " "))
+	case failed > 0 || errs > 0:
+		var parts []string
+		if failed > 0 {
+			parts = append(parts, fmt.Sprintf("%d of %s do not build", failed, plural(len(overlays), "overlay")))
+		}
+		if errs > 0 {
+			what := plural(errs, "error")
+			if exposures+platforms > 0 && platforms == 0 {
+				what += " (no ExposurePlatform among the files: checked with the built-in defaults, which set no domain)"
+			}
+			parts = append(parts, what)
+		}
+		return fmt.Errorf("krm-fn validate: %s", strings.Join(parts, "; "))
+	}
+	var parts []string
+	if len(overlays) > 0 {
+		parts = append(parts, plural(len(overlays), "overlay")+" built")
+	}
+	if exposures+platforms > 0 {
+		parts = append(parts, fmt.Sprintf("%s and %s valid", plural(exposures, "ServiceExposure"), plural(platforms, "ExposurePlatform")))
+	}
+	fmt.Fprintf(stdout, "krm-fn validate: %s\n", strings.Join(parts, "; "))
+	return nil
+}
+
+// validateSpecs runs the function's checks over the objects of files and
+// prints every problem on stderr: how many exposures, platforms and errors
+// there were.
+func validateSpecs(stderr io.Writer, files []yamlFile) (exposures, platforms, errs int, err error) {
+	var platformNodes, others []*yaml.RNode
 	var in inputs
 	for _, f := range files {
-		nodes, err := in.file(nil, f)
+		nodes, err := in.file(nil, f.path)
 		if err != nil {
-			return err
+			if f.walked && !mentionsGroup(f.path) {
+				continue // YAML of something else, found under a directory
+			}
+			return 0, 0, 0, err
 		}
 		for _, n := range nodes {
 			switch {
+			case f.walked && (n.GetApiVersion() == "" || n.GetKind() == ""):
+				continue // not a Kubernetes object
 			case v1alpha1.KindOf(n.GetApiVersion(), n.GetKind()) == v1alpha1.KindExposurePlatform:
-				platforms = append(platforms, n)
+				platformNodes = append(platformNodes, n)
 				continue
 			case v1alpha1.InGroup(n.GetApiVersion()) && n.GetKind() == string(v1alpha1.KindServiceExposure):
 				exposures++
@@ -70,20 +164,19 @@ func validateFiles(stdout, stderr io.Writer, paths []string) error {
 			others = append(others, n)
 		}
 	}
-	if exposures == 0 && len(platforms) == 0 {
-		return fmt.Errorf("krm-fn validate: no %s ServiceExposure or ExposurePlatform in %s", v1alpha1.Group, strings.Join(paths, " "))
+	if exposures == 0 && len(platformNodes) == 0 {
+		return 0, 0, 0, nil
 	}
 
 	// One render per environment; a problem found under every platform is
 	// printed once, one found under some of them says under which.
-	envs := platforms
+	envs := platformNodes
 	if len(envs) == 0 {
 		envs = []*yaml.RNode{nil}
 	}
 	var lines []string
 	count := map[string]int{}
 	under := map[string][]string{}
-	errs := 0
 	for _, p := range envs {
 		items := make([]*yaml.RNode, len(others))
 		for i, n := range others {
@@ -91,7 +184,7 @@ func validateFiles(stdout, stderr io.Writer, paths []string) error {
 		}
 		rs, err := fn.Check(p, items) // the checks, without building the objects
 		if err != nil {
-			return err
+			return 0, 0, 0, err
 		}
 		for _, r := range rs {
 			line := fn.FormatResult(r)
@@ -113,51 +206,69 @@ func validateFiles(stdout, stderr io.Writer, paths []string) error {
 		}
 		fmt.Fprintln(stderr, line)
 	}
-	if errs > 0 {
-		if len(platforms) == 0 {
-			return fmt.Errorf("krm-fn validate: %s (no ExposurePlatform among the files: checked with the built-in defaults, which set no domain)", plural(errs, "error"))
-		}
-		return fmt.Errorf("krm-fn validate: %s", plural(errs, "error"))
+	return exposures, len(platformNodes), errs, nil
+}
+
+// ourAPIVersion matches an apiVersion of krm-fn's API group in YAML.
+var ourAPIVersion = regexp.MustCompile(`(?m)^\s*(- )?apiVersion:\s*["']?` + regexp.QuoteMeta(v1alpha1.Group) + `/`)
+
+// mentionsGroup says whether the file at path has an object of krm-fn's
+// API group: a file that does not parse is then reported, not skipped (a
+// Helm template, say, is skipped).
+func mentionsGroup(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
 	}
-	fmt.Fprintf(stdout, "krm-fn validate: %s and %s valid\n",
-		plural(exposures, "ServiceExposure"), plural(len(platforms), "ExposurePlatform"))
-	return nil
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, int64(fn.MaxInputBytes)))
+	return ourAPIVersion.Match(b)
+}
+
+// yamlFile is a file to read: named, or found under a directory (walked),
+// where what is not a Kubernetes object is skipped.
+type yamlFile struct {
+	path   string
+	walked bool
 }
 
 // yamlFiles lists the files of paths, each directory replaced by the
-// .yaml and .yml files under it (hidden directories skipped), in order,
-// each once.
-func yamlFiles(paths []string) ([]string, error) {
-	var files []string
+// .yaml and .yml files under it (hidden files and directories, and
+// kustomization files, skipped), in order, each once.
+func yamlFiles(paths []string) ([]yamlFile, error) {
+	var files []yamlFile
 	seen := map[string]bool{}
-	add := func(f string) {
+	add := func(f string, walked bool) {
 		if !seen[filepath.Clean(f)] {
 			seen[filepath.Clean(f)] = true
-			files = append(files, f)
+			files = append(files, yamlFile{f, walked})
 		}
 	}
+	kustomizations := konfig.RecognizedKustomizationFileNames()
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("krm-fn validate: %w", err)
+			return nil, err
 		}
 		if !info.IsDir() {
-			add(p)
+			add(p, false)
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			switch {
 			case err != nil:
 				return err
-			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
-				return filepath.SkipDir
-			case !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")):
-				add(path)
+			case path != p && strings.HasPrefix(d.Name(), "."):
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+			case !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) && !slices.Contains(kustomizations, d.Name()):
+				add(path, true)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("krm-fn validate: %w", err)
+			return nil, err
 		}
 	}
 	return files, nil

@@ -39,7 +39,7 @@ func (p *renderPlan) build(fsys *servedFS, dir string, o Options) ([]*resource.R
 	for _, e := range entries {
 		// The overlay with this one entry: kustomize accumulates a file in
 		// the overlay's directory and a directory on its own alike.
-		if err := fsys.serve(p.kustomizationPath, []byte("resources:\n- "+yamlString(e)+"\n")); err != nil {
+		if err := fsys.serve(p.kustomizationPath, []byte("buildMetadata: [originAnnotations]\nresources:\n- "+yamlString(e)+"\n")); err != nil {
 			return nil, err
 		}
 		m, err := k.Run(fsys, dir)

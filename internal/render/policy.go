@@ -82,8 +82,9 @@ type function struct {
 type tree struct {
 	functions  []function
 	problems   []string
-	crossEntry bool // some kustomization acts across the entries of those that include it (build.go)
-	renames    bool // some kustomization may rename or move objects before krm-fn runs (renames)
+	files      []string // every file of the walk: kustomizations, resources, patches, configs (resolved)
+	crossEntry bool     // some kustomization acts across the entries of those that include it (build.go)
+	renames    bool     // some kustomization may rename or move objects before krm-fn runs (renames)
 }
 
 // walker walks kustomizations as kustomize loads them, checking each
@@ -149,6 +150,7 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 	}
 	k := kf.Kustomization
 	file := kf.Path
+	w.tree.files = append(w.tree.files, file)
 	component := k.Kind == types.ComponentKind
 	w.tree.crossEntry = w.tree.crossEntry || crossEntry(k)
 	moves := renames(k, func(path string) ([]byte, bool) {
@@ -417,7 +419,26 @@ func (w *walker) local(file, dir, e string) (string, bool) {
 		}
 		return "", false
 	}
+	if !w.fsys.IsDir(real) {
+		w.tree.files = append(w.tree.files, real)
+	}
 	return real, true
+}
+
+// Sources lists every file a build of the kustomization in dir reads, as
+// the walk of a build finds them (bounded, inside root, nothing fetched):
+// its kustomization files, resource files, patches and function configs,
+// resolved.
+func Sources(dir, root string) ([]string, error) {
+	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
+	if err != nil {
+		return nil, err
+	}
+	real, err := cfs.check(dir)
+	if err != nil {
+		return nil, err
+	}
+	return check(cfs, real, Policy{Root: root}).files, nil
 }
 
 // Functions lists the files that hold krm-fn function configs (or, for an

@@ -45,8 +45,12 @@ type Options struct {
 	Self string
 
 	// Stderr receives krm-fn's problems and warnings, and why a build could
-	// not take the fast path.
+	// not take the fast path (unless Notes is set).
 	Stderr io.Writer
+
+	// Notes receives why a build could not take the fast path, if set
+	// (io.Discard: nowhere).
+	Notes io.Writer
 }
 
 // Error is a build the policy refuses: every problem, each naming the
@@ -127,7 +131,11 @@ func Render(dir string, o Options) ([]byte, error) {
 				return nil, err
 			}
 		}
-		fmt.Fprintf(o.Stderr, "krm-fn render: %s: building %s with kustomize running krm-fn\n", why, dir)
+		notes := o.Notes
+		if notes == nil {
+			notes = o.Stderr
+		}
+		fmt.Fprintf(notes, "krm-fn render: %s: building %s with kustomize running krm-fn\n", why, dir)
 	}
 	m, err := krusty.MakeKustomizer(kustomizeOptions(o, krusty.ReorderOptionUnspecified, len(t.functions) > 0)).Run(served, real)
 	if err != nil {
@@ -222,6 +230,11 @@ func planRender(fsys filesys.FileSystem, dir string) (*renderPlan, string, error
 	if err := kn.PipeE(yaml.Clear("sortOptions")); err != nil {
 		return nil, "", err
 	}
+	// Every resource says its file, for krm-fn's problems to name
+	// (printResources clears it).
+	if err := kn.PipeE(yaml.SetField("buildMetadata", yaml.NewListRNode(string(types.OriginAnnotations)))); err != nil {
+		return nil, "", err
+	}
 	served, err := kn.String()
 	if err != nil {
 		return nil, "", err
@@ -287,7 +300,18 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		return nil, err
 	}
 	items := make([]*yaml.RNode, len(rs))
+	root := o.Root
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
 	for i, r := range rs {
+		// The file each came from, named from the repository's root.
+		if origin, err := r.GetOrigin(); err == nil && origin != nil && origin.Path != "" && origin.Repo == "" {
+			origin.Path = shown(root, filepath.Join(dir, origin.Path))
+			if err := r.SetOrigin(origin); err != nil {
+				return nil, err
+			}
+		}
 		items[i] = &r.RNode
 	}
 	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
