@@ -430,15 +430,24 @@ func (w *walker) local(file, dir, e string) (string, bool) {
 // its kustomization files, resource files, patches and function configs,
 // resolved.
 func Sources(dir, root string) ([]string, error) {
-	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
+	t, err := walk(dir, root)
 	if err != nil {
 		return nil, err
+	}
+	return t.files, nil
+}
+
+// walk walks the kustomization of dir inside root as a build would.
+func walk(dir, root string) (tree, error) {
+	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
+	if err != nil {
+		return tree{}, err
 	}
 	real, err := cfs.check(dir)
 	if err != nil {
-		return nil, err
+		return tree{}, err
 	}
-	return check(cfs, real, Policy{Root: root}).files, nil
+	return check(cfs, real, Policy{Root: root}), nil
 }
 
 // Functions lists the files that hold krm-fn function configs (or, for an
@@ -446,16 +455,12 @@ func Sources(dir, root string) ([]string, error) {
 // those it includes, walked as a build walks them (bounded, inside root,
 // nothing fetched). None: dir runs no krm-fn.
 func Functions(dir, root string) ([]string, error) {
-	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
-	if err != nil {
-		return nil, err
-	}
-	real, err := cfs.check(dir)
+	t, err := walk(dir, root)
 	if err != nil {
 		return nil, err
 	}
 	var files []string
-	for _, f := range check(cfs, real, Policy{Root: root}).functions {
+	for _, f := range t.functions {
 		file := f.file
 		if file == "" {
 			file = f.kustomization
