@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,24 +75,30 @@ func setup(t *testing.T) *Checker {
 	return shared.checker
 }
 
-// TestOverlays renders every example overlay with kustomize and krm-fn and
-// checks every object it emits.
+// TestOverlays renders every example overlay, and every overlay of the
+// layouts under testdata/layouts, with kustomize and krm-fn and checks
+// every object it emits.
 func TestOverlays(t *testing.T) {
 	c := setup(t)
 	dirs, err := filepath.Glob(filepath.Join(root, "overlays", "*", "kustomization.yaml"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no overlays found under %s/overlays: %v", root, err)
 	}
+	layouts, err := filepath.Glob(filepath.Join(root, "testdata", "layouts", "*", "overlays", "*", "kustomization.yaml"))
+	if err != nil || len(layouts) == 0 {
+		t.Fatalf("no overlays found under %s/testdata/layouts: %v", root, err)
+	}
 	out := t.TempDir()
-	for _, k := range dirs {
+	for _, k := range append(dirs, layouts...) {
 		dir := filepath.Dir(k)
-		name := filepath.Base(dir)
-		t.Run(name, func(t *testing.T) {
+		rel, _ := filepath.Rel(root, dir)
+		name := strings.ReplaceAll(rel, string(filepath.Separator), "-")
+		t.Run(rel, func(t *testing.T) {
 			file := filepath.Join(out, name+".yaml")
 			if err := Render(t.Context(), c.Tools.Kustomize, shared.fnDir, dir, file); err != nil {
 				t.Fatal(err)
 			}
-			src, err := LoadSource(filepath.Join("overlays", name), file, dir)
+			src, err := LoadSource(rel, file, dir)
 			if err != nil {
 				t.Fatal(err)
 			}

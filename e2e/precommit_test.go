@@ -224,6 +224,50 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Fatalf("the hooks fail after adding the new rendering:\n%s", out)
 		}
 	})
+
+	// A layout that renames and moves everything (namePrefix, namespace,
+	// labels, a patch holding part of a spec, the platform a directory):
+	// both hooks pass on it, and a broken patch fails the check, naming
+	// the overlay and the field.
+	t.Run("renaming layout", func(t *testing.T) {
+		repo := filepath.Join(filepath.Dir(p.repo), "layout")
+		copyDir(t, layout, repo)
+		if err := os.RemoveAll(filepath.Join(repo, "refused")); err != nil {
+			t.Fatal(err)
+		}
+		p.git(p.repo, "init", "-q", repo)
+		p.git(repo, "add", ".")
+		p.git(repo, "commit", "-qm", "the layout")
+		q := *p
+		q.repo = repo
+		if ok, out := q.run("try-repo", p.hooks, "krm-fn-check", "--all-files"); !ok {
+			t.Errorf("pre-commit try-repo krm-fn-check fails on a layout kustomize builds:\n%s", out)
+		}
+		if ok, out := q.run("try-repo", p.hooks, "krm-fn-render", "--all-files"); ok || !strings.Contains(out, "rendered/overlays/dev.yaml") {
+			t.Errorf("the first krm-fn-render did not write rendered/overlays/dev.yaml:\n%s", out)
+		}
+		// Then configured, as the main repository is (pre-commit builds the
+		// hooks once for both).
+		config, _ := os.ReadFile(filepath.Join(p.repo, ".pre-commit-config.yaml"))
+		write(t, filepath.Join(repo, ".pre-commit-config.yaml"), string(config))
+		p.git(repo, "add", ".")
+		if ok, out := q.run("run", "--all-files"); !ok {
+			t.Errorf("the hooks fail on the layout with its rendering:\n%s", out)
+		}
+		patch := filepath.Join(repo, "overlays", "dev", "exposure-timeout.yaml")
+		good, _ := os.ReadFile(patch)
+		write(t, patch, strings.Replace(string(good), "timeout: 5s", "timeout: 5 seconds", 1))
+		p.git(repo, "add", "-A")
+		ok, out := q.run("run", "--all-files")
+		if ok {
+			t.Fatalf("krm-fn-check passed a broken patch:\n%s", out)
+		}
+		for _, want := range []string{"krm-fn hook: overlays/dev:\n", "ServiceExposure dev/dev-payments: spec.routes[0].timeout: Invalid value: \"5 seconds\""} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the output lacks %q:\n%s", want, out)
+			}
+		}
+	})
 }
 
 func copyFile(t *testing.T, from, to string) {
