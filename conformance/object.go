@@ -29,7 +29,8 @@ func (o Object) ID() string {
 }
 
 // ParseObjects splits a multi-document YAML stream into its objects. Every
-// document must be a Kubernetes object with a kind and a name.
+// document must be a Kubernetes object with a kind and a name; objects
+// marked local configuration are left out, as kustomize leaves them out.
 func ParseObjects(data []byte) ([]Object, error) {
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var objs []Object
@@ -51,6 +52,13 @@ func ParseObjects(data []byte) ([]Object, error) {
 		if u.GetKind() == "" || u.GetAPIVersion() == "" || u.GetName() == "" {
 			return nil, fmt.Errorf("document %d is not a Kubernetes object with apiVersion, kind and metadata.name", i+1)
 		}
+		if u.GetAnnotations()[localConfig] == "true" {
+			continue // kustomize leaves it out of what it builds
+		}
 		objs = append(objs, Object{Unstructured: u, YAML: doc})
 	}
 }
+
+// localConfig marks configuration for functions, never applied to a
+// cluster (a generator's ExposurePlatform passes through so marked).
+const localConfig = "config.kubernetes.io/local-config"

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"sigs.k8s.io/kustomize/kyaml/kio/filters"
+
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -60,7 +62,13 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 		case v1alpha1.KindExposurePlatform:
 			in.platform = config
 		case v1alpha1.KindServiceExposure:
-			// A generator expands its config only; other exposures pass.
+			// A generator expands its config only; other exposures pass,
+			// as krm-fn configuration, never as cluster objects.
+			for _, e := range in.exposures {
+				if err := markLocalConfig(e); err != nil {
+					return nil, append(probs, problem{node: e, severity: framework.Error, message: err.Error()})
+				}
+			}
 			in.rest = append(in.rest, in.exposures...)
 			in.exposures = []*yaml.RNode{config}
 			generator = true
@@ -76,7 +84,12 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 		in.platform, platforms = platforms[0], platforms[1:]
 		if generator {
 			// A generator's input is the environment's, which it leaves as
-			// it is: under KRM semantics an item left out is deleted.
+			// it is: under KRM semantics an item left out is deleted. It
+			// is marked local configuration, so that kustomize leaves it
+			// out of what it builds: no cluster has its CRD.
+			if err := markLocalConfig(in.platform); err != nil {
+				return nil, append(probs, problem{node: in.platform, severity: framework.Error, message: err.Error()})
+			}
 			in.rest = append(in.rest, in.platform)
 		}
 	}
@@ -85,6 +98,15 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 			message: fmt.Sprintf("one ExposurePlatform renders an environment, and %s already does: remove this one", describeNode(in.platform))})
 	}
 	return in, probs
+}
+
+// markLocalConfig annotates n as local configuration, which kustomize
+// (and kpt) leave out of what they build: configuration for functions.
+func markLocalConfig(n *yaml.RNode) error {
+	if n.GetAnnotations()[filters.LocalConfigAnnotation] == "true" {
+		return nil
+	}
+	return n.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true"))
 }
 
 // notAnObject says what is wrong with n (what: how to name it) if it is

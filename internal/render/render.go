@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
+	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -296,7 +297,7 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := config.PipeE(yaml.SetAnnotation("config.kubernetes.io/local-config", "true")); err != nil {
+	if err := config.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true")); err != nil {
 		return nil, err
 	}
 	items := make([]*yaml.RNode, len(rs))
