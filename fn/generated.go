@@ -21,6 +21,7 @@ type generated struct {
 	mesh            bool              // the VirtualService of x inside the mesh
 	shared          *model.SharedHost // the shared host it is built from, if any
 	carried         model.Carried     // a Namespace's: what the exposures with a Service in it carry
+	label           [2]string         // a Namespace's: the mesh label (key, value) the platform's injection sets
 }
 
 // generatedBy lists the objects exposure x generates (those of the shared
@@ -58,7 +59,7 @@ func sharedObjects(h *model.SharedHost) []generated {
 func (g generated) build() emit.Object {
 	switch g.kind {
 	case emit.KindNamespace:
-		return emit.Namespace(g.name, g.carried)
+		return emit.Namespace(g.name, g.carried, g.label[0], g.label[1])
 	case emit.KindService:
 		return emit.Service(g.x)
 	case emit.KindGateway:
