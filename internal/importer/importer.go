@@ -1,0 +1,642 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Options steer an import.
+type Options struct {
+	// Domain of the platform; nil: the domain most hosts are one label
+	// under.
+	Domain *string
+	// Name of the ExposurePlatform. Default: imported.
+	Name string
+}
+
+// Loss is a source setting the import did not carry over (a Note is
+// something the rendering does differently that loses nothing the
+// source said, such as a Service left as written).
+type Loss struct {
+	Object, Field, Why string
+	Note               bool
+}
+
+func (l Loss) String() string {
+	s := l.Object + ": "
+	if l.Field != "" {
+		s += l.Field + ": "
+	}
+	if l.Note {
+		return "note: " + s + l.Why
+	}
+	return s + "not carried over: " + l.Why
+}
+
+// Result is what an import prints.
+type Result struct {
+	Platform  *v1alpha1.ExposurePlatform
+	Exposures []*v1alpha1.ServiceExposure
+	// Losses in the order of the input's objects.
+	Losses []Loss
+}
+
+// Lossless says whether every setting was carried over.
+func (r *Result) Lossless() bool {
+	return !slices.ContainsFunc(r.Losses, func(l Loss) bool { return !l.Note })
+}
+
+// exposure is a ServiceExposure being built: one per Service exposed.
+type exposure struct {
+	namespace, name string
+	own             svcRef
+	port            int32
+	hosts           []string // qualified
+	routes          []route
+	routesFrom      source
+	hasRoutes       bool
+	mesh            bool
+	exportTo        []string
+	meshExportTo    []string // the mesh VirtualService's, which krm-fn renders as written
+	carried         metav1.ObjectMeta
+	dr              *destinationRule
+	ingress         *albSettings
+	ingressFrom     source
+}
+
+type importer struct {
+	inv       *inventory
+	opts      Options
+	losses    []Loss
+	services  map[svcRef]*service
+	gateways  map[string]*gateway
+	gw        gatewayRef
+	exposures map[svcRef]*exposure
+	// owned are the Services of the DestinationRules krm-fn rendered, by
+	// their owner annotation: the Service of that exposure.
+	owned map[string]svcRef
+}
+
+func (im *importer) loss(src source, path, format string, args ...any) {
+	im.losses = append(im.losses, Loss{Object: src.String(), Field: path, Why: fmt.Sprintf(format, args...)})
+}
+
+func (im *importer) note(src source, path, format string, args ...any) {
+	im.losses = append(im.losses, Loss{Object: src.String(), Field: path, Why: fmt.Sprintf(format, args...), Note: true})
+}
+
+// Import reads the manifests of nodes and returns the specs that render
+// the same routing, with every setting not carried over. The error is a
+// Problems when the input cannot be read.
+func Import(nodes []*yaml.RNode, opts Options) (*Result, error) {
+	inv, probs := read(nodes)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	im := &importer{inv: inv, opts: opts, services: map[svcRef]*service{}, gateways: map[string]*gateway{}, exposures: map[svcRef]*exposure{}}
+	for _, s := range inv.services {
+		im.services[svcRef{s.src.namespace, s.src.name}] = s
+	}
+	for _, g := range inv.gateways {
+		im.gateways[g.src.namespace+"/"+g.src.name] = g
+	}
+	im.owned = map[string]svcRef{}
+	for _, dr := range inv.destinationRules {
+		if s, ok := serviceHost(strings.ToLower(dr.spec.Host), dr.src.namespace); ok && dr.src.owner() != "" {
+			im.owned[dr.src.owner()] = s
+		}
+	}
+	gw, ok := findGateway(inv.ingresses)
+	if !ok {
+		gw = gatewayRef{v1alpha1.DefaultGatewayNamespace, v1alpha1.DefaultGatewayService, v1alpha1.DefaultGatewayPort}
+	}
+	im.gw = gw
+	for _, vs := range inv.virtualServices {
+		im.gatewayRouting(vs)
+	}
+	for _, vs := range inv.virtualServices {
+		im.meshRouting(vs)
+	}
+	for _, dr := range inv.destinationRules {
+		im.destinationRule(dr)
+	}
+	platform := im.platform()
+	return &Result{Platform: platform, Exposures: im.specs(platform), Losses: im.losses}, nil
+}
+
+// portOf is the port of a Service of the input with one port.
+func (im *importer) portOf(s svcRef) int32 {
+	if svc := im.services[s]; svc != nil && len(svc.spec.Ports) == 1 {
+		return svc.spec.Ports[0].Port
+	}
+	return 0
+}
+
+// boundGateways splits the gateways of vs into the mesh and the Gateways
+// by namespace/name.
+func boundGateways(vs *virtualService) (mesh bool, gws []string) {
+	if len(vs.spec.Gateways) == 0 {
+		return true, nil
+	}
+	for _, g := range vs.spec.Gateways {
+		switch {
+		case g == "mesh":
+			mesh = true
+		case strings.Contains(g, "/"):
+			gws = append(gws, g)
+		default:
+			gws = append(gws, vs.src.namespace+"/"+g)
+		}
+	}
+	return mesh, gws
+}
+
+// gatewayRouting takes the routing vs gives the ingress gateway's hosts.
+func (im *importer) gatewayRouting(vs *virtualService) {
+	mesh, gws := boundGateways(vs)
+	if len(vs.spec.Tcp) > 0 {
+		im.loss(vs.src, "spec.tcp", "a ServiceExposure routes HTTP only")
+	}
+	if len(vs.spec.Tls) > 0 {
+		im.loss(vs.src, "spec.tls", "TLS ends at the ALB: a ServiceExposure routes HTTP only")
+	}
+	if len(gws) == 0 {
+		return
+	}
+	var hosts []string
+	for i, h := range vs.spec.Hosts {
+		h = strings.ToLower(h)
+		if _, isSvc := serviceHost(h, vs.src.namespace); isSvc && mesh {
+			continue // the mesh's
+		}
+		if im.served(vs, gws, h) {
+			hosts = append(hosts, h)
+		} else {
+			im.loss(vs.src, fieldf("spec.hosts[%d]", i), "no Gateway it is bound to serves %s on port %d of the ingress gateway", h, im.gw.port)
+		}
+	}
+	if len(hosts) == 0 {
+		return
+	}
+	routes := normalize(vs.spec.Http, vs.src.namespace, im.portOf)
+	own, ok := im.owned[vs.src.owner()]
+	if !ok {
+		own, ok = primary(routes)
+	}
+	if !ok {
+		im.loss(vs.src, "spec.http", "no route sends to a Service: a ServiceExposure exposes a Service")
+		return
+	}
+	x := im.exposure(own, vs.src)
+	if x.hasRoutes {
+		if !sameRoutes(x.routes, routes) {
+			im.loss(vs.src, "spec.http", "its routes to Service %s differ from those of %s: a Service has one exposure, with the same routes on all its hosts", own.fqdn(), x.routesFrom)
+			return
+		}
+	} else {
+		x.routes, x.routesFrom, x.hasRoutes = routes, vs.src, true
+		x.exportTo = im.withoutGateway(vs.spec.ExportTo, vs.src.namespace)
+		x.carried = carriedMeta(vs.src)
+	}
+	for _, h := range hosts {
+		if !slices.Contains(x.hosts, h) {
+			x.hosts = append(x.hosts, h)
+		}
+	}
+}
+
+// meshRouting takes the routing vs gives calls to Services from the mesh.
+func (im *importer) meshRouting(vs *virtualService) {
+	mesh, _ := boundGateways(vs)
+	if !mesh {
+		return
+	}
+	for i, h := range vs.spec.Hosts {
+		s, isSvc := serviceHost(strings.ToLower(h), vs.src.namespace)
+		if !isSvc {
+			_, gws := boundGateways(vs)
+			if len(gws) == 0 {
+				im.loss(vs.src, fieldf("spec.hosts[%d]", i), "%s is no Service of the cluster: a ServiceExposure routes calls to its own Service in the mesh", h)
+			}
+			continue
+		}
+		routes := normalize(vs.spec.Http, vs.src.namespace, im.portOf)
+		x := im.exposure(s, vs.src)
+		switch {
+		case !x.hasRoutes:
+			x.routes, x.routesFrom, x.hasRoutes, x.mesh = routes, vs.src, true, true
+			x.exportTo = vs.spec.ExportTo
+			x.carried = carriedMeta(vs.src)
+		case sameRoutes(x.routes, routes):
+			x.mesh, x.meshExportTo = true, vs.spec.ExportTo
+		default:
+			im.loss(vs.src, fieldf("spec.hosts[%d]", i), "its mesh routes for %s differ from the gateway's routes of %s: an exposure routes the mesh as it routes the gateway", s.fqdn(), x.routesFrom)
+		}
+	}
+}
+
+// exposure is the exposure of Service s, made on first use from src (the
+// owner annotation, if krm-fn rendered it, names it).
+func (im *importer) exposure(s svcRef, src source) *exposure {
+	if x := im.exposures[s]; x != nil {
+		return x
+	}
+	x := &exposure{namespace: src.namespace, name: s.name, own: s}
+	if ns, name, ok := strings.Cut(src.owner(), "/"); ok && !strings.HasPrefix(src.owner(), "host:") {
+		x.namespace, x.name = ns, name
+	}
+	x.port = im.portOf(s)
+	im.exposures[s] = x
+	return x
+}
+
+// served says whether a Gateway of gws serves host h on the gateway port.
+func (im *importer) served(vs *virtualService, gws []string, h string) bool {
+	for _, ref := range gws {
+		g := im.gateways[ref]
+		if g == nil {
+			return true // not in the input: taken as the ingress gateway's
+		}
+		for _, srv := range g.spec.Servers {
+			if srv.GetPort().GetNumber() != uint32(im.gw.port) {
+				continue
+			}
+			for _, gh := range srv.Hosts {
+				if _, after, ok := strings.Cut(gh, "/"); ok {
+					gh = after
+				}
+				if hostMatches(strings.ToLower(gh), h) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hostMatches says whether the Gateway host pattern p takes host h.
+func hostMatches(p, h string) bool {
+	switch {
+	case p == "*" || p == h:
+		return true
+	case strings.HasPrefix(p, "*."):
+		return strings.HasSuffix(h, p[1:]) && !strings.HasPrefix(h, "*") || strings.HasPrefix(h, "*.") && strings.HasSuffix(h, p[1:])
+	}
+	return false
+}
+
+// primary is the Service most destinations of routes name, the first on
+// a tie: the Service of the exposure.
+func primary(routes []route) (svcRef, bool) {
+	var all []svcRef
+	for _, r := range routes {
+		if !r.ok {
+			continue
+		}
+		for _, d := range r.http.Route {
+			s, _ := serviceHost(d.Destination.Host, "")
+			all = append(all, s)
+		}
+	}
+	return mostFrequent(all)
+}
+
+// mostFrequent is the value vs hold most often, the first on a tie.
+func mostFrequent[T comparable](vs []T) (T, bool) {
+	count := map[T]int{}
+	var best T
+	for _, v := range vs {
+		count[v]++
+	}
+	for _, v := range vs {
+		if count[v] > count[best] {
+			best = v
+		}
+	}
+	return best, len(vs) > 0
+}
+
+func sameRoutes(a, b []route) bool {
+	return slices.EqualFunc(a, b, func(x, y route) bool { return canonical(x.http) == canonical(y.http) })
+}
+
+// canonical is the JSON of m with sorted keys.
+func canonical(m proto.Message) string {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return err.Error()
+	}
+	var v any
+	_ = json.Unmarshal(b, &v)
+	out, _ := json.Marshal(v)
+	return string(out)
+}
+
+// carriedMeta are the labels and annotations of src that its exposure
+// carries onto every object it renders: all but krm-fn's and kubectl's.
+func carriedMeta(src source) metav1.ObjectMeta {
+	var m metav1.ObjectMeta
+	for k, v := range src.labels {
+		if k != v1alpha1.LabelManagedBy {
+			if m.Labels == nil {
+				m.Labels = map[string]string{}
+			}
+			m.Labels[k] = v
+		}
+	}
+	for k, v := range src.annotations {
+		if k != v1alpha1.AnnotationOwner && k != annotationLastApplied {
+			if m.Annotations == nil {
+				m.Annotations = map[string]string{}
+			}
+			m.Annotations[k] = v
+		}
+	}
+	return m
+}
+
+// destinationRule gives the subsets and traffic policy of dr to the
+// exposure of its Service.
+func (im *importer) destinationRule(dr *destinationRule) {
+	s, isSvc := serviceHost(strings.ToLower(dr.spec.Host), dr.src.namespace)
+	if !isSvc {
+		im.loss(dr.src, "spec.host", "%s is no Service of the cluster", dr.spec.Host)
+		return
+	}
+	x := im.exposures[s]
+	switch {
+	case x == nil:
+		im.loss(dr.src, "", "no VirtualService routes to Service %s: krm-fn renders a DestinationRule with the Service's exposure only; keep it as written", s.fqdn())
+		return
+	case x.dr != nil:
+		im.loss(dr.src, "", "a second DestinationRule for %s (Istio takes one)", s.fqdn())
+		return
+	}
+	x.dr = dr
+	if dr.spec.WorkloadSelector != nil {
+		im.loss(dr.src, "spec.workloadSelector", "a ServiceExposure's DestinationRule applies to every workload")
+	}
+	for i, ss := range dr.spec.Subsets {
+		if ss.TrafficPolicy != nil {
+			im.loss(dr.src, fieldf("spec.subsets[%d].trafficPolicy", i), "a ServiceExposure's subsets have labels only (its trafficPolicy applies to the whole Service)")
+		}
+	}
+	if x.mesh && len(x.meshExportTo) > 0 || x.mesh && len(x.exportTo) == 0 {
+		x.exportTo = x.meshExportTo
+	}
+	if got := im.withoutGateway(dr.spec.ExportTo, dr.src.namespace); !slices.Equal(got, x.exportTo) {
+		im.loss(dr.src, "spec.exportTo", "an exposure exports its VirtualService and DestinationRule to the same namespaces (%v, from %s)", x.exportTo, x.routesFrom)
+	}
+}
+
+// serviceSpec is the spec.service of x, from its Service in the input if
+// there is one that krm-fn renders the same; else create: false.
+func (im *importer) serviceSpec(x *exposure) v1alpha1.ServiceSpec {
+	spec := v1alpha1.ServiceSpec{Port: x.port}
+	if x.own.name != x.name {
+		spec.Name = x.own.name
+	}
+	if x.own.namespace != x.namespace {
+		spec.Namespace = x.own.namespace
+	}
+	svc := im.services[x.own]
+	no := false
+	if svc == nil {
+		spec.Create = &no
+		return spec
+	}
+	why := renderable(svc, x)
+	if why != "" {
+		im.note(svc.src, "", "left as written (service.create: false): %s", why)
+		spec.Create = &no
+		return spec
+	}
+	p := svc.spec.Ports[0]
+	spec.Port = p.Port
+	spec.Protocol = protocolOf(p)
+	if spec.Protocol == v1alpha1.ProtocolHTTP {
+		spec.Protocol = ""
+	}
+	if tp := p.TargetPort; tp.Type == intstr.String || tp.IntVal != 0 && tp.IntVal != p.Port {
+		spec.TargetPort = &tp
+	}
+	if !maps.Equal(svc.spec.Selector, map[string]string{"app": x.name}) {
+		spec.Selector = svc.spec.Selector
+	}
+	return spec
+}
+
+// renderable says why krm-fn would not render Service svc as it is ("" if
+// it would).
+func renderable(svc *service, x *exposure) string {
+	s := svc.spec
+	switch {
+	case len(s.Ports) != 1:
+		return fmt.Sprintf("it has %d ports, an exposure's Service one", len(s.Ports))
+	case s.Type != "" && s.Type != corev1.ServiceTypeClusterIP:
+		return "it is of type " + string(s.Type)
+	case s.ClusterIP == corev1.ClusterIPNone:
+		return "it is headless"
+	case len(s.Selector) == 0:
+		return "it has no selector"
+	case s.Ports[0].Protocol != "" && s.Ports[0].Protocol != corev1.ProtocolTCP:
+		return "its port is " + string(s.Ports[0].Protocol)
+	case x.port != 0 && s.Ports[0].Port != x.port:
+		return fmt.Sprintf("the routes send to port %d, it has %d", x.port, s.Ports[0].Port)
+	case s.SessionAffinity == corev1.ServiceAffinityClientIP, len(s.ExternalIPs) > 0, s.LoadBalancerIP != "", len(s.LoadBalancerSourceRanges) > 0,
+		s.ExternalName != "", s.PublishNotReadyAddresses, s.TrafficDistribution != nil,
+		s.InternalTrafficPolicy != nil && *s.InternalTrafficPolicy != corev1.ServiceInternalTrafficPolicyCluster:
+		return "it sets what an exposure's Service does not"
+	}
+	want := carriedMeta(svc.src)
+	if !maps.Equal(want.Labels, x.carried.Labels) || !maps.Equal(want.Annotations, x.carried.Annotations) {
+		return "its labels or annotations are not those of its routing, which krm-fn carries to every object"
+	}
+	return ""
+}
+
+// protocolOf is the protocol Istio takes port p to speak: its
+// appProtocol, else its name's prefix; http when neither says.
+func protocolOf(p corev1.ServicePort) v1alpha1.Protocol {
+	name := p.Name
+	if p.AppProtocol != nil {
+		name = *p.AppProtocol
+	}
+	prefix, _, _ := strings.Cut(strings.ToLower(name), "-")
+	switch prefix {
+	case "http2", "grpc", "tcp":
+		return v1alpha1.Protocol(prefix)
+	}
+	return v1alpha1.ProtocolHTTP
+}
+
+// specRoutes are the routes of x as a ServiceExposure writes them, each
+// setting it cannot carry over a loss.
+func (im *importer) specRoutes(x *exposure) []v1alpha1.Route {
+	var out []v1alpha1.Route
+	for _, r := range x.routes {
+		if !r.ok {
+			im.loss(x.routesFrom, r.at+".route", "a destination is no Service of the cluster: the route is left out")
+			continue
+		}
+		drop := false
+		for _, p := range notCarried(r.http.ProtoReflect(), r.at, "") {
+			if matchField(strings.TrimPrefix(p, r.at)) {
+				im.loss(x.routesFrom, p, "a ServiceExposure cannot match on it: the route is left out")
+				drop = true
+			} else if !drop {
+				im.loss(x.routesFrom, p, "a ServiceExposure route has no such setting")
+			}
+		}
+		if drop {
+			continue
+		}
+		if rw := r.http.Rewrite; rw != nil && rw.UriRegexRewrite != nil && rw.UriRegexRewrite.Match != "^.*$" {
+			im.loss(x.routesFrom, r.at+".rewrite.uriRegexRewrite", "a ServiceExposure rewrites the matched prefix or the whole path, not a regex's match")
+			rw.UriRegexRewrite = nil
+		}
+		if x.port == 0 {
+			for _, d := range r.http.Route {
+				if s, _ := serviceHost(d.Destination.Host, ""); s == x.own {
+					x.port = int32(d.Destination.GetPort().GetNumber())
+				}
+			}
+		}
+		out = append(out, specRoute(r.http, x.own, x.port, x.namespace))
+	}
+	if len(out) == 1 && isDefaultRoute(out[0]) {
+		return nil
+	}
+	return out
+}
+
+func isDefaultRoute(r v1alpha1.Route) bool {
+	b, _ := json.Marshal(r)
+	return string(b) == `{"match":{}}`
+}
+
+// platform is the ExposurePlatform of the input's Ingresses and Gateways.
+func (im *importer) platform() *v1alpha1.ExposurePlatform {
+	name := im.opts.Name
+	if name == "" {
+		name = "imported"
+	}
+	p := &v1alpha1.ExposurePlatform{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: string(v1alpha1.KindExposurePlatform)},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{"config.kubernetes.io/function": "exec:\n  path: krm-fn\n"}},
+	}
+	if im.gw.namespace != v1alpha1.DefaultGatewayNamespace {
+		p.Spec.Gateway.Namespace = im.gw.namespace
+	}
+	if im.gw.service != v1alpha1.DefaultGatewayService {
+		p.Spec.Gateway.Service = im.gw.service
+	}
+	if im.gw.port != v1alpha1.DefaultGatewayPort {
+		p.Spec.Gateway.Port = im.gw.port
+	}
+	p.Spec.Gateway.Selector = im.gatewaySelector()
+	im.albs(p)
+	var hosts []string
+	for _, x := range im.exposures {
+		hosts = append(hosts, x.hosts...)
+	}
+	sort.Strings(hosts)
+	if im.opts.Domain != nil {
+		p.Spec.Domain = *im.opts.Domain
+	} else {
+		p.Spec.Domain = guessDomain(hosts)
+	}
+	p.Spec.Injection = im.injection()
+	return p
+}
+
+// gatewaySelector is the selector of most Gateways, nil when it is
+// Istio's default.
+func (im *importer) gatewaySelector() map[string]string {
+	var keys []string
+	sels := map[string]map[string]string{}
+	for _, g := range im.inv.gateways {
+		b, _ := json.Marshal(g.spec.Selector)
+		keys = append(keys, string(b))
+		sels[string(b)] = g.spec.Selector
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	best := mostCommon(keys)
+	for _, g := range im.inv.gateways {
+		if b, _ := json.Marshal(g.spec.Selector); string(b) != best {
+			im.loss(g.src, "spec.selector", "every Gateway krm-fn renders selects the platform's gateway, %s", best)
+		}
+		for i, srv := range g.spec.Servers {
+			at := fieldf("spec.servers[%d]", i)
+			switch {
+			case srv.GetTls().GetHttpsRedirect():
+				im.note(g.src, at+".tls.httpsRedirect", "the ALB redirects HTTP to HTTPS (alb.redirectHTTPS); behind an ALB that ends TLS the gateway's redirect would loop")
+			case srv.Tls != nil:
+				im.loss(g.src, at+".tls", "TLS ends at the ALB (alb.certificateArns): krm-fn's Gateways serve plain HTTP")
+			case srv.GetPort().GetNumber() != uint32(im.gw.port):
+				im.loss(g.src, at+".port", "krm-fn's Gateways serve the gateway port the ALB sends to, %d", im.gw.port)
+			}
+		}
+	}
+	if sel := sels[best]; !maps.Equal(sel, map[string]string{v1alpha1.DefaultGatewaySelectorKey: v1alpha1.DefaultGatewaySelectorValue}) {
+		return sel
+	}
+	return nil
+}
+
+// injection is namespace when a Namespace of the input that holds a
+// Service krm-fn creates is labelled for injection, else none.
+func (im *importer) injection() v1alpha1.InjectionMode {
+	for _, ns := range im.inv.namespaces {
+		if ns.src.labels[v1alpha1.LabelIstioInjection] != "enabled" {
+			continue
+		}
+		for s := range im.exposures {
+			if s.namespace == ns.src.name && im.services[s] != nil {
+				return v1alpha1.InjectionNamespace
+			}
+		}
+	}
+	return v1alpha1.InjectionNone
+}
+
+// canonicalJSON is b with its keys sorted and no spaces.
+func canonicalJSON(b []byte) string {
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return string(b)
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
+}
+
+// withoutGateway is exportTo of an object of namespace ns without the
+// ingress gateway's namespace, which krm-fn adds to what the gateway
+// uses: written or not, it renders the same.
+func (im *importer) withoutGateway(exportTo []string, ns string) []string {
+	if len(exportTo) == 0 {
+		return nil
+	}
+	var out []string
+	for _, e := range exportTo {
+		if e == im.gw.namespace && ns != im.gw.namespace && !slices.Contains(exportTo, "*") {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
