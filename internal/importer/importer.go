@@ -70,10 +70,15 @@ type exposure struct {
 	mesh            bool
 	exportTo        []string
 	meshExportTo    []string // the mesh VirtualService's, which krm-fn renders as written
-	carried         metav1.ObjectMeta
-	dr              *destinationRule
-	ingress         *albSettings
-	ingressFrom     source
+	// sharedRoutes are its routes on the platform's shared hosts;
+	// onlyShared says it has no host of its own.
+	sharedRoutes []route
+	sharedFrom   string // the shared host they were read from
+	onlyShared   bool
+	carried      metav1.ObjectMeta
+	dr           *destinationRule
+	ingress      *albSettings
+	ingressFrom  source
 }
 
 type importer struct {
@@ -86,7 +91,10 @@ type importer struct {
 	exposures map[svcRef]*exposure
 	// owned are the Services of the DestinationRules krm-fn rendered, by
 	// their owner annotation: the Service of that exposure.
-	owned map[string]svcRef
+	owned   map[string]svcRef
+	ownerOf map[svcRef]string
+	// shared are the platform's shared hosts, as krm-fn rendered them.
+	shared []string
 }
 
 func (im *importer) loss(src source, path, format string, args ...any) {
@@ -112,10 +120,11 @@ func Import(nodes []*yaml.RNode, opts Options) (*Result, error) {
 	for _, g := range inv.gateways {
 		im.gateways[g.src.namespace+"/"+g.src.name] = g
 	}
-	im.owned = map[string]svcRef{}
+	im.owned, im.ownerOf = map[string]svcRef{}, map[svcRef]string{}
 	for _, dr := range inv.destinationRules {
 		if s, ok := serviceHost(strings.ToLower(dr.spec.Host), dr.src.namespace); ok && dr.src.owner() != "" {
 			im.owned[dr.src.owner()] = s
+			im.ownerOf[s] = dr.src.owner()
 		}
 	}
 	gw, ok := findGateway(inv.ingresses)
@@ -125,6 +134,11 @@ func Import(nodes []*yaml.RNode, opts Options) (*Result, error) {
 	im.gw = gw
 	for _, vs := range inv.virtualServices {
 		im.gatewayRouting(vs)
+	}
+	for _, x := range im.exposures {
+		if !x.hasRoutes && len(x.sharedRoutes) > 0 {
+			x.routes, x.hasRoutes, x.onlyShared = x.sharedRoutes, true, true
+		}
 	}
 	for _, vs := range inv.virtualServices {
 		im.meshRouting(vs)
@@ -191,6 +205,10 @@ func (im *importer) gatewayRouting(vs *virtualService) {
 		return
 	}
 	routes := normalize(vs.spec.Http, vs.src.namespace, im.portOf)
+	if h, ok := strings.CutPrefix(vs.src.owner(), "host:"); ok && len(hosts) == 1 && hosts[0] == h {
+		im.sharedHost(vs, h, routes)
+		return
+	}
 	own, ok := im.owned[vs.src.owner()]
 	if !ok {
 		own, ok = primary(routes)
@@ -254,7 +272,11 @@ func (im *importer) exposure(s svcRef, src source) *exposure {
 		return x
 	}
 	x := &exposure{namespace: src.namespace, name: s.name, own: s}
-	if ns, name, ok := strings.Cut(src.owner(), "/"); ok && !strings.HasPrefix(src.owner(), "host:") {
+	owner := src.owner()
+	if strings.HasPrefix(owner, "host:") {
+		owner = im.ownerOf[s]
+	}
+	if ns, name, ok := strings.Cut(owner, "/"); ok {
 		x.namespace, x.name = ns, name
 	}
 	x.port = im.portOf(s)
@@ -392,6 +414,9 @@ func (im *importer) destinationRule(dr *destinationRule) {
 		if ss.TrafficPolicy != nil {
 			im.loss(dr.src, fieldf("spec.subsets[%d].trafficPolicy", i), "a ServiceExposure's subsets have labels only (its trafficPolicy applies to the whole Service)")
 		}
+	}
+	if x.onlyShared {
+		x.exportTo = im.withoutGateway(dr.spec.ExportTo, dr.src.namespace)
 	}
 	if x.mesh && len(x.meshExportTo) > 0 || x.mesh && len(x.exportTo) == 0 {
 		x.exportTo = x.meshExportTo
@@ -559,6 +584,9 @@ func (im *importer) platform() *v1alpha1.ExposurePlatform {
 		p.Spec.Domain = guessDomain(hosts)
 	}
 	p.Spec.Injection = im.injection()
+	for _, h := range im.shared {
+		p.Spec.SharedHosts = append(p.Spec.SharedHosts, shortHost(h, p.Spec.Domain))
+	}
 	return p
 }
 
@@ -639,4 +667,58 @@ func (im *importer) withoutGateway(exportTo []string, ns string) []string {
 		out = append(out, e)
 	}
 	return out
+}
+
+// sharedHost takes the VirtualService krm-fn rendered for the platform's
+// shared host h: each route goes to the exposure of the Service it sends
+// to (one that answers itself, to that of the route whose path holds its
+// own), and the exposure claims h.
+func (im *importer) sharedHost(vs *virtualService, h string, routes []route) {
+	im.shared = append(im.shared, h)
+	owners := make([]*exposure, len(routes))
+	for i, r := range routes {
+		if s, ok := primary([]route{r}); ok {
+			owners[i] = im.exposure(s, vs.src)
+		}
+	}
+	for i, r := range routes {
+		if owners[i] != nil {
+			continue
+		}
+		best := -1
+		for j, o := range routes {
+			p := o.http.Match[0].GetUri().GetPrefix()
+			if owners[j] != nil && strings.HasPrefix(path(r), p) && (best < 0 || len(p) > len(routes[best].http.Match[0].GetUri().GetPrefix())) {
+				best = j
+			}
+		}
+		if best < 0 {
+			im.loss(vs.src, r.at, "no route of a Service holds its path: the route is left out")
+			continue
+		}
+		owners[i] = owners[best]
+	}
+	for i, x := range owners {
+		if x == nil {
+			continue
+		}
+		if x.sharedFrom == "" {
+			x.sharedFrom = h
+		}
+		if x.sharedFrom == h { // the same routes on each shared host
+			x.sharedRoutes = append(x.sharedRoutes, routes[i])
+		}
+		if !slices.Contains(x.hosts, h) {
+			x.hosts = append(x.hosts, h)
+		}
+	}
+}
+
+// path is the path r matches: its exact path or prefix.
+func path(r route) string {
+	u := r.http.Match[0].GetUri()
+	if u.GetExact() != "" {
+		return u.GetExact()
+	}
+	return u.GetPrefix()
 }

@@ -119,9 +119,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // notYet are the renderings the import does not give back yet, and why.
-var notYet = map[string]string{
-	"testdata/shared-hosts/expected.yaml": "the platform's shared hosts are not imported yet",
-}
+var notYet = map[string]string{}
 
 // generated are the objects krm-fn rendered among nodes, by kind,
 // namespace and name, as YAML.

@@ -67,6 +67,9 @@ func (im *importer) albs(p *v1alpha1.ExposurePlatform) {
 		s := all[i]
 		var xs []*exposure
 		catchAll := false
+		if strings.HasPrefix(in.src.owner(), "host:") {
+			continue // a shared host's, with the platform's settings
+		}
 		for _, b := range in.backends() {
 			if b.svc.Port.Name == useAnnotation {
 				continue
@@ -111,7 +114,7 @@ func (im *importer) albs(p *v1alpha1.ExposurePlatform) {
 	}
 	for _, s := range slices.SortedFunc(maps.Keys(im.exposures), compareRefs) {
 		x := im.exposures[s]
-		if len(x.hosts) > 0 && x.ingress == nil {
+		if len(x.hosts) > 0 && x.ingress == nil && !x.onlyShared {
 			im.note(x.routesFrom, "spec.hosts", "no Ingress sends %s to the ingress gateway: the exposure's Ingress will", strings.Join(x.hosts, ", "))
 		}
 	}
