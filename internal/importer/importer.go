@@ -35,7 +35,10 @@ type Loss struct {
 }
 
 func (l Loss) String() string {
-	s := l.Object + ": "
+	s := ""
+	if l.Object != "" {
+		s = l.Object + ": "
+	}
 	if l.Field != "" {
 		s += l.Field + ": "
 	}

@@ -333,11 +333,19 @@ func percent(p *networking.Percent) *float64 {
 	return &v
 }
 
+// duration is d as a spec writes it: "24h", "1h30m", "500ms".
 func duration(d time.Duration) string {
 	if d == 0 {
 		return ""
 	}
-	return d.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func headerOps(h *networking.Headers_HeaderOperations) *v1alpha1.HeaderOps {

@@ -81,18 +81,28 @@ func routingOf(inv *inventory) *routing {
 	quiet := &importer{}
 	var catchAll string
 	for _, in := range inv.ingresses {
+		paths := map[string][]string{} // host → the paths the ALB sends to the gateway
 		var hosts []string
 		for _, b := range in.backends() {
 			if b.svc.Port.Name != useAnnotation && in.src.namespace == gw.namespace && b.svc.Name == gw.service {
-				hosts = append(hosts, strings.ToLower(b.host))
+				h := strings.ToLower(b.host)
+				if _, ok := paths[h]; !ok {
+					hosts = append(hosts, h)
+				}
+				p := b.path
+				if p == "" || p == "/*" {
+					p = "/"
+				}
+				paths[h] = append(paths[h], p)
 			}
 		}
 		if len(hosts) == 0 {
 			continue
 		}
 		rt.hasALB = true
-		s := albJSON(quiet.settings(in))
+		settings := quiet.settings(in)
 		for _, h := range hosts {
+			s := albJSON(settings, paths[h])
 			if h == "" {
 				catchAll = s
 			} else if _, dup := rt.alb[h]; !dup {
@@ -113,7 +123,7 @@ func routingOf(inv *inventory) *routing {
 // albJSON is what of s the ALB does with requests, as JSON: the health
 // check, the listeners and the Ingress class's spelling are the
 // modernisations, left out.
-func albJSON(s albSettings) string {
+func albJSON(s albSettings, paths []string) string {
 	other := maps.Clone(s.other)
 	delete(other, annotationExternalDNS)
 	delete(other, v1alpha1.ALBGroupOrder)
@@ -124,7 +134,7 @@ func albJSON(s albSettings) string {
 	b, _ := json.Marshal(map[string]any{
 		"scheme": s.scheme, "certificate-arn": strings.Join(s.certs, ","), "ssl-policy": s.sslPolicy,
 		"group.name": s.group, "target-type": s.targetType, "ssl-redirect": strconv.FormatBool(s.redirect),
-		"ingressClassName": class, "annotations": other,
+		"ingressClassName": class, "annotations": other, "paths": paths,
 	})
 	return string(b)
 }

@@ -51,7 +51,7 @@ func (im *importer) albs(p *v1alpha1.ExposurePlatform) {
 	}
 	if len(ins) == 0 {
 		if len(im.exposures) > 0 && len(im.inv.ingresses) == 0 {
-			im.losses = append(im.losses, Loss{Object: "input", Why: "no Ingress sends to the ingress gateway: each exposure's hosts get an ALB Ingress", Note: true})
+			im.losses = append(im.losses, Loss{Why: "no Ingress sends to the ingress gateway: each exposure's hosts get an ALB Ingress", Note: true})
 		}
 		return
 	}

@@ -70,15 +70,16 @@ func compare(a, b *routing) []string {
 				out = append(out, fmt.Sprintf("%s %s: routed by the rendering (%s), not by the input", what, k, b.from[k].kind+" "+b.from[k].namespace+"/"+b.from[k].name))
 				continue
 			}
-			for i := range max(len(x), len(y)) {
+			where := func(r route) string { return fmt.Sprintf("%s %s", a.from[k], r.at) }
+			for _, p := range align(x, y) {
 				switch {
-				case i >= len(y):
-					out = append(out, fmt.Sprintf("%s %s: route %d (%s %s): not in the rendering", what, k, i, a.from[k], x[i].at))
-				case i >= len(x):
-					out = append(out, fmt.Sprintf("%s %s: route %d: in the rendering only: %s", what, k, i, canonical(y[i].http)))
+				case p.b < 0:
+					out = append(out, fmt.Sprintf("%s %s: route %d (%s): not in the rendering", what, k, p.a, where(x[p.a])))
+				case p.a < 0:
+					out = append(out, fmt.Sprintf("%s %s: rendered route %d is in the rendering only: %s", what, k, p.b, canonical(y[p.b].http)))
 				default:
-					for _, d := range diffJSON("", decodeJSON(canonical(x[i].http)), decodeJSON(canonical(y[i].http))) {
-						out = append(out, fmt.Sprintf("%s %s: route %d (%s %s): %s", what, k, i, a.from[k], x[i].at, d))
+					for _, d := range diffJSON("", decodeJSON(canonical(x[p.a].http)), decodeJSON(canonical(y[p.b].http))) {
+						out = append(out, fmt.Sprintf("%s %s: route %d (%s): %s", what, k, p.a, where(x[p.a]), d))
 					}
 				}
 			}
@@ -162,4 +163,82 @@ func show(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// pair is a route of the input (a) and of the rendering (b) that stand
+// for each other; -1 when one side has none.
+type pair struct{ a, b int }
+
+// align pairs the routes of x and y: the longest common run of equal
+// routes, and between them routes of the same match (their differences
+// are then shown field by field); the others stand alone.
+func align(x, y []route) []pair {
+	cx, cy := make([]string, len(x)), make([]string, len(y))
+	for i, r := range x {
+		cx[i] = canonical(r.http)
+	}
+	for j, r := range y {
+		cy[j] = canonical(r.http)
+	}
+	// lcs[i][j] is the longest common subsequence of cx[i:] and cy[j:].
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if cx[i] == cy[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []pair
+	var gapA, gapB []int
+	flush := func() {
+		next := 0 // gapB[:next] is paired or passed
+		var alone []int
+		for _, i := range gapA {
+			k := slices.IndexFunc(gapB[next:], func(j int) bool {
+				return canonical(x[i].http.Match[0]) == canonical(y[j].http.Match[0])
+			})
+			if k < 0 {
+				out = append(out, pair{i, -1})
+				continue
+			}
+			for _, j := range gapB[next : next+k] {
+				alone = append(alone, j)
+			}
+			out = append(out, pair{i, gapB[next+k]})
+			next += k + 1
+		}
+		for _, j := range append(alone, gapB[next:]...) {
+			out = append(out, pair{-1, j})
+		}
+		gapA, gapB = nil, nil
+	}
+	i, j := 0, 0
+	for i < len(x) && j < len(y) {
+		switch {
+		case cx[i] == cy[j]:
+			flush()
+			out = append(out, pair{i, j})
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			gapA = append(gapA, i)
+			i++
+		default:
+			gapB = append(gapB, j)
+			j++
+		}
+	}
+	for ; i < len(x); i++ {
+		gapA = append(gapA, i)
+	}
+	for ; j < len(y); j++ {
+		gapB = append(gapB, j)
+	}
+	flush()
+	return out
 }
