@@ -86,7 +86,7 @@ func runImport(stdin io.Reader, stdout, stderr io.Writer, paths []string, opts i
 		for _, p := range probs {
 			fmt.Fprintln(stderr, p)
 		}
-		return ExitStatus{importError, fmt.Sprintf("krm-fn import: %d objects cannot be read; nothing was imported", len(probs))}
+		return ExitStatus{importError, fmt.Sprintf("krm-fn import: %d problems in the input; nothing was imported", len(probs))}
 	}
 	if err != nil {
 		return ExitStatus{importError, fmt.Sprintf("krm-fn import: %v", err)}

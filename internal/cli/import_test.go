@@ -73,3 +73,31 @@ func golden(t *testing.T, path, got string) {
 		t.Errorf("%s differs (go test -update rewrites it):\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
 }
+
+// TestImportReadsDirectoriesAndStdin: a directory is read recursively
+// (the specs beside the manifests are not what import reads), and "-"
+// is stdin, as kustomize build output is piped in.
+func TestImportReadsDirectoriesAndStdin(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "import", "seed")
+	want, err := os.ReadFile(filepath.Join(dir, "imported.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, stderr := runImport(t, "import", dir); got != string(want) || stderr != "exit status 0\n" {
+		t.Errorf("import %s:\n%s\nstderr: %s", dir, got, stderr)
+	}
+	manifests, err := os.Open(filepath.Join(dir, "manifests.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer manifests.Close()
+	var stdout, stderr bytes.Buffer
+	cmd := cli.NewCommand()
+	cmd.SetArgs([]string{"import", "--verify", "-"})
+	cmd.SetIn(manifests)
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	if err := cmd.Execute(); err != nil || stdout.String() != string(want) {
+		t.Errorf("import - (%v):\n%s\nstderr: %s", err, stdout.String(), stderr.String())
+	}
+}

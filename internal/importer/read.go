@@ -3,6 +3,7 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -142,7 +143,11 @@ func read(nodes []*yaml.RNode) (*inventory, Problems) {
 			inv.namespaces = append(inv.namespaces, &namespace{src: src})
 		}
 		for _, e := range errs {
-			probs = append(probs, Problem{Object: src.String(), Field: e.Field, Detail: strings.TrimPrefix(e.ErrorBody(), e.Field+": ")})
+			if e.Field == "" {
+				probs = append(probs, Problem{Object: src.String(), Detail: e.Detail})
+				continue
+			}
+			probs = append(probs, Problem{Object: src.String(), Field: e.Field, Detail: e.ErrorBody()})
 		}
 	}
 	return inv, probs
@@ -181,18 +186,26 @@ func userAnnotations(a map[string]string) map[string]string {
 func strict(n *yaml.RNode, obj any) field.ErrorList {
 	data, err := n.MarshalJSON()
 	if err != nil {
-		return field.ErrorList{field.Invalid(nil, field.OmitValueType{}, err.Error())}
+		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
 	strictErrs, err := sigsjson.UnmarshalStrict(data, obj)
 	if err != nil {
-		return field.ErrorList{field.Invalid(nil, field.OmitValueType{}, err.Error())}
+		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
 	var errs field.ErrorList
 	for _, e := range strictErrs {
-		errs = append(errs, field.Invalid(nil, field.OmitValueType{}, e.Error()))
+		msg := e.Error()
+		if m := strictError.FindStringSubmatch(msg); m != nil {
+			errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: m[2], BadValue: field.OmitValueType{}, Detail: m[1] + " field"})
+		} else {
+			errs = append(errs, &field.Error{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: msg})
+		}
 	}
 	return errs
 }
+
+// strictError is how sigs.k8s.io/json names an unknown or duplicate field.
+var strictError = regexp.MustCompile(`^(unknown|duplicate) field "(.*)"$`)
 
 func readIstio(n *yaml.RNode, src source, kind string, inv *inventory) field.ErrorList {
 	spec := n.Field("spec")

@@ -106,6 +106,10 @@ func normalizeRoute(r *networking.HTTPRoute, ns string, ports portOf) bool {
 	}
 	var sum int32
 	for _, d := range r.Route {
+		if d.Destination == nil {
+			ok = false
+			continue
+		}
 		fix(d.Destination)
 		sum += d.Weight
 	}
