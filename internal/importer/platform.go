@@ -36,6 +36,8 @@ type albSettings struct {
 	// Settings krm-fn derives from the Service's protocol: checked
 	// against it, per exposure.
 	listenPorts, healthProto, successCodes, backendVersion string
+	// alb names the ALB the Ingress is on: its group's, or its own.
+	ingress string
 	// other are the ALB annotations with no field of their own, foreign
 	// the annotations of other tools.
 	other, foreign map[string]string
@@ -78,7 +80,8 @@ func (im *importer) settings(in *ingress) albSettings {
 	a := in.src.annotations
 	// What the AWS Load Balancer Controller does when the Ingress does
 	// not say (krm-fn's own defaults differ).
-	s := albSettings{scheme: v1alpha1.SchemeInternal, targetType: v1alpha1.TargetTypeInstance, other: map[string]string{}, foreign: map[string]string{}}
+	s := albSettings{scheme: v1alpha1.SchemeInternal, targetType: v1alpha1.TargetTypeInstance, other: map[string]string{}, foreign: map[string]string{},
+		ingress: in.src.namespace + "/" + in.src.name}
 	if in.spec.IngressClassName != nil {
 		s.class = *in.spec.IngressClassName
 	} else {

@@ -117,7 +117,30 @@ func routingOf(inv *inventory) *routing {
 			}
 		}
 	}
+	sharedALBs(rt)
 	return rt
+}
+
+// sharedALBs names each host's ALB by the routed hosts it shares it
+// with: the controller names ALBs itself, and what routes alike is which
+// hosts share one.
+func sharedALBs(rt *routing) {
+	byALB := map[string][]string{}
+	settings := map[string]map[string]any{}
+	for _, h := range sortedKeys(rt.alb) {
+		m, _ := decodeJSON(rt.alb[h]).(map[string]any)
+		settings[h] = m
+		if _, routed := rt.gateway[h]; routed {
+			id, _ := m["alb"].(string)
+			byALB[id] = append(byALB[id], h)
+		}
+	}
+	for h, m := range settings {
+		id, _ := m["alb"].(string)
+		m["alb"] = "shared by " + strings.Join(byALB[id], ", ")
+		b, _ := json.Marshal(m)
+		rt.alb[h] = string(b)
+	}
 }
 
 // albJSON is what of s the ALB does with requests, as JSON: the health
@@ -133,10 +156,19 @@ func albJSON(s albSettings, paths []string) string {
 	}
 	b, _ := json.Marshal(map[string]any{
 		"scheme": s.scheme, "certificate-arn": strings.Join(s.certs, ","), "ssl-policy": s.sslPolicy,
-		"group.name": s.group, "target-type": s.targetType, "ssl-redirect": strconv.FormatBool(s.redirect),
-		"ingressClassName": class, "annotations": other, "paths": paths,
+		"target-type": s.targetType, "ssl-redirect": strconv.FormatBool(s.redirect),
+		"ingressClassName": class, "annotations": other, "paths": paths, "alb": albOf(s),
 	})
 	return string(b)
+}
+
+// albOf names the ALB of an Ingress: its group's, or one of its own
+// (the controller makes one per Ingress outside a group).
+func albOf(s albSettings) string {
+	if s.group != "" {
+		return "group " + s.group
+	}
+	return "ingress " + s.ingress
 }
 
 // sortedKeys are the keys of maps, each once, sorted.

@@ -112,6 +112,7 @@ func (im *importer) albs(p *v1alpha1.ExposurePlatform) {
 			}
 		}
 	}
+	im.oneALB(p, ins, all)
 	for _, s := range slices.SortedFunc(maps.Keys(im.exposures), compareRefs) {
 		x := im.exposures[s]
 		if len(x.hosts) > 0 && x.ingress == nil && !x.onlyShared {
@@ -303,4 +304,31 @@ func (im *importer) derived(x *exposure, s *albSettings, o *v1alpha1.IngressOver
 	if v := s.successCodes; v != "" && v != codes {
 		set(v1alpha1.ALBSuccessCodes, v)
 	}
+}
+
+// oneALB keeps one ALB for the exposures of an Ingress outside any group
+// (the seed's one Ingress for every host): krm-fn renders an Ingress per
+// exposure, which the controller would give an ALB each, so the platform
+// groups them, under the Ingress's name.
+func (im *importer) oneALB(p *v1alpha1.ExposurePlatform, ins []*ingress, all []albSettings) {
+	if p.Spec.ALB.Group != "" {
+		return
+	}
+	count := map[*albSettings]int{}
+	for _, x := range im.exposures {
+		if x.ingress != nil {
+			count[x.ingress]++
+		}
+	}
+	best := -1
+	for i := range all {
+		if all[i].group == "" && count[&all[i]] > 1 && (best < 0 || count[&all[i]] > count[&all[best]]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return
+	}
+	p.Spec.ALB.Group = ins[best].src.name
+	all[best].group = p.Spec.ALB.Group
 }
