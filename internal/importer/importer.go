@@ -11,6 +11,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	networking "istio.io/api/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -402,6 +403,18 @@ func (im *importer) destinationRule(dr *destinationRule) {
 	}
 	x := im.exposures[s]
 	switch {
+	case x == nil && im.subsetsUsed(s) != 0:
+		// Routes of other exposures name its subsets, which only an
+		// exposure of its own defines: one for the mesh, whose one
+		// route sends to the Service as calls go without it.
+		port := im.subsetsUsed(s)
+		x = im.exposure(s, dr.src)
+		x.port, x.mesh, x.hasRoutes, x.routesFrom = port, true, true, dr.src
+		x.routes = []route{{ok: true, at: "spec", http: &networking.HTTPRoute{
+			Match: []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}}},
+			Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: s.fqdn(), Port: &networking.PortSelector{Number: uint32(port)}}}},
+		}}}
+		im.note(dr.src, "spec.subsets", "other exposures' routes name these subsets: the Service gets an exposure of its own, mesh: true without hosts, whose one route sends to it")
 	case x == nil:
 		im.loss(dr.src, "", "no VirtualService routes to Service %s: krm-fn renders a DestinationRule with the Service's exposure only; keep it as written", s.fqdn())
 		return
@@ -724,4 +737,24 @@ func path(r route) string {
 		return u.GetExact()
 	}
 	return u.GetPrefix()
+}
+
+// subsetsUsed is the port of Service s where a route of an exposure
+// sends to one of its subsets (0: none does).
+func (im *importer) subsetsUsed(s svcRef) int32 {
+	for _, x := range im.exposures {
+		for _, r := range x.routes {
+			for _, d := range r.http.GetRoute() {
+				if h, _ := serviceHost(d.GetDestination().GetHost(), ""); h == s && d.Destination.Subset != "" {
+					return int32(d.Destination.GetPort().GetNumber())
+				}
+			}
+			if m := r.http.GetMirror(); m != nil && m.Subset != "" {
+				if h, _ := serviceHost(m.Host, ""); h == s {
+					return int32(m.GetPort().GetNumber())
+				}
+			}
+		}
+	}
+	return 0
 }

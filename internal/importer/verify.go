@@ -10,6 +10,7 @@ import (
 
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/fastyaml"
+	networking "istio.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -66,6 +67,8 @@ func compare(a, b *routing) []string {
 			case !inB:
 				out = append(out, fmt.Sprintf("%s %s: routed by %s, not by the rendering", what, k, a.from[k]))
 				continue
+			case !inA && what == "mesh service" && passThrough(k, y):
+				continue // routes the mesh's calls where they go without it
 			case !inA:
 				out = append(out, fmt.Sprintf("%s %s: routed by the rendering (%s), not by the input", what, k, b.from[k].kind+" "+b.from[k].namespace+"/"+b.from[k].name))
 				continue
@@ -241,4 +244,18 @@ func align(x, y []route) []pair {
 	}
 	flush()
 	return out
+}
+
+// passThrough says whether routes, the mesh's for Service fqdn, send
+// every call to that Service as it would go without them.
+func passThrough(fqdn string, routes []route) bool {
+	if len(routes) != 1 {
+		return false
+	}
+	r := routes[0].http
+	want := &networking.HTTPRoute{
+		Match: []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}}},
+		Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: fqdn, Port: r.GetRoute()[0].GetDestination().GetPort()}}},
+	}
+	return len(r.GetRoute()) == 1 && canonical(r) == canonical(want)
 }
