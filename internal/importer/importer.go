@@ -544,6 +544,13 @@ func (im *importer) specRoutes(x *exposure) []v1alpha1.Route {
 		if drop {
 			continue
 		}
+		if r.matchName != "" {
+			at := r.at + ".match[0].name"
+			if strings.HasSuffix(r.at, "]") && strings.Contains(r.at, ".match[") {
+				at = r.at + ".name"
+			}
+			im.loss(x.routesFrom, at, "a ServiceExposure route's match has no name (Istio's stats take the route's, spec.routes[].name)")
+		}
 		if rw := r.http.Rewrite; rw != nil && rw.UriRegexRewrite != nil && rw.UriRegexRewrite.Match != "^.*$" {
 			im.loss(x.routesFrom, r.at+".rewrite.uriRegexRewrite", "a ServiceExposure rewrites the matched prefix or the whole path, not a regex's match")
 			rw.UriRegexRewrite = nil

@@ -48,6 +48,8 @@ type route struct {
 	at   string // where it was written: spec.http[1], spec.http[1].match[0]
 	// ok is false when a destination is no Service of the cluster.
 	ok bool
+	// matchName is the name of the match it was written with.
+	matchName string
 }
 
 // portOf gives the port of a Service a destination names without one
@@ -73,9 +75,10 @@ func normalize(http []*networking.HTTPRoute, ns string, ports portOf) []route {
 			if m.Uri == nil {
 				m.Uri = &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}
 			}
+			one := route{at: at, ok: true, matchName: m.Name}
 			m.Name = ""
 			r.Match = []*networking.HTTPMatchRequest{m}
-			one := route{http: r, at: at, ok: true}
+			one.http = r
 			if len(h.GetMatch()) > 1 {
 				one.at = fieldf("%s.match[%d]", at, j)
 			}
