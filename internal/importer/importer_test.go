@@ -12,6 +12,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/bench/workload"
 	"github.com/krmfn/krm-fn/internal/importer"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -193,5 +194,38 @@ func TestHandwrittenEnvironment(t *testing.T) {
 	}
 	if len(g) != len(w) {
 		t.Errorf("the import renders %d objects, the benchmark's specs %d", len(g), len(w))
+	}
+}
+
+// TestVerifyFindsDifferences: --verify is a check, not an echo. The
+// seed's import, spoiled in a route, a Service, the subsets and the ALB,
+// is reported in each.
+func TestVerifyFindsDifferences(t *testing.T) {
+	input := readNodes(t, "../../testdata/import/seed/manifests.yaml")
+	res, err := importer.Import(input, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Exposures, func(e *v1alpha1.ServiceExposure) bool { return e.Name == "cb-test-api" })
+	spec := &res.Exposures[i].Spec
+	spec.Routes = []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: "3s"}}
+	target := intstr.FromInt32(8080)
+	spec.Service.TargetPort = &target
+	spec.Subsets = []v1alpha1.Subset{{Name: "v1", Labels: map[string]string{"version": "v1"}}}
+	res.Platform.Spec.ALB.Scheme = v1alpha1.SchemeInternal
+	diffs, err := importer.Verify(input, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(diffs, "\n")
+	for _, want := range []string{
+		"host cb-test-api.domain.shop: route 0 (VirtualService prd-api/cb-test-api-virtualservice spec.http[0]): timeout: input none, rendered \"3s\"",
+		"Service cb-test-api.prd-api.svc.cluster.local: targetPort: input \"9000\", rendered \"8080\"",
+		"destination rule of cb-test-api.prd-api.svc.cluster.local: subsets: input none, rendered {\"v1\":{\"version\":\"v1\"}}",
+		"ALB of host cb-test-api.domain.shop: scheme: input \"internet-facing\", rendered \"internal\"",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("--verify does not say\n%s\nit says\n%s", want, got)
+		}
 	}
 }

@@ -21,12 +21,15 @@ type routing struct {
 	rules   map[string]string  // Service FQDN → subsets and traffic policy, as JSON
 	alb     map[string]string  // host → ALB settings, as JSON
 	hasALB  bool               // whether any Ingress sends to the gateway
+	// services are what the Services of one port do with what the
+	// routes send them, as JSON, by FQDN.
+	services map[string]string
 }
 
 // routingOf is the routing of inv.
 func routingOf(inv *inventory) *routing {
 	rt := &routing{gateway: map[string][]route{}, mesh: map[string][]route{}, from: map[string]source{},
-		rules: map[string]string{}, alb: map[string]string{}}
+		rules: map[string]string{}, alb: map[string]string{}, services: map[string]string{}}
 	gw, ok := findGateway(inv.ingresses)
 	if !ok {
 		gw = gatewayRef{v1alpha1.DefaultGatewayNamespace, v1alpha1.DefaultGatewayService, v1alpha1.DefaultGatewayPort}
@@ -58,6 +61,18 @@ func routingOf(inv *inventory) *routing {
 				rt.gateway[h] = append(rt.gateway[h], routes...)
 			}
 		}
+	}
+	for _, svc := range inv.services {
+		if len(svc.spec.Ports) != 1 {
+			continue
+		}
+		p := svc.spec.Ports[0]
+		target := p.TargetPort.String()
+		if target == "0" {
+			target = strconv.Itoa(int(p.Port))
+		}
+		b, _ := json.Marshal(map[string]any{"selector": svc.spec.Selector, "port": p.Port, "targetPort": target, "protocol": protocolOf(p)})
+		rt.services[svcRef{svc.src.namespace, svc.src.name}.fqdn()] = string(b)
 	}
 	for _, dr := range inv.destinationRules {
 		s, isSvc := serviceHost(strings.ToLower(dr.spec.Host), dr.src.namespace)

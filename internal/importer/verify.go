@@ -102,6 +102,14 @@ func compare(a, b *routing) []string {
 			out = append(out, fmt.Sprintf("destination rule of %s: %s", k, d))
 		}
 	}
+	for _, k := range sortedKeys(a.services) {
+		if b.services[k] == "" {
+			continue // left as written
+		}
+		for _, d := range diffJSON("", decodeJSON(a.services[k]), decodeJSON(b.services[k])) {
+			out = append(out, fmt.Sprintf("Service %s: %s", k, d))
+		}
+	}
 	if a.hasALB {
 		for _, h := range sortedKeys(a.gateway) {
 			if a.alb[h] == "" {
