@@ -296,7 +296,7 @@ func (im *importer) served(vs *virtualService, gws []string, h string) bool {
 			return true // not in the input: taken as the ingress gateway's
 		}
 		for _, srv := range g.spec.Servers {
-			if srv.GetPort().GetNumber() != uint32(im.gw.port) {
+			if !im.gatewayPort(srv.GetPort().GetNumber()) {
 				continue
 			}
 			for _, gh := range srv.Hosts {
@@ -638,7 +638,7 @@ func (im *importer) gatewaySelector() map[string]string {
 				im.note(g.src, at+".tls.httpsRedirect", "the ALB redirects HTTP to HTTPS (alb.redirectHTTPS); behind an ALB that ends TLS the gateway's redirect would loop")
 			case srv.Tls != nil:
 				im.loss(g.src, at+".tls", "TLS ends at the ALB (alb.certificateArns): krm-fn's Gateways serve plain HTTP")
-			case srv.GetPort().GetNumber() != uint32(im.gw.port):
+			case !im.gatewayPort(srv.GetPort().GetNumber()):
 				im.loss(g.src, at+".port", "krm-fn's Gateways serve the gateway port the ALB sends to, %d", im.gw.port)
 			}
 		}
@@ -764,4 +764,12 @@ func (im *importer) subsetsUsed(s svcRef) int32 {
 		}
 	}
 	return 0
+}
+
+// gatewayPort says whether a Gateway server on port n takes what the ALB
+// sends to the gateway Service's port: the port itself, or 8080 behind
+// port 80, the container port Istio's gateway charts give it (Istio's
+// samples, bookinfo's among them, write that one).
+func (im *importer) gatewayPort(n uint32) bool {
+	return n == uint32(im.gw.port) || im.gw.port == v1alpha1.DefaultGatewayPort && n == 8080
 }
