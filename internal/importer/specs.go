@@ -213,11 +213,17 @@ func (im *importer) overrides(x *exposure, alb v1alpha1.ALBSpec, p *v1alpha1.Exp
 // specs are the ServiceExposures of the import, by namespace and name.
 func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExposure {
 	var out []*v1alpha1.ServiceExposure
+	taken := map[string]bool{}
 	for _, s := range slices.SortedFunc(maps.Keys(im.exposures), compareRefs) {
 		x := im.exposures[s]
 		if !x.hasRoutes {
 			continue
 		}
+		if taken[x.namespace+"/"+x.name] {
+			// Services of one name in two namespaces, routed from one.
+			x.name += "-" + x.own.namespace
+		}
+		taken[x.namespace+"/"+x.name] = true
 		e := &v1alpha1.ServiceExposure{
 			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: string(v1alpha1.KindServiceExposure)},
 			ObjectMeta: metav1.ObjectMeta{Name: x.name, Namespace: x.namespace, Labels: x.carried.Labels, Annotations: x.carried.Annotations},
