@@ -10,9 +10,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// The exit statuses of krm-fn import.
+// The exit statuses of krm-fn import (0: everything carried over).
 const (
-	importLossless   = 0
 	importError      = 1
 	importLossy      = 2
 	importDifference = 3

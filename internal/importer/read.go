@@ -2,7 +2,6 @@ package importer
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -237,9 +236,4 @@ func decodeInto(path *field.Path, raw []byte, m proto.Message, keep func()) fiel
 		keep()
 	}
 	return errs
-}
-
-// sourceError is a problem of src's field, for messages.
-func sourceError(src source, path, format string, args ...any) Problem {
-	return Problem{Object: src.String(), Field: path, Detail: fmt.Sprintf(format, args...)}
 }
