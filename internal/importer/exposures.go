@@ -489,7 +489,8 @@ func path(r route) string {
 // subsetsUsed is the port of Service s where a route of an exposure
 // sends to one of its subsets (0: none does).
 func (im *importer) subsetsUsed(s svcRef) int32 {
-	for _, x := range im.exposures {
+	for _, ref := range slices.SortedFunc(maps.Keys(im.exposures), compareRefs) {
+		x := im.exposures[ref]
 		for _, r := range x.routes {
 			for _, d := range r.http.GetRoute() {
 				if h, _ := serviceHost(d.GetDestination().GetHost(), ""); h == s && d.Destination.Subset != "" {
