@@ -202,7 +202,7 @@ func (im *importer) platform() *v1alpha1.ExposurePlatform {
 	} else {
 		p.Spec.Domain = guessDomain(hosts)
 	}
-	p.Spec.Injection = im.injection()
+	p.Spec.Injection, p.Spec.Revision = im.injection()
 	for _, h := range im.shared {
 		p.Spec.SharedHosts = append(p.Spec.SharedHosts, shortHost(h, p.Spec.Domain))
 	}
@@ -245,20 +245,32 @@ func (im *importer) gatewaySelector() map[string]string {
 	return nil
 }
 
-// injection is namespace when a Namespace of the input that holds a
-// Service krm-fn creates is labelled for injection, else none.
-func (im *importer) injection() v1alpha1.InjectionMode {
+// injection is how the Namespaces of the input that hold a Service krm-fn
+// creates join the mesh: namespace (istio-injection: enabled, or
+// istio.io/rev, which is the revision), ambient (istio.io/dataplane-mode:
+// ambient), else none.
+func (im *importer) injection() (v1alpha1.InjectionMode, string) {
 	for _, ns := range im.inv.namespaces {
-		if ns.src.labels[v1alpha1.LabelIstioInjection] != "enabled" {
-			continue
-		}
+		holds := false
 		for s := range im.exposures {
 			if s.namespace == ns.src.name && im.services[s] != nil {
-				return v1alpha1.InjectionNamespace
+				holds = true
 			}
 		}
+		if !holds {
+			continue
+		}
+		l := ns.src.labels
+		switch {
+		case l[v1alpha1.LabelIstioInjection] == v1alpha1.InjectionEnabled:
+			return v1alpha1.InjectionNamespace, ""
+		case l[v1alpha1.LabelRevision] != "":
+			return v1alpha1.InjectionNamespace, l[v1alpha1.LabelRevision]
+		case l[v1alpha1.LabelDataplane] == v1alpha1.DataplaneAmbient:
+			return v1alpha1.InjectionAmbient, ""
+		}
 	}
-	return v1alpha1.InjectionNone
+	return v1alpha1.InjectionNone, ""
 }
 
 // canonicalJSON is b with its keys sorted and no spaces.

@@ -124,12 +124,26 @@ func TestRoundTrip(t *testing.T) {
 var notYet = map[string]string{}
 
 // generated are the objects krm-fn rendered among nodes, by kind,
-// namespace and name, as YAML.
+// namespace and name, as YAML; and every Namespace labelled for the mesh,
+// by its mesh labels (how the workloads join the mesh, whether krm-fn
+// rendered the Namespace or labelled the input's).
 func generated(t *testing.T, nodes []*yaml.RNode) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, n := range nodes {
-		if n.GetLabels()[v1alpha1.LabelManagedBy] != v1alpha1.ManagedByValue || n.GetKind() == "Namespace" {
+		if n.GetKind() == "Namespace" {
+			var mesh []string
+			for _, k := range []string{v1alpha1.LabelIstioInjection, v1alpha1.LabelRevision, v1alpha1.LabelDataplane} {
+				if v, ok := n.GetLabels()[k]; ok {
+					mesh = append(mesh, k+"="+v)
+				}
+			}
+			if len(mesh) > 0 {
+				out["Namespace "+n.GetName()] = strings.Join(mesh, ",")
+			}
+			continue
+		}
+		if n.GetLabels()[v1alpha1.LabelManagedBy] != v1alpha1.ManagedByValue {
 			continue
 		}
 		s, err := n.String()
