@@ -70,7 +70,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "the table to write")
 	flag.StringVar(&o.work, "work", "", "where to generate the environments (default: a temporary directory, removed afterwards)")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of the expansion (go test -bench ./fn)")
-	flag.StringVar(&o.baseline, "baseline", "5c4990f", "a git revision whose krm-fn is timed alone too, to compare with (\"\" for none)")
+	flag.StringVar(&o.baseline, "baseline", "", "a git revision whose krm-fn is timed alone too, to compare with; it must render the workload (before the routing features, 5c4990f rejects its routes)")
 	flag.StringVar(&o.cmpServer, "argocd-cmp-server", "", "Argo CD's argocd-cmp-server (hack/tools.sh argocd builds it), to time the Argo CD plugin through (\"\": not timed)")
 	argocdSizes := flag.String("argocd-sizes", "1000,3000", "environment sizes (services) for the Argo CD plugin, comma-separated")
 	flag.IntVar(&o.argocdRuns, "argocd-runs", 3, "runs per size for the Argo CD plugin (the table shows medians)")
@@ -212,7 +212,7 @@ func run(o options) error {
 			cmd: func(env string) []string { return []string{baseline} }})
 	}
 
-	report := &report{started: time.Now(), loadBefore: loadavg(), sizes: o.sizes, renderers: renderers, results: map[int][]measurement{}, baseline: o.baseline}
+	report := &report{started: time.Now(), loadBefore: loadavg(), cpuBefore: cpuTimes(), sizes: o.sizes, renderers: renderers, results: map[int][]measurement{}, baseline: o.baseline}
 	report.machine = machine(o)
 	for _, n := range o.sizes {
 		env := filepath.Join(work, fmt.Sprintf("env-%d", n))
@@ -263,6 +263,7 @@ func run(o options) error {
 		report.goBench = parseGoBench(out.String())
 	}
 	report.loadAfter = loadavg()
+	report.steal = stealShare(report.cpuBefore, cpuTimes())
 	report.finished = time.Now()
 	if !filepath.IsAbs(o.out) {
 		o.out = filepath.Join(root, o.out)
@@ -498,6 +499,48 @@ func parseGoBench(out string) []goBench {
 		bs = append(bs, b)
 	}
 	return bs
+}
+
+// cpuTimes are the machine's CPU times so far (the "cpu" line of
+// /proc/stat, in clock ticks: user, nice, system, idle, iowait, irq,
+// softirq, steal); nil where there is no /proc/stat.
+func cpuTimes() []uint64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return nil
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return nil
+	}
+	var t []uint64
+	for _, v := range f[1:9] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return nil
+		}
+		t = append(t, n)
+	}
+	return t
+}
+
+// stealShare is the share of the CPU time between before and after that
+// the hypervisor gave to other machines (steal): on a virtual machine
+// whose host is busy, every figure of the run is slower by about that
+// much. "unknown" without /proc/stat.
+func stealShare(before, after []uint64) string {
+	if len(before) != 8 || len(after) != 8 {
+		return "unknown"
+	}
+	var total uint64
+	for i := range after {
+		total += after[i] - before[i]
+	}
+	if total == 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(after[7]-before[7])/float64(total))
 }
 
 func loadavg() string {

@@ -9,6 +9,8 @@ import (
 type report struct {
 	started, finished     time.Time
 	loadBefore, loadAfter string
+	cpuBefore             []uint64
+	steal                 string // the share of CPU time stolen by the hypervisor during the run
 	machine               []string
 	sizes                 []int
 	renderers             []renderer
@@ -66,6 +68,7 @@ func (r *report) markdown() string {
 		p("- %s", m)
 	}
 	p("- run: %s, %s", r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
+	p("- CPU time stolen by the hypervisor (other virtual machines on the host) during the run: %s", r.steal)
 	p("- load average (1, 5, 15 min) before: %s; after: %s. The machine is shared with other builds:", r.loadBefore, r.loadAfter)
 	p("  wall times include waiting for a CPU, CPU times (user + system, of the process and its children)")
 	p("  are the steadier figure. Peak RSS is GNU time's (the largest of the process and of each of its")
