@@ -180,6 +180,10 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	for _, h := range shared {
 		owned[h.Owner] = true
 	}
+	gw := platformGateway(srcs, &platform.Spec)
+	for _, g := range gw {
+		owned[g.owner] = true
+	}
 	rest, rps := replaced(in.rest, owned)
 	probs = append(probs, rps...)
 
@@ -188,8 +192,9 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		out = append(out, generatedBy(s.x)...)
 	}
 	for _, h := range shared {
-		out = append(out, sharedObjects(h)...)
+		out = append(out, sharedObjects(h, platform.Spec.API)...)
 	}
+	out = append(out, gw...)
 	switch platform.Spec.Injection {
 	case v1alpha1.InjectionNamespace:
 		nss, nps, err := injectNamespaces(rest, srcs, platform.Spec.Gateway.Namespace)

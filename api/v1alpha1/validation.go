@@ -96,11 +96,28 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	}
 
 	gw := spec.Child("gateway")
+	errs = append(errs, oneOf(spec.Child("api"), s.API, PlatformAPIs)...)
 	errs = append(errs, dnsLabel(gw.Child("namespace"), s.Gateway.Namespace)...)
 	for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
 		errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
 	}
-	errs = append(errs, labelMap(gw.Child("selector"), s.Gateway.Selector)...)
+	switch s.API {
+	case APIGatewayAPI:
+		errs = append(errs, dnsLabel(gw.Child("name"), s.Gateway.Name)...)
+		if want := GatewayAPIService(s.Gateway.Name); s.Gateway.Service != want {
+			errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service,
+				fmt.Sprintf("with api: gateway-api the ALB targets the Service Istio deploys for the Gateway %q, %q: remove it", s.Gateway.Name, want)))
+		}
+		if len(s.Gateway.Selector) > 0 {
+			errs = append(errs, field.Forbidden(gw.Child("selector"),
+				"with api: gateway-api the Gateway's own pods, which Istio deploys for it, serve it: remove it"))
+		}
+	default:
+		if s.Gateway.Name != "" {
+			errs = append(errs, field.Forbidden(gw.Child("name"), "names the Gateway API Gateway: only with api: gateway-api"))
+		}
+		errs = append(errs, labelMap(gw.Child("selector"), s.Gateway.Selector)...)
+	}
 	errs = append(errs, portNumber(gw.Child("port"), s.Gateway.Port)...)
 	errs = append(errs, portNumberOrName(gw.Child("healthCheckPort"), intstr.Parse(s.Gateway.HealthCheckPort))...)
 	if !strings.HasPrefix(s.Gateway.HealthCheckPath, "/") {
@@ -197,6 +214,9 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields, free)...)
 	}
 	errs = append(errs, validateTargetGroup(spec, s, platform)...)
+	if platform != nil && platform.API == APIGatewayAPI {
+		errs = append(errs, validateGatewayAPI(spec, s)...)
+	}
 	return errs
 }
 
