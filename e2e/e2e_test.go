@@ -121,6 +121,7 @@ func TestOverlaysContract(t *testing.T) {
 				}
 			}
 			slices.Sort(ids)
+			gatewayAPI := lookupOptional(platform, "spec", "api") == "gateway-api"
 			want := []string{
 				"Deployment prd-api/cb-test-api",
 				"DestinationRule istio-system/grafana",
@@ -133,6 +134,20 @@ func TestOverlaysContract(t *testing.T) {
 				"Service prd-api/cb-test-api",
 				"VirtualService istio-system/grafana",
 				"VirtualService prd-api/cb-test-api",
+			}
+			if gatewayAPI {
+				// One Gateway for the environment, an HTTPRoute per
+				// exposure; no DestinationRule without a trafficPolicy.
+				want = []string{
+					"Deployment prd-api/cb-test-api",
+					"Gateway istio-system/ingress",
+					"HTTPRoute istio-system/grafana",
+					"HTTPRoute prd-api/cb-test-api",
+					"Ingress istio-system/istio-system-grafana",
+					"Ingress istio-system/prd-api-cb-test-api",
+					"Namespace /prd-api",
+					"Service prd-api/cb-test-api",
+				}
 			}
 			if !slices.Equal(ids, want) {
 				t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
@@ -160,10 +175,21 @@ func TestOverlaysContract(t *testing.T) {
 					t.Errorf("%s %s: host %q, want %q", c.kind, c.name, host, c.host)
 				}
 			}
-			vs := get(t, out, "VirtualService", "cb-test-api")
-			dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
-			if dest != "cb-test-api.prd-api.svc.cluster.local" {
-				t.Errorf("VirtualService destination %q", dest)
+			if gatewayAPI {
+				route := get(t, out, "HTTPRoute", "cb-test-api")
+				if backend := lookup(t, route, "spec", "rules", "0", "backendRefs", "0", "name"); backend != "cb-test-api" {
+					t.Errorf("HTTPRoute backend %q", backend)
+				}
+				in := get(t, out, "Ingress", "prd-api-cb-test-api")
+				if svc := lookup(t, in, "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name"); svc != "ingress-istio" {
+					t.Errorf("Ingress backend %q, want the Gateway's Service ingress-istio", svc)
+				}
+			} else {
+				vs := get(t, out, "VirtualService", "cb-test-api")
+				dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
+				if dest != "cb-test-api.prd-api.svc.cluster.local" {
+					t.Errorf("VirtualService destination %q", dest)
+				}
 			}
 			ns := get(t, out, "Namespace", "prd-api")
 			if ns.GetLabels()["istio-injection"] != "enabled" {
@@ -195,6 +221,15 @@ func get(t *testing.T, m resmap.ResMap, kind, name string) *yaml.RNode {
 	}
 	t.Fatalf("no %s %s in the output", kind, name)
 	return nil
+}
+
+// lookupOptional is the scalar at path in n, "" if there is none.
+func lookupOptional(n *yaml.RNode, path ...string) string {
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil {
+		return ""
+	}
+	return yaml.GetValue(v)
 }
 
 // lookup is the scalar at path in n.
