@@ -211,7 +211,7 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	}
 	sortGenerated(out)
 	probs = append(probs, reserved(out, &platform.Spec, byOwner)...)
-	probs = append(probs, collisions(rest, out, srcs)...)
+	probs = append(probs, collisions(rest, out, srcs, in.platform)...)
 	if hasErrors(probs) {
 		return &expansion{results: results(probs)}, nil
 	}
