@@ -215,7 +215,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	}
 	errs = append(errs, validateTargetGroup(spec, s, platform)...)
 	if platform != nil && platform.API == APIGatewayAPI {
-		errs = append(errs, validateGatewayAPI(spec, s)...)
+		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
 	}
 	return errs
 }

@@ -33,12 +33,16 @@ const gatewayAPINo = "the Gateway API (platform api: gateway-api) has no "
 // validateGatewayAPI checks what an exposure asks that the Gateway API
 // (standard channel, v1.6.3, as Istio serves it) cannot express: each is
 // an error naming the field, never dropped.
-func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec) field.ErrorList {
+func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace string) field.ErrorList {
 	var errs field.ErrorList
 	orIstio := "; render this environment with api: istio to keep it"
 	if len(s.ExportTo) > 0 {
 		errs = append(errs, field.Forbidden(spec.Child("exportTo"), gatewayAPINo+
 			"exportTo: an HTTPRoute applies to the Gateway or the Service it attaches to, nowhere else: remove it"+orIstio))
+	}
+	if s.Mesh && s.Service.Namespace != "" && s.Service.Namespace != namespace {
+		errs = append(errs, field.Forbidden(spec.Child("mesh"), fmt.Sprintf(
+			"with the Gateway API the mesh routing is an HTTPRoute attached to the Service, and one in namespace %s attached to a Service of namespace %s applies to the clients of %s only (a consumer route): put the exposure in namespace %s", namespace, s.Service.Namespace, namespace, s.Service.Namespace)))
 	}
 	if n := len(s.Hosts); n > gatewayAPIMaxHostnames {
 		errs = append(errs, field.TooMany(spec.Child("hosts"), n, gatewayAPIMaxHostnames))
