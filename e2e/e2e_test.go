@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -124,29 +125,50 @@ func TestOverlaysContract(t *testing.T) {
 			gatewayAPI := lookupOptional(platform, "spec", "api") == "gateway-api"
 			want := []string{
 				"Deployment prd-api/cb-test-api",
+				"Deployment prd-api/orders-api",
 				"DestinationRule istio-system/grafana",
 				"DestinationRule prd-api/cb-test-api",
+				"DestinationRule prd-api/orders-api",
 				"Gateway istio-system/grafana",
 				"Gateway prd-api/cb-test-api",
+				"Gateway prd-api/orders-api",
 				"Ingress istio-system/istio-system-grafana",
 				"Ingress istio-system/prd-api-cb-test-api",
+				"Ingress istio-system/prd-api-orders-api",
 				"Namespace /prd-api",
 				"Service prd-api/cb-test-api",
+				"Service prd-api/orders-api",
 				"VirtualService istio-system/grafana",
 				"VirtualService prd-api/cb-test-api",
+				"VirtualService prd-api/orders-api",
+			}
+			if env == "prd" {
+				// The shared host api.domain.shop: its own Gateway,
+				// VirtualService and Ingress beside the gateway.
+				want = append(want,
+					"Gateway istio-system/shared-api-domain-shop",
+					"Ingress istio-system/shared-api-domain-shop",
+					"VirtualService istio-system/shared-api-domain-shop")
+				slices.Sort(want)
 			}
 			if gatewayAPI {
 				// One Gateway for the environment, an HTTPRoute per
-				// exposure; no DestinationRule without a trafficPolicy.
+				// exposure; no DestinationRule without a trafficPolicy;
+				// the shared host api.domain.shop keeps its Ingress.
 				want = []string{
 					"Deployment prd-api/cb-test-api",
+					"Deployment prd-api/orders-api",
 					"Gateway istio-system/ingress",
 					"HTTPRoute istio-system/grafana",
 					"HTTPRoute prd-api/cb-test-api",
+					"HTTPRoute prd-api/orders-api",
 					"Ingress istio-system/istio-system-grafana",
 					"Ingress istio-system/prd-api-cb-test-api",
+					"Ingress istio-system/prd-api-orders-api",
+					"Ingress istio-system/shared-api-domain-shop",
 					"Namespace /prd-api",
 					"Service prd-api/cb-test-api",
+					"Service prd-api/orders-api",
 				}
 			}
 			if !slices.Equal(ids, want) {
@@ -189,6 +211,53 @@ func TestOverlaysContract(t *testing.T) {
 				dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
 				if dest != "cb-test-api.prd-api.svc.cluster.local" {
 					t.Errorf("VirtualService destination %q", dest)
+				}
+			}
+			if gatewayAPI {
+				// orders-api is mounted under /orders/; on api.domain.shop
+				// the Gateway merges both APIs' HTTPRoutes.
+				orders := get(t, out, "HTTPRoute", "orders-api")
+				var r string
+				for i := range 8 {
+					if v := lookupOptional(orders, "spec", "rules", "0", "filters", strconv.Itoa(i), "urlRewrite", "path", "replacePrefixMatch"); v != "" {
+						r = v
+					}
+				}
+				if p := lookup(t, orders, "spec", "rules", "0", "matches", "0", "path", "value"); p != "/orders/" || r != "/" {
+					t.Errorf("HTTPRoute orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
+				}
+				for _, name := range []string{"orders-api", "cb-test-api"} {
+					route := get(t, out, "HTTPRoute", name)
+					if host := lookup(t, route, "spec", "hostnames", "1"); host != "api."+domain {
+						t.Errorf("HTTPRoute %s: second hostname %q, want the shared api.%s", name, host, domain)
+					}
+				}
+			} else {
+				// orders-api is mounted under /orders/: the prefix is
+				// stripped before the app sees the request.
+				orders := get(t, out, "VirtualService", "orders-api")
+				if p, r := lookup(t, orders, "spec", "http", "0", "match", "0", "uri", "prefix"), lookup(t, orders, "spec", "http", "0", "rewrite", "uri"); p != "/orders/" || r != "/" {
+					t.Errorf("VirtualService orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
+				}
+				if env == "prd" {
+					// api.domain.shop: /orders/ to orders-api, the rest to
+					// cb-test-api, the longest prefix first.
+					shared := get(t, out, "VirtualService", "shared-api-domain-shop")
+					for i, w := range []struct{ prefix, host string }{
+						{"/orders/", "orders-api.prd-api.svc.cluster.local"},
+						{"/", "cb-test-api.prd-api.svc.cluster.local"},
+					} {
+						route := strconv.Itoa(i)
+						p := lookup(t, shared, "spec", "http", route, "match", "0", "uri", "prefix")
+						h := lookup(t, shared, "spec", "http", route, "route", "0", "destination", "host")
+						if p != w.prefix || h != w.host {
+							t.Errorf("VirtualService shared-api-domain-shop: route %d is %s to %s, want %s to %s", i, p, h, w.prefix, w.host)
+						}
+					}
+					in := get(t, out, "Ingress", "shared-api-domain-shop")
+					if host := lookup(t, in, "spec", "rules", "0", "host"); host != "api."+domain {
+						t.Errorf("Ingress shared-api-domain-shop: host %q, want api.%s", host, domain)
+					}
 				}
 			}
 			ns := get(t, out, "Namespace", "prd-api")

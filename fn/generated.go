@@ -26,6 +26,7 @@ type generated struct {
 	subset          *v1alpha1.Subset  // the subset of x's Service it stands for (Gateway API), if any
 	grant           *model.Grant      // the ReferenceGrant of x it is, if any
 	gateway         *model.PlatformGateway
+	label           [2]string // a Namespace's: the mesh label (key, value) the platform's injection sets
 }
 
 // generatedBy lists the objects exposure x generates (those of the shared
@@ -142,7 +143,7 @@ func sharedObjects(h *model.SharedHost, api v1alpha1.PlatformAPI) []generated {
 func (g generated) build() emit.Object {
 	switch g.kind {
 	case emit.KindNamespace:
-		return emit.Namespace(g.name, g.carried)
+		return emit.Namespace(g.name, g.carried, g.label[0], g.label[1])
 	case emit.KindService:
 		if g.subset != nil {
 			return emit.SubsetService(g.x, *g.subset)

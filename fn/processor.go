@@ -195,20 +195,18 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		out = append(out, sharedObjects(h, platform.Spec.API)...)
 	}
 	out = append(out, gw...)
-	switch platform.Spec.Injection {
-	case v1alpha1.InjectionNamespace:
-		nss, nps, err := injectNamespaces(rest, srcs, platform.Spec.Gateway.Namespace)
+	if _, _, ok := platform.Spec.NamespaceLabel(); ok {
+		nss, nps, err := injectNamespaces(rest, srcs, &platform.Spec)
 		if err != nil {
 			return nil, err
 		}
 		out, probs = append(out, nss...), append(probs, nps...)
-	case v1alpha1.InjectionWorkload:
-		wps, err := injectWorkloads(rest, srcs)
-		if err != nil {
-			return nil, err
-		}
-		probs = append(probs, wps...)
 	}
+	pps, err := injectPods(rest, srcs, &platform.Spec)
+	if err != nil {
+		return nil, err
+	}
+	probs = append(probs, pps...)
 	sortGenerated(out)
 	probs = append(probs, reserved(out, &platform.Spec, byOwner)...)
 	probs = append(probs, collisions(rest, out, srcs, in.platform)...)

@@ -53,17 +53,17 @@ func Generate(fnDir string) ([]byte, error) {
 	defs[string(v1alpha1.KindServiceExposure)].Required = append(defs[string(v1alpha1.KindServiceExposure)].Required, "spec")
 	defs[string(v1alpha1.KindServiceExposure)].Properties.Set("metadata", metadata("name", "namespace"))
 	defs[string(v1alpha1.KindExposurePlatform)].Properties.Set("metadata", metadata("name"))
-	prop(defs, "ServiceSpec", "protocol").Enum = strings(v1alpha1.ProtocolHTTP, v1alpha1.ProtocolHTTP2, v1alpha1.ProtocolGRPC, v1alpha1.ProtocolTCP)
-	prop(defs, "IngressOverrides", "scheme").Enum = strings(v1alpha1.SchemeInternetFacing, v1alpha1.SchemeInternal)
-	prop(defs, "ALBSpec", "scheme").Enum = strings(v1alpha1.SchemeInternetFacing, v1alpha1.SchemeInternal)
-	prop(defs, "ALBSpec", "targetType").Enum = strings(v1alpha1.TargetTypeIP, v1alpha1.TargetTypeInstance)
+	prop(defs, "ServiceSpec", "protocol").Enum = strings(v1alpha1.Protocols...)
+	prop(defs, "IngressOverrides", "scheme").Enum = strings(v1alpha1.Schemes...)
+	prop(defs, "ALBSpec", "scheme").Enum = strings(v1alpha1.Schemes...)
+	prop(defs, "ALBSpec", "targetType").Enum = strings(v1alpha1.TargetTypes...)
 	prop(defs, "Match", "method").Enum = strings(v1alpha1.Methods...)
 	prop(defs, "Redirect", "scheme").Enum = strings("http", "https")
 	codes := prop(defs, "Redirect", "code")
 	for _, c := range v1alpha1.RedirectCodes {
 		codes.Enum = append(codes.Enum, c)
 	}
-	prop(defs, "ExposurePlatformSpec", "injection").Enum = strings(v1alpha1.InjectionNamespace, v1alpha1.InjectionWorkload, v1alpha1.InjectionNone)
+	prop(defs, "ExposurePlatformSpec", "injection").Enum = strings(v1alpha1.InjectionModes...)
 	prop(defs, "ExposurePlatformSpec", "api").Enum = strings(v1alpha1.PlatformAPIs...)
 
 	for _, d := range defs {

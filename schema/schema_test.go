@@ -15,6 +15,7 @@ import (
 	"github.com/krmfn/krm-fn/schema"
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -100,7 +101,7 @@ func specsIn(t *testing.T, file string) []any {
 	}
 	var docs []any
 	for _, n := range nodes {
-		if n.GetApiVersion() != v1alpha1.APIVersion {
+		if n.YNode().Kind != kyaml.MappingNode || n.GetApiVersion() != v1alpha1.APIVersion { // a patch file is a list
 			continue
 		}
 		s, err := n.String()

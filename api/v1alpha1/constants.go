@@ -71,7 +71,7 @@ const (
 var (
 	Schemes        = []string{SchemeInternetFacing, SchemeInternal}
 	TargetTypes    = []string{TargetTypeIP, TargetTypeInstance}
-	InjectionModes = []InjectionMode{InjectionNamespace, InjectionWorkload, InjectionNone}
+	InjectionModes = []InjectionMode{InjectionNamespace, InjectionWorkload, InjectionAmbient, InjectionNone}
 	PlatformAPIs   = []PlatformAPI{APIIstio, APIGatewayAPI}
 	Protocols      = []Protocol{ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP}
 	// BackendProtocolVersions are the values of backend-protocol-version.

@@ -160,11 +160,19 @@ type ExposurePlatformSpec struct {
 	// Gateway is the Istio ingress gateway the ALB forwards to.
 	Gateway GatewaySpec `json:"gateway,omitempty"`
 
-	// Injection is how sidecar injection is ensured for the workloads of
-	// the Services this function creates: namespace (label the namespace
-	// istio-injection: enabled), workload (label the pod templates
-	// sidecar.istio.io/inject: "true") or none. Default: namespace.
+	// Injection is how the workloads of the Services this function creates
+	// join the mesh: namespace (label the namespace istio-injection:
+	// enabled), workload (label the pod templates sidecar.istio.io/inject:
+	// "true"), ambient (label the namespace istio.io/dataplane-mode:
+	// ambient: no sidecar, ztunnel) or none. Default: namespace.
 	Injection InjectionMode `json:"injection,omitempty"`
+
+	// Revision is the Istio control-plane revision (or revision tag) whose
+	// injector gives the sidecars, with namespace or workload injection:
+	// the label istio.io/rev: <revision> replaces istio-injection (on the
+	// namespace) or sidecar.istio.io/inject (on the pod templates). A DNS
+	// label. Default: none (the default revision).
+	Revision string `json:"revision,omitempty"`
 
 	// SharedHosts are hosts several exposures may claim, each on its own
 	// paths (short ones take the domain, as an exposure's do; "*" is every
@@ -197,6 +205,7 @@ type InjectionMode string
 const (
 	InjectionNamespace InjectionMode = "namespace"
 	InjectionWorkload  InjectionMode = "workload"
+	InjectionAmbient   InjectionMode = "ambient"
 	InjectionNone      InjectionMode = "none"
 )
 

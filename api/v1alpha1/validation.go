@@ -124,6 +124,13 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(gw.Child("healthCheckPath"), s.Gateway.HealthCheckPath, `must start with "/"`))
 	}
 	errs = append(errs, oneOf(spec.Child("injection"), s.Injection, InjectionModes)...)
+	if s.Revision != "" {
+		errs = append(errs, dnsLabel(spec.Child("revision"), s.Revision)...)
+		if s.Injection != InjectionNamespace && s.Injection != InjectionWorkload {
+			errs = append(errs, field.Forbidden(spec.Child("revision"),
+				fmt.Sprintf("a revision chooses the injector of sidecars, and injection: %s injects none: set injection to namespace or workload, or remove the revision", s.Injection)))
+		}
+	}
 	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {

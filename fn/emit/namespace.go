@@ -9,13 +9,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// InjectionEnabled is the value of the istio-injection label that turns
-// sidecar injection on for a namespace.
-const InjectionEnabled = "enabled"
-
-// Namespace builds a Namespace labelled for sidecar injection, with what
-// c carries. It has no owner: several exposures share it.
-func Namespace(name string, c model.Carried) *corev1.Namespace {
+// Namespace builds a Namespace with the mesh label key=value (the
+// platform's injection: v1alpha1.ExposurePlatformSpec.NamespaceLabel) and
+// what c carries. It has no owner: several exposures share it.
+func Namespace(name string, c model.Carried, key, value string) *corev1.Namespace {
 	meta := metav1.ObjectMeta{Name: name, Labels: maps.Clone(c.Labels), Annotations: maps.Clone(c.Annotations)}
 	if meta.Labels == nil {
 		meta.Labels = map[string]string{}
@@ -24,6 +21,6 @@ func Namespace(name string, c model.Carried) *corev1.Namespace {
 		meta.Annotations = nil
 	}
 	meta.Labels[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue
-	meta.Labels[v1alpha1.LabelIstioInjection] = InjectionEnabled
+	meta.Labels[key] = value
 	return &corev1.Namespace{TypeMeta: KindNamespace.TypeMeta(), ObjectMeta: meta}
 }

@@ -63,7 +63,7 @@ func TestValidateExample(t *testing.T) {
 	if failed || stderr != "" {
 		t.Fatalf("the example does not validate:\n%s", stderr)
 	}
-	if want := "krm-fn validate: 2 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
+	if want := "krm-fn validate: 3 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}
 }

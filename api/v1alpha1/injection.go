@@ -1,0 +1,48 @@
+package v1alpha1
+
+import "istio.io/api/label"
+
+// The labels by which Istio decides how a pod joins the mesh. Istio reads
+// them in an order of its own, silently: istio-injection on a namespace
+// wins over istio.io/rev, and a sidecar wins over ztunnel.
+var (
+	LabelRevision      = label.IoIstioRev.Name           // istio.io/rev
+	LabelDataplane     = label.IoIstioDataplaneMode.Name // istio.io/dataplane-mode
+	LabelSidecarInject = label.SidecarInject.Name        // sidecar.istio.io/inject
+)
+
+// The values krm-fn gives those labels.
+const (
+	InjectionEnabled     = "enabled" // istio-injection
+	SidecarInjectEnabled = "true"    // sidecar.istio.io/inject
+	DataplaneAmbient     = "ambient" // istio.io/dataplane-mode
+)
+
+// NamespaceLabel is the label (key and value) the platform puts on the
+// namespaces of the Services krm-fn creates; ok is false when its
+// injection labels no namespace.
+func (s *ExposurePlatformSpec) NamespaceLabel() (key, value string, ok bool) {
+	switch s.Injection {
+	case InjectionNamespace:
+		if s.Revision != "" {
+			return LabelRevision, s.Revision, true
+		}
+		return LabelIstioInjection, InjectionEnabled, true
+	case InjectionAmbient:
+		return LabelDataplane, DataplaneAmbient, true
+	}
+	return "", "", false
+}
+
+// PodLabel is the label (key and value) the platform puts on the pod
+// templates of the workloads whose pods the Services krm-fn creates
+// select; ok is false when its injection labels no pods.
+func (s *ExposurePlatformSpec) PodLabel() (key, value string, ok bool) {
+	if s.Injection != InjectionWorkload {
+		return "", "", false
+	}
+	if s.Revision != "" {
+		return LabelRevision, s.Revision, true
+	}
+	return LabelSidecarInject, SidecarInjectEnabled, true
+}
