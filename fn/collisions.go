@@ -43,6 +43,9 @@ func collisions(rest []*yaml.RNode, out []generated, srcs []source, platform *ya
 		var msg string
 		node, at := byOwner[g.owner], field.NewPath("metadata", "name")
 		switch {
+		case g.waypoint != nil && inInput:
+			node, at = platform, field.NewPath("spec", "injection")
+			msg = fmt.Sprintf("generates %s, the waypoint of the namespace's mesh routing (api: gateway-api, injection: ambient), which the input already has (%s): remove that object", what(), describeNode(prev))
 		case g.kind == emit.KindGatewayAPIGateway && inInput:
 			node, at = platform, field.NewPath("spec", "gateway", "name")
 			msg = fmt.Sprintf("generates %s, the environment's Gateway, which the input already has (%s): name the Gateway krm-fn renders otherwise, or remove that object", what(), describeNode(prev))

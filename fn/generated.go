@@ -27,6 +27,8 @@ type generated struct {
 	grant           *model.Grant      // the ReferenceGrant of x it is, if any
 	gateway         *model.PlatformGateway
 	label           [2]string // a Namespace's: the mesh label (key, value) the platform's injection sets
+	useWaypoint     bool      // a Namespace's: labelled to use its waypoint (Gateway API, ambient)
+	waypoint        *model.Waypoint
 }
 
 // generatedBy lists the objects exposure x generates (those of the shared
@@ -143,7 +145,7 @@ func sharedObjects(h *model.SharedHost, api v1alpha1.PlatformAPI) []generated {
 func (g generated) build() emit.Object {
 	switch g.kind {
 	case emit.KindNamespace:
-		return emit.Namespace(g.name, g.carried, g.label[0], g.label[1])
+		return emit.Namespace(g.name, g.carried, g.namespaceLabels())
 	case emit.KindService:
 		if g.subset != nil {
 			return emit.SubsetService(g.x, *g.subset)
@@ -168,6 +170,9 @@ func (g generated) build() emit.Object {
 		}
 		return emit.DestinationRule(g.x)
 	case emit.KindGatewayAPIGateway:
+		if g.waypoint != nil {
+			return emit.Waypoint(g.waypoint)
+		}
 		return emit.GatewayAPIGateway(g.gateway)
 	case emit.KindHTTPRoute:
 		if g.mesh {
@@ -183,6 +188,19 @@ func (g generated) build() emit.Object {
 		return emit.Ingress(g.x)
 	}
 	return nil
+}
+
+// namespaceLabels are the labels krm-fn gives a Namespace g: the
+// platform's injection label, the waypoint's.
+func (g generated) namespaceLabels() map[string]string {
+	l := map[string]string{}
+	if g.label[0] != "" {
+		l[g.label[0]] = g.label[1]
+	}
+	if g.useWaypoint {
+		l[v1alpha1.LabelUseWaypoint] = v1alpha1.WaypointName
+	}
+	return l
 }
 
 // object builds g, and checks that it is what g says it is.

@@ -184,6 +184,11 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	for _, g := range gw {
 		owned[g.owner] = true
 	}
+	wps, wpps := waypointsOf(srcs, &platform.Spec)
+	probs = append(probs, wpps...)
+	for _, w := range wps {
+		owned[w.Owner] = true
+	}
 	rest, rps := replaced(in.rest, owned)
 	probs = append(probs, rps...)
 
@@ -207,6 +212,11 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		return nil, err
 	}
 	probs = append(probs, pps...)
+	out, wpps, err = useWaypoints(rest, out, wps, srcs)
+	if err != nil {
+		return nil, err
+	}
+	probs = append(probs, wpps...)
 	sortGenerated(out)
 	probs = append(probs, reserved(out, &platform.Spec, byOwner)...)
 	probs = append(probs, collisions(rest, out, srcs, in.platform)...)

@@ -43,3 +43,26 @@ func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
 		},
 	}
 }
+
+// The listener of a waypoint: HBONE on Istio's tunnel port.
+const (
+	waypointListener = "mesh"
+	waypointPort     = 15008
+	waypointProtocol = "HBONE"
+)
+
+// Waypoint builds the waypoint of an ambient namespace: a Gateway of class
+// istio-waypoint, for the namespace's Services, which applies the
+// HTTPRoutes attached to them to the calls from inside the mesh.
+func Waypoint(w *model.Waypoint) *gwapiv1.Gateway {
+	meta := ownedMeta(w.Owner, w.Carried, v1alpha1.WaypointName, w.Namespace)
+	meta.Labels[v1alpha1.LabelWaypointFor] = v1alpha1.WaypointForService
+	return &gwapiv1.Gateway{
+		TypeMeta:   KindGatewayAPIGateway.TypeMeta(),
+		ObjectMeta: meta,
+		Spec: gwapiv1.GatewaySpec{
+			GatewayClassName: v1alpha1.GatewayClassWaypoint,
+			Listeners:        []gwapiv1.Listener{{Name: waypointListener, Port: waypointPort, Protocol: waypointProtocol}},
+		},
+	}
+}

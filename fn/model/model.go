@@ -142,7 +142,17 @@ type PlatformGateway struct {
 	ServiceType string // of the Service Istio deploys for it: ClusterIP (ALB target type ip) or NodePort (instance)
 }
 
-// GatewayOwnerPrefix starts the owner annotation of a PlatformGateway.
+// Waypoint is the waypoint of an ambient namespace (api: gateway-api,
+// injection: ambient) whose Services have mesh routing: a Gateway of class
+// istio-waypoint, which the namespace is labelled to use.
+type Waypoint struct {
+	Namespace string
+	Owner     string  // the owner annotation value, "gateway:<namespace>/waypoint"
+	Carried   Carried // what every exposure with mesh routing there carries
+}
+
+// GatewayOwnerPrefix starts the owner annotation of a PlatformGateway
+// (and of a Waypoint).
 const GatewayOwnerPrefix = "gateway:"
 
 // SubsetService is the name of the Service that stands for subset of
