@@ -26,6 +26,30 @@ const (
 // http(s)://host[:port], where the host may start with "*.".
 var gatewayAPIOrigin = regexp.MustCompile(`(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)`)
 
+// gatewayAPIPath is what the Gateway API takes as an exact or prefix
+// path: URI path characters and percent-encodings.
+var gatewayAPIPath = regexp.MustCompile(`^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$`)
+
+// gatewayAPIPathMatch checks an exact or prefix path as the Gateway API's
+// CRD does: no empty, dot or encoded-slash segments, no fragment.
+func gatewayAPIPathMatch(p *field.Path, v string) field.ErrorList {
+	why := ""
+	switch {
+	case v == "":
+		return nil
+	case !gatewayAPIPath.MatchString(v):
+		why = "may hold only URI path characters and percent-encodings"
+	case strings.Contains(v, "//"), strings.Contains(v, "/./"), strings.Contains(v, "/../"),
+		strings.HasSuffix(v, "/.."), strings.HasSuffix(v, "/."):
+		why = `may have no empty, "." or ".." segments`
+	case strings.Contains(strings.ToLower(v), "%2f"):
+		why = "may not encode a slash (%2F)"
+	default:
+		return nil
+	}
+	return field.ErrorList{field.Invalid(p, v, "the Gateway API takes a path that "+why)}
+}
+
 // gatewayAPINo is the start of every message about what the Gateway API
 // cannot express.
 const gatewayAPINo = "the Gateway API (platform api: gateway-api) has no "
@@ -61,8 +85,14 @@ func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace stri
 				fmt.Sprintf("names the Service %q that stands for the subset with the Gateway API (which has no subsets): %s", name, msg)))
 		}
 	}
+	names := map[string]bool{}
 	for i := range s.Routes {
-		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), &s.Routes[i])...)
+		r := &s.Routes[i]
+		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), r)...)
+		if r.Name != "" && names[r.Name] {
+			errs = append(errs, field.Duplicate(spec.Child("routes").Index(i).Child("name"), r.Name))
+		}
+		names[r.Name] = true
 	}
 	errs = append(errs, gatewayAPIOrder(spec.Child("routes"), s.Routes)...)
 	return errs
@@ -78,6 +108,8 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 	if r.Timeout != "" {
 		errs = append(errs, gatewayAPIDuration(p.Child("timeout"), r.Timeout)...)
 	}
+	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "prefix"), r.Match.Prefix)...)
+	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "exact"), r.Match.Exact)...)
 	if r.Retries != nil {
 		errs = append(errs, field.Forbidden(p.Child("retries"), gatewayAPINo+
 			"retries in its standard channel (HTTPRoute's retry is experimental in v1.6.3): remove them, the gateway then retries as Istio does by default"))
