@@ -98,13 +98,14 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	gw := spec.Child("gateway")
 	errs = append(errs, oneOf(spec.Child("api"), s.API, PlatformAPIs)...)
 	errs = append(errs, dnsLabel(gw.Child("namespace"), s.Gateway.Namespace)...)
-	for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
-		errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
-	}
 	switch s.API {
 	case APIGatewayAPI:
 		errs = append(errs, dnsLabel(gw.Child("name"), s.Gateway.Name)...)
-		if want := GatewayAPIService(s.Gateway.Name); s.Gateway.Service != want {
+		want := GatewayAPIService(s.Gateway.Name)
+		for _, msg := range validation.IsDNS1035Label(want) {
+			errs = append(errs, field.Invalid(gw.Child("name"), s.Gateway.Name, fmt.Sprintf("names the Service Istio deploys for the Gateway, %q, which must be a DNS-1035 label: %s", want, msg)))
+		}
+		if s.Gateway.Service != want {
 			errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service,
 				fmt.Sprintf("with api: gateway-api the ALB targets the Service Istio deploys for the Gateway %q, %q: remove it", s.Gateway.Name, want)))
 		}
@@ -113,6 +114,9 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 				"with api: gateway-api the Gateway's own pods, which Istio deploys for it, serve it: remove it"))
 		}
 	default:
+		for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
+			errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
+		}
 		if s.Gateway.Name != "" {
 			errs = append(errs, field.Forbidden(gw.Child("name"), "names the Gateway API Gateway: only with api: gateway-api"))
 		}
