@@ -19,7 +19,7 @@ test-argocd:
 
 # Rewrite the golden files after an intended change; review the diff.
 update: schema
-	go test ./fn ./e2e -update
+	go test ./fn ./e2e ./internal/cli -update
 
 # Regenerate the JSON Schema of the kinds from api/v1alpha1/types.go (docs/schema.md).
 schema:
@@ -34,7 +34,8 @@ render: build
 # <package>/testdata/fuzz/<target>/ and are replayed by go test from then on.
 FUZZTIME ?= 10m
 FUZZ_TARGETS = ./fn:FuzzDecode ./fn:FuzzServiceExposure ./fn:FuzzExposurePlatform ./fn:FuzzResourceList \
-	./internal/fastyaml:FuzzEncoder ./internal/fastyaml:FuzzPrinter ./internal/fastyaml:FuzzCountNodes
+	./internal/fastyaml:FuzzEncoder ./internal/fastyaml:FuzzPrinter ./internal/fastyaml:FuzzCountNodes \
+	./internal/importer:FuzzImport
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
 		go test $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \

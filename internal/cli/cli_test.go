@@ -19,6 +19,7 @@ func TestHelpShowsExamples(t *testing.T) {
 		},
 		"validate --help": {"Examples:\n  # every overlay of the repository, and any spec no overlay uses\n  krm-fn validate .", "krm-fn validate overlays/prd/platform.yaml bases/"},
 		"install --help":  {"krm-fn install /custom-tools"},
+		"import --help":   {"krm-fn import --verify manifests/ > exposures.yaml", "Exit status: 0 when everything was carried over"},
 	} {
 		var out bytes.Buffer
 		cmd := cli.NewCommand()

@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,6 +37,10 @@ func NewCommand() *cobra.Command { return app{}.command() }
 // refuses impossible in the whole process (sandbox).
 func Main() int {
 	if err := (app{sandbox: true}).command().Execute(); err != nil {
+		var status ExitStatus
+		if errors.As(err, &status) {
+			return status.Code
+		}
 		return 1
 	}
 	return 0
@@ -92,7 +97,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
   krm-fn validate overlays/prd/platform.yaml bases/`
 	// The function keeps its positional arguments: cobra takes the first
 	// argument as a subcommand only when it is one of these names.
-	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand()} {
+	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
 		cmd.AddCommand(showErrors(c))
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

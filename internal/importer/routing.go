@@ -1,0 +1,198 @@
+package importer
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+)
+
+// routing is what a set of objects does with requests, in terms two sets
+// can be compared in: the routes the ingress gateway takes for each host,
+// those the mesh takes for each Service, each Service's subsets and
+// traffic policy, and the ALB's settings for each host.
+type routing struct {
+	gateway map[string][]route // host → routes, in the order Istio tries them
+	mesh    map[string][]route // Service FQDN → routes
+	from    map[string]source  // host or FQDN → the VirtualService
+	rules   map[string]string  // Service FQDN → subsets and traffic policy, as JSON
+	alb     map[string]string  // host → ALB settings, as JSON
+	hasALB  bool               // whether any Ingress sends to the gateway
+	// services are what the Services of one port do with what the
+	// routes send them, as JSON, by FQDN.
+	services map[string]string
+}
+
+// routingOf is the routing of inv.
+func routingOf(inv *inventory) *routing {
+	rt := &routing{gateway: map[string][]route{}, mesh: map[string][]route{}, from: map[string]source{},
+		rules: map[string]string{}, alb: map[string]string{}, services: map[string]string{}}
+	gw, ok := findGateway(inv.ingresses)
+	if !ok {
+		gw = gatewayRef{v1alpha1.DefaultGatewayNamespace, v1alpha1.DefaultGatewayService, v1alpha1.DefaultGatewayPort}
+	}
+	im := &importer{inv: inv, services: map[svcRef]*service{}, gateways: map[string]*gateway{}, gw: gw}
+	for _, s := range inv.services {
+		im.services[svcRef{s.src.namespace, s.src.name}] = s
+	}
+	for _, g := range inv.gateways {
+		im.gateways[g.src.namespace+"/"+g.src.name] = g
+	}
+	for _, vs := range inv.virtualServices {
+		mesh, gws := boundGateways(vs)
+		routes := normalize(vs.spec.Http, vs.src.namespace, im.portOf)
+		for _, h := range vs.spec.Hosts {
+			h = strings.ToLower(h)
+			s, isSvc := serviceHost(h, vs.src.namespace)
+			if mesh && isSvc {
+				if _, dup := rt.mesh[s.fqdn()]; !dup {
+					rt.from[s.fqdn()] = vs.src
+				}
+				rt.mesh[s.fqdn()] = append(rt.mesh[s.fqdn()], routes...)
+				continue
+			}
+			if len(gws) > 0 && im.served(vs, gws, h) {
+				if _, dup := rt.gateway[h]; !dup {
+					rt.from[h] = vs.src
+				}
+				rt.gateway[h] = append(rt.gateway[h], routes...)
+			}
+		}
+	}
+	for _, svc := range inv.services {
+		if len(svc.spec.Ports) != 1 {
+			continue
+		}
+		p := svc.spec.Ports[0]
+		target := p.TargetPort.String()
+		if target == "0" {
+			target = strconv.Itoa(int(p.Port))
+		}
+		b, _ := json.Marshal(map[string]any{"selector": svc.spec.Selector, "port": p.Port, "targetPort": target, "protocol": protocolOf(p)})
+		rt.services[svcRef{svc.src.namespace, svc.src.name}.fqdn()] = string(b)
+	}
+	for _, dr := range inv.destinationRules {
+		s, isSvc := serviceHost(strings.ToLower(dr.spec.Host), dr.src.namespace)
+		if !isSvc {
+			continue
+		}
+		subsets := map[string]map[string]string{}
+		for _, ss := range dr.spec.Subsets {
+			subsets[ss.Name] = ss.Labels
+		}
+		v := map[string]any{}
+		if len(subsets) > 0 {
+			v["subsets"] = subsets
+		}
+		if dr.spec.TrafficPolicy != nil {
+			v["trafficPolicy"] = json.RawMessage(canonical(dr.spec.TrafficPolicy))
+		}
+		b, _ := json.Marshal(v)
+		rt.rules[s.fqdn()] = string(b)
+	}
+	quiet := &importer{}
+	var catchAll string
+	for _, in := range inv.ingresses {
+		paths := map[string][]string{} // host → the paths the ALB sends to the gateway
+		var hosts []string
+		for _, b := range in.backends() {
+			if b.svc.Port.Name != useAnnotation && in.src.namespace == gw.namespace && b.svc.Name == gw.service {
+				h := strings.ToLower(b.host)
+				if _, ok := paths[h]; !ok {
+					hosts = append(hosts, h)
+				}
+				p := b.path
+				if p == "" || p == "/*" {
+					p = "/"
+				}
+				paths[h] = append(paths[h], p)
+			}
+		}
+		if len(hosts) == 0 {
+			continue
+		}
+		rt.hasALB = true
+		settings := quiet.settings(in)
+		for _, h := range hosts {
+			s := albJSON(settings, paths[h])
+			if h == "" {
+				catchAll = s
+			} else if _, dup := rt.alb[h]; !dup {
+				rt.alb[h] = s
+			}
+		}
+	}
+	if catchAll != "" {
+		for h := range rt.gateway {
+			if _, ok := rt.alb[h]; !ok {
+				rt.alb[h] = catchAll
+			}
+		}
+	}
+	sharedALBs(rt)
+	return rt
+}
+
+// sharedALBs names each host's ALB by the routed hosts it shares it
+// with: the controller names ALBs itself, and what routes alike is which
+// hosts share one.
+func sharedALBs(rt *routing) {
+	byALB := map[string][]string{}
+	settings := map[string]map[string]any{}
+	for _, h := range sortedKeys(rt.alb) {
+		m, _ := decodeJSON(rt.alb[h]).(map[string]any)
+		settings[h] = m
+		if _, routed := rt.gateway[h]; routed {
+			id, _ := m["alb"].(string)
+			byALB[id] = append(byALB[id], h)
+		}
+	}
+	for h, m := range settings {
+		id, _ := m["alb"].(string)
+		m["alb"] = "shared by " + strings.Join(byALB[id], ", ")
+		b, _ := json.Marshal(m)
+		rt.alb[h] = string(b)
+	}
+}
+
+// albJSON is what of s the ALB does with requests, as JSON: the health
+// check, the listeners and the Ingress class's spelling are the
+// modernisations, left out.
+func albJSON(s albSettings, paths []string) string {
+	other := maps.Clone(s.other)
+	delete(other, annotationExternalDNS)
+	delete(other, v1alpha1.ALBGroupOrder)
+	class := s.class
+	if class == "" {
+		class = v1alpha1.DefaultIngressClassName
+	}
+	b, _ := json.Marshal(map[string]any{
+		"scheme": s.scheme, "certificate-arn": strings.Join(s.certs, ","), "ssl-policy": s.sslPolicy,
+		"target-type": s.targetType, "ssl-redirect": strconv.FormatBool(s.redirect),
+		"ingressClassName": class, "annotations": other, "paths": paths, "alb": albOf(s),
+	})
+	return string(b)
+}
+
+// albOf names the ALB of an Ingress: its group's, or one of its own
+// (the controller makes one per Ingress outside a group).
+func albOf(s albSettings) string {
+	if s.group != "" {
+		return "group " + s.group
+	}
+	return "ingress " + s.ingress
+}
+
+// sortedKeys are the keys of maps, each once, sorted.
+func sortedKeys[V any](ms ...map[string]V) []string {
+	keys := map[string]bool{}
+	for _, m := range ms {
+		for k := range m {
+			keys[k] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(keys))
+}
