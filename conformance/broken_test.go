@@ -92,6 +92,12 @@ func TestBrokenObjectsFail(t *testing.T) {
 			{"VirtualService shop/retries", IstioAnalyze, Error, `http retry policy configured when attempts are set to 0 (disabled)`},
 			{"VirtualService shop/headers", IstioValidate, Warning, "set-cookie: two is invalid"},
 		},
+		"gateway-api-refuses-route-rules": {
+			// krm-fn's Gateway API rules, refused by the API server too (testdata/adversarial/gateway-api).
+			{"HTTPRoute shop/cors", APIServer, Error, `spec.rules[0].filters[0].cors.allowOrigins[0]: Invalid value: "https://.*\\.example\\.com"`},
+			{"HTTPRoute shop/retries", APIServer, Error, `unknown field "spec.rules[0].retry"`},
+			{"HTTPRoute shop/rule-name", APIServer, Error, `spec.rules[0].name: Invalid value: "Faulty_Route"`},
+		},
 		"allowance-matches-nothing": {
 			{"Service shop/web", Allowances, Error, `entry 0 (istioctl validate warning containing "does not follow the Istio naming convention") matches no warning: remove it`},
 		},

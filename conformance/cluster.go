@@ -10,14 +10,15 @@ import (
 	"time"
 )
 
-// Cluster is an etcd and a kube-apiserver on loopback with Istio's CRDs,
+// Cluster is an etcd and a kube-apiserver on loopback with Istio's CRDs
+// and the Gateway API's (standard channel),
 // started by the repository's hack/cluster.sh in a temporary directory.
 type Cluster struct {
 	Kubeconfig string
 	dir, root  string
 }
 
-// StartCluster starts a cluster and waits until it serves Istio's CRDs. The
+// StartCluster starts a cluster and waits until it serves those CRDs. The
 // cluster is stopped when Stop is called or, should this process die
 // first, by hack/cluster.sh's watchdog.
 func StartCluster(ctx context.Context, root string) (*Cluster, error) {

@@ -1,6 +1,6 @@
 // Package conformance checks what krm-fn renders against the components
 // that receive it: every object is applied with a server-side dry run to a
-// real kube-apiserver (with Istio's CRDs), validated by istioctl, analyzed
+// real kube-apiserver (with Istio's and the Gateway API's CRDs), validated by istioctl, analyzed
 // by istioctl across its environment, and its ALB annotations are checked
 // against the AWS Load Balancer Controller's documented formats.
 //

@@ -122,6 +122,7 @@ func TestOverlaysContract(t *testing.T) {
 				}
 			}
 			slices.Sort(ids)
+			gatewayAPI := lookupOptional(platform, "spec", "api") == "gateway-api"
 			want := []string{
 				"Deployment prd-api/cb-test-api",
 				"Deployment prd-api/orders-api",
@@ -150,6 +151,26 @@ func TestOverlaysContract(t *testing.T) {
 					"VirtualService istio-system/shared-api-domain-shop")
 				slices.Sort(want)
 			}
+			if gatewayAPI {
+				// One Gateway for the environment, an HTTPRoute per
+				// exposure; no DestinationRule without a trafficPolicy;
+				// the shared host api.domain.shop keeps its Ingress.
+				want = []string{
+					"Deployment prd-api/cb-test-api",
+					"Deployment prd-api/orders-api",
+					"Gateway istio-system/ingress",
+					"HTTPRoute istio-system/grafana",
+					"HTTPRoute prd-api/cb-test-api",
+					"HTTPRoute prd-api/orders-api",
+					"Ingress istio-system/istio-system-grafana",
+					"Ingress istio-system/prd-api-cb-test-api",
+					"Ingress istio-system/prd-api-orders-api",
+					"Ingress istio-system/shared-api-domain-shop",
+					"Namespace /prd-api",
+					"Service prd-api/cb-test-api",
+					"Service prd-api/orders-api",
+				}
+			}
 			if !slices.Equal(ids, want) {
 				t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
 			}
@@ -176,35 +197,67 @@ func TestOverlaysContract(t *testing.T) {
 					t.Errorf("%s %s: host %q, want %q", c.kind, c.name, host, c.host)
 				}
 			}
-			vs := get(t, out, "VirtualService", "cb-test-api")
-			dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
-			if dest != "cb-test-api.prd-api.svc.cluster.local" {
-				t.Errorf("VirtualService destination %q", dest)
+			if gatewayAPI {
+				route := get(t, out, "HTTPRoute", "cb-test-api")
+				if backend := lookup(t, route, "spec", "rules", "0", "backendRefs", "0", "name"); backend != "cb-test-api" {
+					t.Errorf("HTTPRoute backend %q", backend)
+				}
+				in := get(t, out, "Ingress", "prd-api-cb-test-api")
+				if svc := lookup(t, in, "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name"); svc != "ingress-istio" {
+					t.Errorf("Ingress backend %q, want the Gateway's Service ingress-istio", svc)
+				}
+			} else {
+				vs := get(t, out, "VirtualService", "cb-test-api")
+				dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
+				if dest != "cb-test-api.prd-api.svc.cluster.local" {
+					t.Errorf("VirtualService destination %q", dest)
+				}
 			}
-			// orders-api is mounted under /orders/: the prefix is
-			// stripped before the app sees the request.
-			orders := get(t, out, "VirtualService", "orders-api")
-			if p, r := lookup(t, orders, "spec", "http", "0", "match", "0", "uri", "prefix"), lookup(t, orders, "spec", "http", "0", "rewrite", "uri"); p != "/orders/" || r != "/" {
-				t.Errorf("VirtualService orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
-			}
-			if env == "prd" {
-				// api.domain.shop: /orders/ to orders-api, the rest to
-				// cb-test-api, the longest prefix first.
-				shared := get(t, out, "VirtualService", "shared-api-domain-shop")
-				for i, w := range []struct{ prefix, host string }{
-					{"/orders/", "orders-api.prd-api.svc.cluster.local"},
-					{"/", "cb-test-api.prd-api.svc.cluster.local"},
-				} {
-					route := strconv.Itoa(i)
-					p := lookup(t, shared, "spec", "http", route, "match", "0", "uri", "prefix")
-					h := lookup(t, shared, "spec", "http", route, "route", "0", "destination", "host")
-					if p != w.prefix || h != w.host {
-						t.Errorf("VirtualService shared-api-domain-shop: route %d is %s to %s, want %s to %s", i, p, h, w.prefix, w.host)
+			if gatewayAPI {
+				// orders-api is mounted under /orders/; on api.domain.shop
+				// the Gateway merges both APIs' HTTPRoutes.
+				orders := get(t, out, "HTTPRoute", "orders-api")
+				var r string
+				for i := range 8 {
+					if v := lookupOptional(orders, "spec", "rules", "0", "filters", strconv.Itoa(i), "urlRewrite", "path", "replacePrefixMatch"); v != "" {
+						r = v
 					}
 				}
-				in := get(t, out, "Ingress", "shared-api-domain-shop")
-				if host := lookup(t, in, "spec", "rules", "0", "host"); host != "api."+domain {
-					t.Errorf("Ingress shared-api-domain-shop: host %q, want api.%s", host, domain)
+				if p := lookup(t, orders, "spec", "rules", "0", "matches", "0", "path", "value"); p != "/orders/" || r != "/" {
+					t.Errorf("HTTPRoute orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
+				}
+				for _, name := range []string{"orders-api", "cb-test-api"} {
+					route := get(t, out, "HTTPRoute", name)
+					if host := lookup(t, route, "spec", "hostnames", "1"); host != "api."+domain {
+						t.Errorf("HTTPRoute %s: second hostname %q, want the shared api.%s", name, host, domain)
+					}
+				}
+			} else {
+				// orders-api is mounted under /orders/: the prefix is
+				// stripped before the app sees the request.
+				orders := get(t, out, "VirtualService", "orders-api")
+				if p, r := lookup(t, orders, "spec", "http", "0", "match", "0", "uri", "prefix"), lookup(t, orders, "spec", "http", "0", "rewrite", "uri"); p != "/orders/" || r != "/" {
+					t.Errorf("VirtualService orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
+				}
+				if env == "prd" {
+					// api.domain.shop: /orders/ to orders-api, the rest to
+					// cb-test-api, the longest prefix first.
+					shared := get(t, out, "VirtualService", "shared-api-domain-shop")
+					for i, w := range []struct{ prefix, host string }{
+						{"/orders/", "orders-api.prd-api.svc.cluster.local"},
+						{"/", "cb-test-api.prd-api.svc.cluster.local"},
+					} {
+						route := strconv.Itoa(i)
+						p := lookup(t, shared, "spec", "http", route, "match", "0", "uri", "prefix")
+						h := lookup(t, shared, "spec", "http", route, "route", "0", "destination", "host")
+						if p != w.prefix || h != w.host {
+							t.Errorf("VirtualService shared-api-domain-shop: route %d is %s to %s, want %s to %s", i, p, h, w.prefix, w.host)
+						}
+					}
+					in := get(t, out, "Ingress", "shared-api-domain-shop")
+					if host := lookup(t, in, "spec", "rules", "0", "host"); host != "api."+domain {
+						t.Errorf("Ingress shared-api-domain-shop: host %q, want api.%s", host, domain)
+					}
 				}
 			}
 			ns := get(t, out, "Namespace", "prd-api")
@@ -237,6 +290,15 @@ func get(t *testing.T, m resmap.ResMap, kind, name string) *yaml.RNode {
 	}
 	t.Fatalf("no %s %s in the output", kind, name)
 	return nil
+}
+
+// lookupOptional is the scalar at path in n, "" if there is none.
+func lookupOptional(n *yaml.RNode, path ...string) string {
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil {
+		return ""
+	}
+	return yaml.GetValue(v)
 }
 
 // lookup is the scalar at path in n.

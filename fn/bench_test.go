@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/bench/workload"
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/cli"
@@ -25,19 +27,7 @@ func BenchmarkExpand(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("exposures=%d", n), func(b *testing.B) {
 			config, items := benchInput(b, n)
-			p := &fn.Processor{Stderr: func() io.Writer { return io.Discard }}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				rl := &framework.ResourceList{FunctionConfig: config, Items: items}
-				if err := p.Process(rl); err != nil {
-					b.Fatal(err)
-				}
-				if len(rl.Items) < 5*n {
-					b.Fatalf("%d items out for %d exposures", len(rl.Items), n)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/exposure")
+			benchExpand(b, n, config, items, 5*n)
 		})
 	}
 }
@@ -97,4 +87,45 @@ func typedNode(t testing.TB, obj any) *yaml.RNode {
 		t.Fatal(err)
 	}
 	return yaml.MustParse(string(b))
+}
+
+// BenchmarkExpandGatewayAPI is BenchmarkExpand with api: gateway-api: the
+// same environment, without the retries the Gateway API has not, its
+// routes in the Gateway API's order.
+func BenchmarkExpandGatewayAPI(b *testing.B) {
+	for _, n := range benchSizes[:4] {
+		b.Run(fmt.Sprintf("exposures=%d", n), func(b *testing.B) {
+			platform := workload.Platform()
+			platform.Spec.API = v1alpha1.APIGatewayAPI
+			config := typedNode(b, platform)
+			var items []*yaml.RNode
+			for _, e := range workload.Exposures(workload.Options{Services: n, Namespaces: n/50 + 1}) {
+				for i := range e.Spec.Routes {
+					e.Spec.Routes[i].Retries = nil
+				}
+				slices.SortStableFunc(e.Spec.Routes, func(a, b v1alpha1.Route) int { return v1alpha1.GatewayAPIPrecedence(a.Match, b.Match) })
+				items = append(items, typedNode(b, e))
+			}
+			benchExpand(b, n, config, items, 3*n)
+		})
+	}
+}
+
+// benchExpand expands the environment config, items of n exposures until
+// the benchmark has its measure, checking each run renders at least min
+// items.
+func benchExpand(b *testing.B, n int, config *yaml.RNode, items []*yaml.RNode, min int) {
+	p := &fn.Processor{Stderr: func() io.Writer { return io.Discard }}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rl := &framework.ResourceList{FunctionConfig: config, Items: items}
+		if err := p.Process(rl); err != nil {
+			b.Fatal(err)
+		}
+		if len(rl.Items) < min {
+			b.Fatalf("%d items out for %d exposures", len(rl.Items), n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/exposure")
 }

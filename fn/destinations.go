@@ -65,6 +65,7 @@ func resolveOther(s source, d *model.Destination, p *field.Path, byService map[s
 		return append(ps, s.problem(framework.Error, p.Child("subset"),
 			field.NotFound(p.Child("subset"), d.Subset).ErrorBody()+fmt.Sprintf(": the exposure of Service %s (ServiceExposure %s) defines no such subset", d.OtherService, other.Owner)))
 	}
+	other.RoutedSubsets[d.Subset] = true
 	// The subset is in other's DestinationRule: it must apply wherever
 	// this routing does. The gateway's namespace is added to it (below);
 	// the sidecars' namespaces are the exposures' to agree on.

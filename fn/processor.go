@@ -180,6 +180,15 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 	for _, h := range shared {
 		owned[h.Owner] = true
 	}
+	gw := platformGateway(srcs, &platform.Spec)
+	for _, g := range gw {
+		owned[g.owner] = true
+	}
+	wps, wpps := waypointsOf(srcs, &platform.Spec)
+	probs = append(probs, wpps...)
+	for _, w := range wps {
+		owned[w.Owner] = true
+	}
 	rest, rps := replaced(in.rest, owned)
 	probs = append(probs, rps...)
 
@@ -188,8 +197,9 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		out = append(out, generatedBy(s.x)...)
 	}
 	for _, h := range shared {
-		out = append(out, sharedObjects(h)...)
+		out = append(out, sharedObjects(h, platform.Spec.API)...)
 	}
+	out = append(out, gw...)
 	if _, _, ok := platform.Spec.NamespaceLabel(); ok {
 		nss, nps, err := injectNamespaces(rest, srcs, &platform.Spec)
 		if err != nil {
@@ -202,9 +212,14 @@ func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
 		return nil, err
 	}
 	probs = append(probs, pps...)
+	out, wpps, err = useWaypoints(rest, out, wps, srcs)
+	if err != nil {
+		return nil, err
+	}
+	probs = append(probs, wpps...)
 	sortGenerated(out)
 	probs = append(probs, reserved(out, &platform.Spec, byOwner)...)
-	probs = append(probs, collisions(rest, out, srcs)...)
+	probs = append(probs, collisions(rest, out, srcs, in.platform)...)
 	if hasErrors(probs) {
 		return &expansion{results: results(probs)}, nil
 	}

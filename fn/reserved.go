@@ -69,7 +69,7 @@ func replaced(rest []*yaml.RNode, owned map[string]bool) ([]*yaml.RNode, []probl
 // rendersKind says whether krm-fn renders objects of apiVersion and kind
 // for an exposure.
 func rendersKind(apiVersion, kind string) bool {
-	for _, k := range []emit.Kind{emit.KindService, emit.KindGateway, emit.KindVirtualService, emit.KindDestinationRule, emit.KindIngress} {
+	for _, k := range []emit.Kind{emit.KindService, emit.KindGateway, emit.KindVirtualService, emit.KindDestinationRule, emit.KindGatewayAPIGateway, emit.KindHTTPRoute, emit.KindReferenceGrant, emit.KindIngress} {
 		if k.APIVersion() == apiVersion && k.String() == kind {
 			return true
 		}

@@ -80,16 +80,7 @@ func sharedHosts(srcs []source, p *v1alpha1.ExposurePlatformSpec) ([]*model.Shar
 // claimed); on the same path, one with a method, headers or query
 // parameters before one without.
 func cmpPrecedence(a, b v1alpha1.Match) int {
-	rank := func(m v1alpha1.Match) int {
-		switch {
-		case m.Exact != "":
-			return 0
-		case m.Prefix != "":
-			return 1
-		}
-		return 2
-	}
-	if c := cmp.Compare(rank(a), rank(b)); c != 0 || rank(a) == 2 {
+	if c := cmp.Compare(a.PathRank(), b.PathRank()); c != 0 || a.PathRank() == 2 {
 		return c
 	}
 	path := func(m v1alpha1.Match) string { return m.Exact + m.Prefix }

@@ -47,6 +47,13 @@ func routeWarnings(s source) []problem {
 	routes := field.NewPath("spec", "routes")
 	// On shared hosts, routes take the host's precedence, not their order.
 	ordered := len(s.x.Hosts) > 0 || s.x.Mesh
+	// The Gateway API tries the most specific match first (validation
+	// refuses an order it would change), and replacing a prefix with "/"
+	// takes its slash too.
+	gatewayAPI := s.x.API == v1alpha1.APIGatewayAPI
+	if gatewayAPI {
+		ordered = false
+	}
 	for j, r := range s.x.Routes {
 		for i := range j {
 			if !ordered {
@@ -62,7 +69,7 @@ func routeWarnings(s source) []problem {
 		for _, rp := range []struct {
 			field, value string
 		}{{"rewrite", rewritePrefix(r.Rewrite)}, {"redirect", redirectPrefix(r.Redirect)}} {
-			if rp.value == "/" && prefix != "" && !strings.HasSuffix(prefix, "/") {
+			if rp.value == "/" && prefix != "" && !strings.HasSuffix(prefix, "/") && !gatewayAPI {
 				ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child(rp.field, "prefix"),
 					fmt.Sprintf("replaces the matched prefix %q with \"/\", and the slash after it stays: %s/x becomes //x; match prefix %q instead (and exact %q on a route of its own, if that path is served too)",
 						prefix, prefix, prefix+"/", prefix)))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts etcd and kube-apiserver on loopback (free ports, state in DIR) with
-# Istio's CRDs installed, for server-side dry runs of rendered manifests.
+# Istio's CRDs and the Gateway API's installed, for server-side dry runs of
+# rendered manifests.
 #   hack/cluster.sh start DIR [OWNER_PID]   # prints the kubeconfig path
 #   hack/cluster.sh stop DIR
 # A failed start stops whatever it had started. With OWNER_PID, a watchdog
@@ -137,6 +138,15 @@ done
 crds=$(cd "$root" && go list -m -f '{{.Dir}}' istio.io/api)/kubernetes/customresourcedefinitions.gen.yaml
 [[ -f "$crds" ]] || { log "no Istio CRDs at $crds"; exit 1; }
 kubectl apply --server-side -f "$crds" >/dev/null
+# The Gateway API's CRDs (standard channel), from the sigs.k8s.io/gateway-api
+# version go.mod pins: what api: gateway-api renders.
+(cd "$root" && go mod download sigs.k8s.io/gateway-api)
+gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard
+for f in "$gwapi"/gateway.networking.k8s.io_*.yaml; do
+	# A ValidatingAdmissionPolicy against installing other channels' CRDs: no CRD.
+	[[ $f == *_vap_* ]] && continue
+	kubectl apply --server-side -f "$f" >/dev/null
+done
 kubectl wait --for condition=established --timeout=60s crd --all >/dev/null
 
 started=true

@@ -64,6 +64,7 @@ func Generate(fnDir string) ([]byte, error) {
 		codes.Enum = append(codes.Enum, c)
 	}
 	prop(defs, "ExposurePlatformSpec", "injection").Enum = strings(v1alpha1.InjectionModes...)
+	prop(defs, "ExposurePlatformSpec", "api").Enum = strings(v1alpha1.PlatformAPIs...)
 
 	for _, d := range defs {
 		d.Description = unwrap(d.Description)

@@ -16,6 +16,9 @@ const (
 	DefaultIngressClassName = "alb"
 	DefaultGatewayNamespace = "istio-system"
 	DefaultGatewayService   = "istio-ingressgateway"
+	DefaultGatewayAPIName   = "ingress"
+	// GatewayClassIstio is the GatewayClass of Istio's gateways.
+	GatewayClassIstio       = "istio"
 	DefaultGatewayPort      = 80
 	DefaultHealthCheckPort  = "status-port"
 	DefaultHealthCheckPath  = "/healthz/ready"
@@ -69,6 +72,7 @@ var (
 	Schemes        = []string{SchemeInternetFacing, SchemeInternal}
 	TargetTypes    = []string{TargetTypeIP, TargetTypeInstance}
 	InjectionModes = []InjectionMode{InjectionNamespace, InjectionWorkload, InjectionAmbient, InjectionNone}
+	PlatformAPIs   = []PlatformAPI{APIIstio, APIGatewayAPI}
 	Protocols      = []Protocol{ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP}
 	// BackendProtocolVersions are the values of backend-protocol-version.
 	BackendProtocolVersions = []string{BackendProtocolVersionHTTP1, BackendProtocolVersionHTTP2, BackendProtocolVersionGRPC}

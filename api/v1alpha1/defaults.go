@@ -22,15 +22,29 @@ func (p *ExposurePlatform) Default() {
 		redirect := len(s.ALB.CertificateARNs) > 0
 		s.ALB.RedirectHTTPS = &redirect
 	}
+	if s.API == "" {
+		s.API = APIIstio
+	}
 	g := &s.Gateway
 	if g.Namespace == "" {
 		g.Namespace = DefaultGatewayNamespace
 	}
-	if g.Service == "" {
-		g.Service = DefaultGatewayService
-	}
-	if len(g.Selector) == 0 {
-		g.Selector = map[string]string{DefaultGatewaySelectorKey: DefaultGatewaySelectorValue}
+	if s.API == APIGatewayAPI {
+		// The Gateway's own Deployment and Service, which Istio deploys
+		// for it: no selector, and the Service has the Gateway's name.
+		if g.Name == "" {
+			g.Name = DefaultGatewayAPIName
+		}
+		if g.Service == "" {
+			g.Service = GatewayAPIService(g.Name)
+		}
+	} else {
+		if g.Service == "" {
+			g.Service = DefaultGatewayService
+		}
+		if len(g.Selector) == 0 {
+			g.Selector = map[string]string{DefaultGatewaySelectorKey: DefaultGatewaySelectorValue}
+		}
 	}
 	if g.Port == 0 {
 		g.Port = DefaultGatewayPort
@@ -42,6 +56,10 @@ func (p *ExposurePlatform) Default() {
 		g.HealthCheckPath = DefaultHealthCheckPath
 	}
 }
+
+// GatewayAPIService is the Service Istio deploys for a Gateway API Gateway
+// of class istio named name: "<name>-istio", in the Gateway's namespace.
+func GatewayAPIService(name string) string { return name + "-" + GatewayClassIstio }
 
 // Default fills every unset field of the exposure with its documented
 // default. Defaults that depend on the platform (the domain of short hosts,

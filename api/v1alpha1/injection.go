@@ -9,7 +9,26 @@ var (
 	LabelRevision      = label.IoIstioRev.Name           // istio.io/rev
 	LabelDataplane     = label.IoIstioDataplaneMode.Name // istio.io/dataplane-mode
 	LabelSidecarInject = label.SidecarInject.Name        // sidecar.istio.io/inject
+	// With the Gateway API and ambient injection, the waypoint a
+	// namespace's Services use for their mesh routing.
+	LabelUseWaypoint = label.IoIstioUseWaypoint.Name // istio.io/use-waypoint
+	LabelWaypointFor = label.IoIstioWaypointFor.Name // istio.io/waypoint-for
 )
+
+// The waypoint krm-fn renders for mesh routing in an ambient namespace
+// (api: gateway-api, injection: ambient): a Gateway of class
+// istio-waypoint named waypoint, for the namespace's Services.
+const (
+	WaypointName         = "waypoint"
+	GatewayClassWaypoint = "istio-waypoint"
+	WaypointForService   = "service"
+)
+
+// Waypoints says whether mesh routing goes through a waypoint: with the
+// Gateway API in the ambient mesh.
+func (s *ExposurePlatformSpec) Waypoints() bool {
+	return s.API == APIGatewayAPI && s.Injection == InjectionAmbient
+}
 
 // The values krm-fn gives those labels.
 const (

@@ -148,6 +148,15 @@ type ExposurePlatformSpec struct {
 	// ALB settings for every Ingress.
 	ALB ALBSpec `json:"alb,omitempty"`
 
+	// API is the routing API the exposures render to: istio (Istio's
+	// Gateway, VirtualService and DestinationRule) or gateway-api (the
+	// Kubernetes Gateway API, gateway.networking.k8s.io/v1, served by
+	// Istio: one Gateway of class istio for the environment, an HTTPRoute
+	// per exposure, a Service per subset routed to, a DestinationRule only
+	// for a trafficPolicy). A route setting the Gateway API cannot express
+	// is an error. Default: istio.
+	API PlatformAPI `json:"api,omitempty"`
+
 	// Gateway is the Istio ingress gateway the ALB forwards to.
 	Gateway GatewaySpec `json:"gateway,omitempty"`
 
@@ -179,6 +188,15 @@ type ExposurePlatformSpec struct {
 	// kube-node-lease are never allowed).
 	AllowedNamespaces []string `json:"allowedNamespaces,omitempty"`
 }
+
+// PlatformAPI is the routing API exposures render to.
+type PlatformAPI string
+
+// The routing APIs.
+const (
+	APIIstio      PlatformAPI = "istio"
+	APIGatewayAPI PlatformAPI = "gateway-api"
+)
 
 // InjectionMode says how sidecar injection is ensured.
 type InjectionMode string
@@ -230,16 +248,24 @@ type ALBSpec struct {
 
 // GatewaySpec locates the Istio ingress gateway.
 type GatewaySpec struct {
+	// Name of the Gateway API Gateway (class istio) every HTTPRoute
+	// attaches to, in namespace; Istio deploys it as a Deployment and a
+	// Service "<name>-istio" there, which the Ingresses target. Only with
+	// api: gateway-api. Default: ingress.
+	Name string `json:"name,omitempty"`
+
 	// Namespace where the ingress gateway Service runs; the Ingresses go
 	// there. Default: istio-system.
 	Namespace string `json:"namespace,omitempty"`
 
 	// Service is the ingress gateway Service the ALB targets.
-	// Default: istio-ingressgateway.
+	// Default: istio-ingressgateway. With api: gateway-api, the Service
+	// Istio deploys for the Gateway, "<name>-istio", and not settable.
 	Service string `json:"service,omitempty"`
 
 	// Selector of the gateway pods, used by every Gateway.
-	// Default: {istio: ingressgateway}.
+	// Default: {istio: ingressgateway}. Not with api: gateway-api (the
+	// Gateway's own pods serve it).
 	Selector map[string]string `json:"selector,omitempty"`
 
 	// Port of the gateway Service the ALB sends HTTP to; also the port of

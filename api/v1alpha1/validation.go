@@ -96,11 +96,32 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	}
 
 	gw := spec.Child("gateway")
+	errs = append(errs, oneOf(spec.Child("api"), s.API, PlatformAPIs)...)
 	errs = append(errs, dnsLabel(gw.Child("namespace"), s.Gateway.Namespace)...)
-	for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
-		errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
+	switch s.API {
+	case APIGatewayAPI:
+		errs = append(errs, dnsLabel(gw.Child("name"), s.Gateway.Name)...)
+		want := GatewayAPIService(s.Gateway.Name)
+		for _, msg := range validation.IsDNS1035Label(want) {
+			errs = append(errs, field.Invalid(gw.Child("name"), s.Gateway.Name, fmt.Sprintf("names the Service Istio deploys for the Gateway, %q, which must be a DNS-1035 label: %s", want, msg)))
+		}
+		if s.Gateway.Service != want {
+			errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service,
+				fmt.Sprintf("with api: gateway-api the ALB targets the Service Istio deploys for the Gateway %q, %q: remove it", s.Gateway.Name, want)))
+		}
+		if len(s.Gateway.Selector) > 0 {
+			errs = append(errs, field.Forbidden(gw.Child("selector"),
+				"with api: gateway-api the Gateway's own pods, which Istio deploys for it, serve it: remove it"))
+		}
+	default:
+		for _, msg := range validation.IsDNS1035Label(s.Gateway.Service) {
+			errs = append(errs, field.Invalid(gw.Child("service"), s.Gateway.Service, msg))
+		}
+		if s.Gateway.Name != "" {
+			errs = append(errs, field.Forbidden(gw.Child("name"), "names the Gateway API Gateway: only with api: gateway-api"))
+		}
+		errs = append(errs, labelMap(gw.Child("selector"), s.Gateway.Selector)...)
 	}
-	errs = append(errs, labelMap(gw.Child("selector"), s.Gateway.Selector)...)
 	errs = append(errs, portNumber(gw.Child("port"), s.Gateway.Port)...)
 	errs = append(errs, portNumberOrName(gw.Child("healthCheckPort"), intstr.Parse(s.Gateway.HealthCheckPort))...)
 	if !strings.HasPrefix(s.Gateway.HealthCheckPath, "/") {
@@ -204,6 +225,9 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, annotations(p.Child("annotations"), in.Annotations, exposureAnnotationFields, free)...)
 	}
 	errs = append(errs, validateTargetGroup(spec, s, platform)...)
+	if platform != nil && platform.API == APIGatewayAPI {
+		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
+	}
 	return errs
 }
 

@@ -15,19 +15,28 @@ const (
 	KindGateway
 	KindVirtualService
 	KindDestinationRule
+	KindGatewayAPIGateway
+	KindHTTPRoute
+	KindReferenceGrant
 	KindIngress
 )
 
 // IstioNetworkingV1 is the API version of the Istio objects.
 const IstioNetworkingV1 = "networking.istio.io/v1"
 
+// GatewayAPIV1 is the API version of the Gateway API objects.
+const GatewayAPIV1 = "gateway.networking.k8s.io/v1"
+
 var kinds = [...]struct{ name, apiVersion string }{
-	KindNamespace:       {"Namespace", "v1"},
-	KindService:         {"Service", "v1"},
-	KindGateway:         {"Gateway", IstioNetworkingV1},
-	KindVirtualService:  {"VirtualService", IstioNetworkingV1},
-	KindDestinationRule: {"DestinationRule", IstioNetworkingV1},
-	KindIngress:         {"Ingress", "networking.k8s.io/v1"},
+	KindNamespace:         {"Namespace", "v1"},
+	KindService:           {"Service", "v1"},
+	KindGateway:           {"Gateway", IstioNetworkingV1},
+	KindVirtualService:    {"VirtualService", IstioNetworkingV1},
+	KindDestinationRule:   {"DestinationRule", IstioNetworkingV1},
+	KindGatewayAPIGateway: {"Gateway", GatewayAPIV1},
+	KindHTTPRoute:         {"HTTPRoute", GatewayAPIV1},
+	KindReferenceGrant:    {"ReferenceGrant", GatewayAPIV1},
+	KindIngress:           {"Ingress", "networking.k8s.io/v1"},
 }
 
 // String is the kind's name, e.g. "VirtualService".

@@ -9,10 +9,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Namespace builds a Namespace with the mesh label key=value (the
-// platform's injection: v1alpha1.ExposurePlatformSpec.NamespaceLabel) and
-// what c carries. It has no owner: several exposures share it.
-func Namespace(name string, c model.Carried, key, value string) *corev1.Namespace {
+// Namespace builds a Namespace with the mesh labels given (the platform's
+// injection label, v1alpha1.ExposurePlatformSpec.NamespaceLabel; the
+// waypoint's, istio.io/use-waypoint) and what c carries. It has no owner: several exposures share it.
+func Namespace(name string, c model.Carried, mesh map[string]string) *corev1.Namespace {
 	meta := metav1.ObjectMeta{Name: name, Labels: maps.Clone(c.Labels), Annotations: maps.Clone(c.Annotations)}
 	if meta.Labels == nil {
 		meta.Labels = map[string]string{}
@@ -21,6 +21,6 @@ func Namespace(name string, c model.Carried, key, value string) *corev1.Namespac
 		meta.Annotations = nil
 	}
 	meta.Labels[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue
-	meta.Labels[key] = value
+	maps.Copy(meta.Labels, mesh)
 	return &corev1.Namespace{TypeMeta: KindNamespace.TypeMeta(), ObjectMeta: meta}
 }

@@ -6,6 +6,7 @@
 package model
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -35,6 +36,13 @@ type Exposure struct {
 	// to it. Its DestinationRule must then apply in the gateway's
 	// namespace.
 	GatewayRouted bool
+
+	// API is the routing API the platform renders to.
+	API v1alpha1.PlatformAPI
+	// RoutedSubsets are the subsets of its Service some route (its own or
+	// another exposure's) sends to, or mirrors to: with the Gateway API,
+	// each is a Service of its own (SubsetService).
+	RoutedSubsets map[string]bool
 
 	Service  Service
 	Routes   []Route
@@ -85,10 +93,12 @@ type Retries struct {
 // Destination is where a route (or its mirror) sends: a Service by its
 // FQDN and port, maybe a subset of it, with a weight.
 type Destination struct {
-	Host   string // the Service's FQDN
-	Port   int32  // 0 until the port of another Service is found (OtherService)
-	Subset string
-	Weight int32
+	Host string // the Service's FQDN
+	// Name and Namespace of the Service (not of a subset's: SubsetService).
+	Name, Namespace string
+	Port            int32 // 0 until the port of another Service is found (OtherService)
+	Subset          string
+	Weight          int32
 	// OtherService is the Service, "<namespace>/<name>", when it is not the
 	// exposure's own: its port and subsets come from its exposure.
 	OtherService string
@@ -112,11 +122,57 @@ type Fault struct {
 	AbortPercent float64
 }
 
-// Gateway is the Istio Gateway of the exposure.
+// Gateway is the Istio Gateway of the exposure; with the Gateway API, the
+// platform's Gateway its HTTPRoute attaches to (Namespace is then its
+// namespace, and Selector nil).
 type Gateway struct {
-	Name     string
-	Selector map[string]string
-	Port     int32
+	Name, Namespace string
+	Selector        map[string]string
+	Port            int32
+}
+
+// PlatformGateway is the one Gateway API Gateway of an environment
+// (api: gateway-api): class istio, an HTTP listener on the gateway port,
+// routes allowed from the namespaces of the HTTPRoutes that attach to it.
+type PlatformGateway struct {
+	Gateway
+	Owner       string  // the owner annotation value, "gateway:<namespace>/<name>"
+	Carried     Carried // what every exposure that attaches to it carries
+	Namespaces  []string
+	ServiceType string // of the Service Istio deploys for it: ClusterIP (ALB target type ip) or NodePort (instance)
+}
+
+// Waypoint is the waypoint of an ambient namespace (api: gateway-api,
+// injection: ambient) whose Services have mesh routing: a Gateway of class
+// istio-waypoint, which the namespace is labelled to use.
+type Waypoint struct {
+	Namespace string
+	Owner     string  // the owner annotation value, "gateway:<namespace>/waypoint"
+	Carried   Carried // what every exposure with mesh routing there carries
+}
+
+// GatewayOwnerPrefix starts the owner annotation of a PlatformGateway
+// (and of a Waypoint).
+const GatewayOwnerPrefix = "gateway:"
+
+// SubsetService is the name of the Service that stands for subset of
+// Service service with the Gateway API, which has no subsets:
+// "<service>-<subset>".
+func SubsetService(service, subset string) string { return service + "-" + subset }
+
+// SubsetServices are the subsets of x that get a Service of their own,
+// in the order of spec.subsets: none but with the Gateway API.
+func (x *Exposure) SubsetServices() []v1alpha1.Subset {
+	if x.API != v1alpha1.APIGatewayAPI {
+		return nil
+	}
+	var out []v1alpha1.Subset
+	for _, s := range x.Subsets {
+		if x.RoutedSubsets[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Ingress is the ALB Ingress of the exposure (or of a shared host).
@@ -206,3 +262,45 @@ func (c Carried) Common(d Carried) Carried {
 	}
 	return Carried{Labels: both(c.Labels, d.Labels), Annotations: both(c.Annotations, d.Annotations)}
 }
+
+// Grant is what a ReferenceGrant in Namespace allows the HTTPRoutes of an
+// exposure: sending to these Services there.
+type Grant struct {
+	Namespace string
+	Services  []string
+}
+
+// Grants are the ReferenceGrants x's HTTPRoutes need (the Gateway API
+// allows a route to send to a Service of another namespace only if that
+// namespace grants it), one per namespace, in order; none but with the
+// Gateway API.
+func (x *Exposure) Grants() []Grant {
+	if x.API != v1alpha1.APIGatewayAPI {
+		return nil
+	}
+	byNS := map[string]map[string]bool{}
+	for i := range x.Routes {
+		for _, d := range x.Routes[i].Destinations() {
+			if d.Namespace == x.Namespace {
+				continue
+			}
+			name := d.Name
+			if d.Subset != "" {
+				name = SubsetService(d.Name, d.Subset)
+			}
+			if byNS[d.Namespace] == nil {
+				byNS[d.Namespace] = map[string]bool{}
+			}
+			byNS[d.Namespace][name] = true
+		}
+	}
+	var out []Grant
+	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
+		out = append(out, Grant{Namespace: ns, Services: slices.Sorted(maps.Keys(byNS[ns]))})
+	}
+	return out
+}
+
+// GrantName is the name of the ReferenceGrants of x: "<namespace>-<name>",
+// unique in every namespace (as its Ingress's name).
+func (x *Exposure) GrantName() string { return x.Namespace + "-" + x.Name }

@@ -30,6 +30,8 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		ExportTo:  s.ExportTo,
 		// Shared hosts too: the gateway routes them.
 		GatewayRouted: len(s.Hosts) > 0,
+		API:           p.API,
+		RoutedSubsets: map[string]bool{},
 	}
 	shared := map[string]bool{}
 	for _, h := range p.SharedHosts {
@@ -59,10 +61,19 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	}
 	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
 	for _, r := range s.Routes {
-		x.Routes = append(x.Routes, resolveRoute(&r, x))
+		rr := resolveRoute(&r, x)
+		for _, d := range rr.Destinations() {
+			if d.OtherService == "" && d.Subset != "" {
+				x.RoutedSubsets[d.Subset] = true
+			}
+		}
+		x.Routes = append(x.Routes, rr)
 	}
 	x.Policy, _ = v1alpha1.ParseTrafficPolicy(field.NewPath("spec", "trafficPolicy"), s.TrafficPolicy, e.Namespace) // validated already
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
+	if p.API == v1alpha1.APIGatewayAPI {
+		x.Gateway = Gateway{Name: p.Gateway.Name, Namespace: p.Gateway.Namespace, Port: p.Gateway.Port}
+	}
 
 	ann, group, errs := ingressAnnotations(s, p)
 	if err := orderWildcards(ann, group, x.Hosts); err != "" {
@@ -110,6 +121,18 @@ func platformIngress(name string, ann map[string]string, group string, p *v1alph
 		Service:     p.Gateway.Service,
 		Port:        p.Gateway.Port,
 	}
+}
+
+// Destinations are where r sends requests: its backends, and its mirror.
+func (r *Route) Destinations() []*Destination {
+	var ds []*Destination
+	for i := range r.Backends {
+		ds = append(ds, &r.Backends[i])
+	}
+	if r.Mirror != nil {
+		ds = append(ds, r.Mirror)
+	}
+	return ds
 }
 
 // FQDN is the cluster DNS name of a Service.
@@ -160,9 +183,9 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 // destination is a backend or mirror of x: its own Service, or another.
 func destination(x *Exposure, service, namespace string, port int32, subset string) Destination {
 	if service == "" || service == x.Service.Name && namespace == x.Service.Namespace {
-		return Destination{Host: x.Service.FQDN, Port: x.Service.Port, Subset: subset}
+		return Destination{Host: x.Service.FQDN, Name: x.Service.Name, Namespace: x.Service.Namespace, Port: x.Service.Port, Subset: subset}
 	}
-	return Destination{Host: FQDN(service, namespace), Port: port, Subset: subset, OtherService: namespace + "/" + service}
+	return Destination{Host: FQDN(service, namespace), Name: service, Namespace: namespace, Port: port, Subset: subset, OtherService: namespace + "/" + service}
 }
 
 // ingressAnnotations computes the ALB annotations of one exposure's

@@ -83,6 +83,9 @@ func TestRoundTrip(t *testing.T) {
 				t.Skip(why)
 			}
 			input := readNodes(t, path)
+			if slices.ContainsFunc(input, func(n *yaml.RNode) bool { return strings.HasPrefix(n.GetApiVersion(), "gateway.networking.k8s.io/") }) {
+				t.Skip("rendered with api: gateway-api: import reads Istio's API and the Ingresses, not the Gateway API")
+			}
 			res, err := importer.Import(input, importer.Options{})
 			if err != nil {
 				t.Fatal(err)

@@ -1,0 +1,68 @@
+package emit
+
+import (
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// The annotation of a Gateway that sets the type of the Service Istio
+// deploys for it (a LoadBalancer otherwise: a cloud load balancer nobody
+// uses behind the ALB).
+const istioServiceTypeAnnotation = "networking.istio.io/service-type"
+
+// namespaceNameLabel is the label Kubernetes gives every Namespace, its name.
+const namespaceNameLabel = "kubernetes.io/metadata.name"
+
+// GatewayAPIGateway builds the environment's Gateway API Gateway: class
+// istio, one plain HTTP listener on the gateway port (TLS ends at the
+// ALB), which takes HTTPRoutes from the namespaces of the exposures only.
+func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
+	meta := ownedMeta(g.Owner, g.Carried, g.Name, g.Namespace)
+	meta.Annotations[istioServiceTypeAnnotation] = g.ServiceType
+	from := gwapiv1.NamespacesFromSelector
+	return &gwapiv1.Gateway{
+		TypeMeta:   KindGatewayAPIGateway.TypeMeta(),
+		ObjectMeta: meta,
+		Spec: gwapiv1.GatewaySpec{
+			GatewayClassName: v1alpha1.GatewayClassIstio,
+			Listeners: []gwapiv1.Listener{{
+				Name:     gatewayServerPortName,
+				Port:     g.Port,
+				Protocol: gwapiv1.HTTPProtocolType,
+				AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{
+					From: &from,
+					Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+						Key:      namespaceNameLabel,
+						Operator: metav1.LabelSelectorOpIn,
+						Values:   g.Namespaces,
+					}}},
+				}},
+			}},
+		},
+	}
+}
+
+// The listener of a waypoint: HBONE on Istio's tunnel port.
+const (
+	waypointListener = "mesh"
+	waypointPort     = 15008
+	waypointProtocol = "HBONE"
+)
+
+// Waypoint builds the waypoint of an ambient namespace: a Gateway of class
+// istio-waypoint, for the namespace's Services, which applies the
+// HTTPRoutes attached to them to the calls from inside the mesh.
+func Waypoint(w *model.Waypoint) *gwapiv1.Gateway {
+	meta := ownedMeta(w.Owner, w.Carried, v1alpha1.WaypointName, w.Namespace)
+	meta.Labels[v1alpha1.LabelWaypointFor] = v1alpha1.WaypointForService
+	return &gwapiv1.Gateway{
+		TypeMeta:   KindGatewayAPIGateway.TypeMeta(),
+		ObjectMeta: meta,
+		Spec: gwapiv1.GatewaySpec{
+			GatewayClassName: v1alpha1.GatewayClassWaypoint,
+			Listeners:        []gwapiv1.Listener{{Name: waypointListener, Port: waypointPort, Protocol: waypointProtocol}},
+		},
+	}
+}
