@@ -26,11 +26,6 @@ var podTemplates = map[string][]string{
 	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
 }
 
-// meshLabels are the namespace labels by which Istio decides how pods join
-// the mesh. It reads them in an order of its own, silently: istio-injection
-// wins over istio.io/rev, and a sidecar wins over ztunnel.
-var meshLabels = []string{v1alpha1.LabelIstioInjection, v1alpha1.LabelRevision, v1alpha1.LabelDataplane}
-
 // injectNamespaces labels the namespace of every Service the function
 // creates for the platform's injection (namespace or ambient): the
 // Namespace object when the input has it, else a new Namespace it returns.
@@ -98,7 +93,7 @@ func namespaceContradiction(p *v1alpha1.ExposurePlatformSpec, nsLabels map[strin
 	key, value, _ := p.NamespaceLabel()
 	mine := key + "=" + value
 	fix := "remove the label, or change spec.injection (or spec.revision) in the ExposurePlatform"
-	for _, k := range meshLabels {
+	for _, k := range v1alpha1.NamespaceMeshLabels {
 		v, set := nsLabels[k]
 		if !set || (k == key && v == value) {
 			continue

@@ -13,6 +13,10 @@ var (
 	// namespace's Services use for their mesh routing.
 	LabelUseWaypoint = label.IoIstioUseWaypoint.Name // istio.io/use-waypoint
 	LabelWaypointFor = label.IoIstioWaypointFor.Name // istio.io/waypoint-for
+
+	// NamespaceMeshLabels are the labels of a namespace that say how its
+	// pods join the mesh, in the order Istio lets them win.
+	NamespaceMeshLabels = []string{LabelIstioInjection, LabelRevision, LabelDataplane}
 )
 
 // The waypoint krm-fn renders for mesh routing in an ambient namespace

@@ -136,7 +136,7 @@ func generated(t *testing.T, nodes []*yaml.RNode) map[string]string {
 	for _, n := range nodes {
 		if n.GetKind() == "Namespace" {
 			var mesh []string
-			for _, k := range []string{v1alpha1.LabelIstioInjection, v1alpha1.LabelRevision, v1alpha1.LabelDataplane} {
+			for _, k := range v1alpha1.NamespaceMeshLabels {
 				if v, ok := n.GetLabels()[k]; ok {
 					mesh = append(mesh, k+"="+v)
 				}
