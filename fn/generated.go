@@ -9,6 +9,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/fn/model"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // generated is an object the function generates, with what orders and
@@ -102,10 +103,10 @@ func platformGateway(srcs []source, p *v1alpha1.ExposurePlatformSpec) []generate
 	g := &model.PlatformGateway{
 		Gateway:     model.Gateway{Name: p.Gateway.Name, Namespace: p.Gateway.Namespace, Port: p.Gateway.Port},
 		Owner:       model.GatewayOwnerPrefix + p.Gateway.Namespace + "/" + p.Gateway.Name,
-		ServiceType: "ClusterIP",
+		ServiceType: string(corev1.ServiceTypeClusterIP),
 	}
 	if p.ALB.TargetType == v1alpha1.TargetTypeInstance {
-		g.ServiceType = "NodePort"
+		g.ServiceType = string(corev1.ServiceTypeNodePort)
 	}
 	namespaces := map[string]bool{}
 	first := true

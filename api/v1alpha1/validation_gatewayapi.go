@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -18,8 +19,10 @@ const (
 	gatewayAPIMaxRules     = 16
 	gatewayAPIMaxBackends  = 16
 	gatewayAPIMaxMatches   = 16 // headers, and query parameters, of one match
-	// Each unit of a Gateway API duration has at most 5 digits (GEP-2257).
-	gatewayAPIMaxDuration = 99999 * time.Hour
+	// Each unit of a Gateway API duration has at most 5 digits (GEP-2257);
+	// sigs.k8s.io/gateway-api's own formatter (pkg/utils, a main package
+	// in v1.6.3, so not importable) takes at most this.
+	gatewayAPIMaxDuration = 99999*time.Hour + 59*time.Minute + 59*time.Second + 999*time.Millisecond
 )
 
 // gatewayAPIOrigin is the pattern of a CORS origin (CORSOrigin): "*", or
@@ -114,6 +117,10 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 		errs = append(errs, field.Forbidden(p.Child("retries"), gatewayAPINo+
 			"retries in its standard channel (HTTPRoute's retry is experimental in v1.6.3): remove them, the gateway then retries as Istio does by default"))
 	}
+	if m := r.Mirror; m != nil && m.Percent != nil && math.Abs(*m.Percent*10000-math.Round(*m.Percent*10000)) > 1e-6 {
+		errs = append(errs, field.Invalid(p.Child("mirror", "percent"), *m.Percent,
+			"the Gateway API (platform api: gateway-api) takes a mirrored share in millionths of the requests: round it to at most 4 decimals"))
+	}
 	if r.Fault != nil {
 		errs = append(errs, field.Forbidden(p.Child("fault"), gatewayAPINo+"fault injection: remove it, or test resilience in an environment with api: istio"))
 	}
@@ -148,14 +155,14 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 }
 
 // gatewayAPIDuration checks that a (valid) duration has the Gateway API's
-// form: whole milliseconds, less than 100000 hours.
+// form: whole milliseconds, at most 99999h59m59.999s.
 func gatewayAPIDuration(p *field.Path, s string) field.ErrorList {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return nil // reported already
 	}
-	if d%time.Millisecond != 0 || d >= gatewayAPIMaxDuration {
-		return field.ErrorList{field.Invalid(p, s, "the Gateway API takes durations in whole milliseconds, under 100000h")}
+	if d%time.Millisecond != 0 || d > gatewayAPIMaxDuration {
+		return field.ErrorList{field.Invalid(p, s, "the Gateway API takes durations in whole milliseconds, under 100000h: round it")}
 	}
 	return nil
 }

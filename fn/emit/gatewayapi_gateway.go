@@ -3,6 +3,8 @@ package emit
 import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
+	"istio.io/api/annotation"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -10,10 +12,10 @@ import (
 // The annotation of a Gateway that sets the type of the Service Istio
 // deploys for it (a LoadBalancer otherwise: a cloud load balancer nobody
 // uses behind the ALB).
-const istioServiceTypeAnnotation = "networking.istio.io/service-type"
+var istioServiceTypeAnnotation = annotation.NetworkingServiceType.Name
 
 // namespaceNameLabel is the label Kubernetes gives every Namespace, its name.
-const namespaceNameLabel = "kubernetes.io/metadata.name"
+const namespaceNameLabel = corev1.LabelMetadataName
 
 // GatewayAPIGateway builds the environment's Gateway API Gateway: class
 // istio, one plain HTTP listener on the gateway port (TLS ends at the

@@ -116,8 +116,9 @@ func httpRouteRule(r model.Route, ns string) gwapiv1.HTTPRouteRule {
 		case p == math.Trunc(p):
 			f.Percent = ptr(int32(p))
 		default:
-			// Validation allows 4 decimals (Envoy's precision): p/100 as
-			// the fraction of the fewest decimals, 12.5 as 125/1000.
+			// With the Gateway API validation allows 4 decimals (a
+			// millionth of the requests): p/100 as the fraction of the
+			// fewest decimals, 12.5 as 125/1000.
 			num, den := p, int32(100)
 			for num != math.Trunc(num) && den < 1000000 {
 				num, den = math.Round(num*10*10000)/10000, den*10
