@@ -54,17 +54,13 @@ func routeWarnings(s source) []problem {
 	if gatewayAPI {
 		ordered = false
 	}
+	earlier := newShadowIndex()
 	for j, r := range s.x.Routes {
-		for i := range j {
-			if !ordered {
-				break
-			}
-			if shadows(s.x.Routes[i].Match, r.Match) {
-				ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child("match"),
-					fmt.Sprintf("is never reached: spec.routes[%d] before it matches every request this route matches (Istio takes the first route that matches): move this route above it", i)))
-				break
-			}
+		if i := earlier.covering(r.Match); ordered && i >= 0 {
+			ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child("match"),
+				fmt.Sprintf("is never reached: spec.routes[%d] before it matches every request this route matches (Istio takes the first route that matches): move this route above it", i)))
 		}
+		earlier.add(j, r.Match)
 		prefix := r.Match.Prefix
 		for _, rp := range []struct {
 			field, value string
@@ -79,21 +75,88 @@ func routeWarnings(s source) []problem {
 	return ps
 }
 
-// shadows says whether every request match b selects is selected by
-// match a: a has no condition but its path, and its path covers b's.
-func shadows(a, b v1alpha1.Match) bool {
-	if a.Method != "" || len(a.Headers) > 0 || len(a.QueryParams) > 0 {
-		return false
+// shadowIndex holds the matches of the routes seen so far that have no
+// condition but their path, so that the first of them whose path covers
+// a later match's (every request it selects) is found in the time of
+// that match's path, not of the number of routes: a spec may have
+// thousands.
+type shadowIndex struct {
+	slash        int            // the first prefix "/", which covers everything; -1
+	exact, regex map[string]int // the first of each exact path and regex
+	prefixes     *prefixNode    // the first of each prefix, by its bytes
+}
+
+// prefixNode is a node of a trie of path prefixes.
+type prefixNode struct {
+	next  map[byte]*prefixNode
+	index int // the first route whose prefix ends here; -1
+}
+
+func newShadowIndex() *shadowIndex {
+	return &shadowIndex{slash: -1, exact: map[string]int{}, regex: map[string]int{}, prefixes: &prefixNode{index: -1}}
+}
+
+// add records match m of route i, if only its path conditions it.
+func (x *shadowIndex) add(i int, m v1alpha1.Match) {
+	if m.Method != "" || len(m.Headers) > 0 || len(m.QueryParams) > 0 {
+		return
+	}
+	first := func(seen map[string]int, k string) {
+		if _, ok := seen[k]; !ok {
+			seen[k] = i
+		}
 	}
 	switch {
-	case a.Prefix == "/":
-		return true
-	case a.Prefix != "":
-		return b.Prefix != "" && strings.HasPrefix(b.Prefix, a.Prefix) || b.Exact != "" && strings.HasPrefix(b.Exact, a.Prefix)
-	case a.Exact != "":
-		return b.Exact == a.Exact
+	case m.Prefix == "/":
+		if x.slash < 0 {
+			x.slash = i
+		}
+	case m.Prefix != "":
+		n := x.prefixes
+		for _, c := range []byte(m.Prefix) {
+			if n.next == nil {
+				n.next = map[byte]*prefixNode{}
+			}
+			if n.next[c] == nil {
+				n.next[c] = &prefixNode{index: -1}
+			}
+			n = n.next[c]
+		}
+		if n.index < 0 {
+			n.index = i
+		}
+	case m.Exact != "":
+		first(x.exact, m.Exact)
+	case m.Regex != "":
+		first(x.regex, m.Regex)
 	}
-	return a.Regex != "" && a.Regex == b.Regex
+}
+
+// covering is the first route added whose match selects every request m
+// selects: a prefix "/", a prefix of m's prefix or exact path, the same
+// exact path or the same regex; -1 if none does.
+func (x *shadowIndex) covering(m v1alpha1.Match) int {
+	best := x.slash
+	better := func(i int) {
+		if i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if i, ok := x.exact[m.Exact]; ok && m.Exact != "" {
+		better(i)
+	}
+	if i, ok := x.regex[m.Regex]; ok && m.Regex != "" {
+		better(i)
+	}
+	for _, path := range []string{m.Prefix, m.Exact} {
+		n := x.prefixes
+		for k := 0; k < len(path) && n != nil; k++ {
+			if n = n.next[path[k]]; n != nil {
+				better(n.index)
+			}
+		}
+	}
+	return best
 }
 
 func rewritePrefix(rw *v1alpha1.Rewrite) string {
