@@ -28,7 +28,7 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	var platforms []*yaml.RNode
 	generator := false
 	for i, it := range items {
-		if msg, path := notAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
+		if msg, path := NotAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
 			probs = append(probs, problem{severity: framework.Error, message: msg}.at(path))
 			continue
 		}
@@ -55,7 +55,7 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	switch {
 	case config == nil || config.IsNilOrEmpty():
 	default:
-		if msg, path := notAnObject(config, "the function config"); msg != "" {
+		if msg, path := NotAnObject(config, "the function config"); msg != "" {
 			return nil, append(probs, problem{severity: framework.Error, message: msg}.at(path))
 		}
 		switch v1alpha1.KindOf(config.GetApiVersion(), config.GetKind()) {
@@ -109,9 +109,10 @@ func markLocalConfig(n *yaml.RNode) error {
 	return n.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true"))
 }
 
-// notAnObject says what is wrong with n (what: how to name it) if it is
-// not a Kubernetes object whose metadata kyaml can read; "" if it is.
-func notAnObject(n *yaml.RNode, what string) (string, *field.Path) {
+// NotAnObject says what is wrong with n (what: how to name it) if it is
+// not a Kubernetes object whose metadata kyaml can read (kyaml's accessors
+// panic on one), and at which path; "" if it is.
+func NotAnObject(n *yaml.RNode, what string) (string, *field.Path) {
 	if n.YNode().Kind != yaml.MappingNode {
 		return fmt.Sprintf("%s is not an object (a YAML mapping): %q", what, truncate(n.MustString(), 40)), nil
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,28 +27,9 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 	if len(config) != 1 {
 		return fmt.Errorf("%s: the function config file must hold exactly one object, it holds %d", args[0], len(config))
 	}
-	var items []*yaml.RNode
-	for _, path := range args[1:] {
-		files := []yamlFile{{path: path}}
-		if path != "-" {
-			if files, err = yamlFiles([]string{path}); err != nil {
-				return err
-			}
-		}
-		for _, f := range files {
-			nodes, err := in.file(c.InOrStdin(), f.path)
-			if err != nil {
-				if f.walked && !mentionsGroup(f.path) {
-					continue // YAML of something else, found under a directory
-				}
-				return err
-			}
-			for _, n := range nodes {
-				if !f.walked || n.GetApiVersion() != "" && n.GetKind() != "" {
-					items = append(items, n)
-				}
-			}
-		}
+	items, err := in.objects(c.InOrStdin(), args[1:], func(path string) bool { return !mentionsGroup(path) })
+	if err != nil {
+		return err
 	}
 	rl := &framework.ResourceList{FunctionConfig: config[0], Items: items}
 	gen, err := p.Expand(rl)
@@ -89,7 +71,46 @@ func (in *inputs) file(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	}
 	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), SetAnnotations: map[string]string{kioutil.PathAnnotation: path}}).Read()
 	if err != nil {
-		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
+		return nil, notYAML{fmt.Errorf("%s: not valid YAML: %w", path, err)}
 	}
 	return nodes, nil
+}
+
+// notYAML is the error of a file that is no YAML of Kubernetes objects.
+type notYAML struct{ error }
+
+func (e notYAML) Unwrap() error { return e.error }
+
+// objects reads the files of paths ("-": stdin; directories recursively).
+// A file found under a directory that is no YAML of objects is skipped if
+// skip(its path) says so (YAML of something else); every other error, the
+// input limits among them, stops the reading. Of the files found under a
+// directory, only Kubernetes objects (apiVersion and kind) are kept.
+func (in *inputs) objects(stdin io.Reader, paths []string, skip func(path string) bool) ([]*yaml.RNode, error) {
+	var items []*yaml.RNode
+	for _, path := range paths {
+		files := []yamlFile{{path: path}}
+		if path != "-" {
+			var err error
+			if files, err = yamlFiles([]string{path}); err != nil {
+				return nil, err
+			}
+		}
+		for _, f := range files {
+			nodes, err := in.file(stdin, f.path)
+			var bad notYAML
+			if err != nil && f.walked && errors.As(err, &bad) && skip(f.path) {
+				continue // YAML of something else, found under a directory
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, n := range nodes {
+				if !f.walked || n.GetApiVersion() != "" && n.GetKind() != "" {
+					items = append(items, n)
+				}
+			}
+		}
+	}
+	return items, nil
 }

@@ -121,32 +121,9 @@ func runImport(stdin io.Reader, stdout, stderr io.Writer, paths []string, opts i
 }
 
 // readManifests reads the objects of paths ("-": stdin), directories
-// recursively, as validate reads them.
+// recursively, as validate reads them; YAML of something else found under
+// a directory is skipped.
 func readManifests(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
 	var in inputs
-	var nodes []*yaml.RNode
-	for _, path := range paths {
-		files := []yamlFile{{path: path}}
-		if path != "-" {
-			var err error
-			if files, err = yamlFiles([]string{path}); err != nil {
-				return nil, err
-			}
-		}
-		for _, f := range files {
-			ns, err := in.file(stdin, f.path)
-			if err != nil {
-				if f.walked {
-					continue // YAML of something else, found under a directory
-				}
-				return nil, err
-			}
-			for _, n := range ns {
-				if n.GetApiVersion() != "" && n.GetKind() != "" {
-					nodes = append(nodes, n)
-				}
-			}
-		}
-	}
-	return nodes, nil
+	return in.objects(stdin, paths, func(string) bool { return true })
 }

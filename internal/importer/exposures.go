@@ -467,6 +467,9 @@ func (im *importer) sharedHost(vs *virtualService, h string, routes []route) {
 		}
 		if x.sharedFrom == "" {
 			x.sharedFrom = h
+			if !x.hasRoutes {
+				x.routesFrom = vs.src // what later messages of its routes name
+			}
 		}
 		if x.sharedFrom == h { // the same routes on each shared host
 			x.sharedRoutes = append(x.sharedRoutes, routes[i])

@@ -1,9 +1,13 @@
 package importer
 
 import (
+	"fmt"
+
 	"encoding/json"
 	"regexp"
 	"strings"
+
+	"github.com/krmfn/krm-fn/fn"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"google.golang.org/protobuf/proto"
@@ -113,8 +117,12 @@ const istioGroup = "networking.istio.io/"
 func read(nodes []*yaml.RNode) (*inventory, Problems) {
 	inv := &inventory{}
 	var probs Problems
-	for _, n := range nodes {
+	for i, n := range nodes {
 		if n.YNode().Kind != yaml.MappingNode {
+			continue
+		}
+		if msg, path := fn.NotAnObject(n, fmt.Sprintf("document %d of the input", i+1)); msg != "" {
+			probs = append(probs, Problem{Object: fmt.Sprintf("document %d of the input", i+1), Field: path.String(), Detail: msg})
 			continue
 		}
 		src := sourceOf(n)

@@ -69,8 +69,12 @@ func normalize(http []*networking.HTTPRoute, ns string, ports portOf) []route {
 		if len(matches) == 0 {
 			matches = []*networking.HTTPMatchRequest{{}}
 		}
+		// The route without its matches, cloned once per match: a clone
+		// of the whole route per match would cost the square of them.
+		base := proto.Clone(h).(*networking.HTTPRoute)
+		base.Match = nil
 		for j, m := range matches {
-			r := proto.Clone(h).(*networking.HTTPRoute)
+			r := proto.Clone(base).(*networking.HTTPRoute)
 			m = proto.Clone(m).(*networking.HTTPMatchRequest)
 			if m.Uri == nil {
 				m.Uri = &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}

@@ -180,10 +180,30 @@ func show(v any) string {
 // for each other; -1 when one side has none.
 type pair struct{ a, b int }
 
+// maxAligned bounds the routes align searches for their best pairing: the
+// product of their numbers (4M: a table of 32 MB), reached by a hostile
+// input, never by a host's real routes.
+const maxAligned = 1 << 22
+
 // align pairs the routes of x and y: the longest common run of equal
 // routes, and between them routes of the same match (their differences
 // are then shown field by field); the others stand alone.
 func align(x, y []route) []pair {
+	if len(x)*len(y) > maxAligned {
+		// Too many to search (the table is their product): in order.
+		var out []pair
+		for i := range max(len(x), len(y)) {
+			p := pair{i, i}
+			if i >= len(x) {
+				p.a = -1
+			}
+			if i >= len(y) {
+				p.b = -1
+			}
+			out = append(out, p)
+		}
+		return out
+	}
 	cx, cy := make([]string, len(x)), make([]string, len(y))
 	for i, r := range x {
 		cx[i] = canonical(r.http)
