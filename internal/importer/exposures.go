@@ -259,7 +259,7 @@ func (im *importer) destinationRule(dr *destinationRule) {
 		im.loss(dr.src, "", "no VirtualService routes to Service %s: krm-fn renders a DestinationRule with the Service's exposure only; keep it as written", s.fqdn())
 		return
 	case x.dr != nil:
-		im.loss(dr.src, "", "a second DestinationRule for %s (Istio takes one)", s.fqdn())
+		im.loss(dr.src, "", "a second DestinationRule for %s, beside %s (Istio takes one): merge the two into the first", s.fqdn(), x.dr.src)
 		return
 	}
 	x.dr = dr
@@ -336,10 +336,20 @@ func renderable(svc *service, x *exposure) string {
 		return "its port is " + string(s.Ports[0].Protocol)
 	case x.port != 0 && s.Ports[0].Port != x.port:
 		return fmt.Sprintf("the routes send to port %d, it has %d", x.port, s.Ports[0].Port)
-	case s.SessionAffinity == corev1.ServiceAffinityClientIP, len(s.ExternalIPs) > 0, s.LoadBalancerIP != "", len(s.LoadBalancerSourceRanges) > 0,
-		s.ExternalName != "", s.PublishNotReadyAddresses, s.TrafficDistribution != nil,
-		s.InternalTrafficPolicy != nil && *s.InternalTrafficPolicy != corev1.ServiceInternalTrafficPolicyCluster:
-		return "it sets what an exposure's Service does not"
+	case s.SessionAffinity == corev1.ServiceAffinityClientIP:
+		return "it sets spec.sessionAffinity, which a Service krm-fn renders does not"
+	case len(s.ExternalIPs) > 0:
+		return "it sets spec.externalIPs, which a Service krm-fn renders does not"
+	case s.LoadBalancerIP != "", len(s.LoadBalancerSourceRanges) > 0:
+		return "it sets spec.loadBalancerIP or spec.loadBalancerSourceRanges, which a Service krm-fn renders does not"
+	case s.ExternalName != "":
+		return "it sets spec.externalName, which a Service krm-fn renders does not"
+	case s.PublishNotReadyAddresses:
+		return "it sets spec.publishNotReadyAddresses, which a Service krm-fn renders does not"
+	case s.TrafficDistribution != nil:
+		return "it sets spec.trafficDistribution, which a Service krm-fn renders does not"
+	case s.InternalTrafficPolicy != nil && *s.InternalTrafficPolicy != corev1.ServiceInternalTrafficPolicyCluster:
+		return "it sets spec.internalTrafficPolicy, which a Service krm-fn renders does not"
 	}
 	want := carriedMeta(svc.src)
 	if !maps.Equal(want.Labels, x.carried.Labels) || !maps.Equal(want.Annotations, x.carried.Annotations) {

@@ -244,7 +244,9 @@ func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExpos
 			}
 			if dr.spec.TrafficPolicy != nil {
 				b, err := json.Marshal(emit.IstioSpec{Message: dr.spec.TrafficPolicy})
-				if err == nil {
+				if err != nil {
+					im.loss(dr.src, "spec.trafficPolicy", "cannot be written as a spec's trafficPolicy (%v): write it by hand", err)
+				} else {
 					e.Spec.TrafficPolicy = []byte(canonicalJSON(b))
 				}
 			}
