@@ -50,8 +50,10 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 // all held as nodes. Every problem is printed on Stderr and added to
 // rl.Results; with any error, rl.Items is empty and the error a Failure.
 func (p *Processor) Expand(rl *framework.ResourceList) ([]fastyaml.Lazy, error) {
-	out := &expansion{results: results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: InComponent(p.Component)}})}
-	if p.Component == "" {
+	var out *expansion
+	if p.Component != "" {
+		out = &expansion{results: results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: InComponent(p.Component)}})}
+	} else {
 		var err error
 		if out, err = expand(rl.FunctionConfig, rl.Items); err != nil {
 			rl.Items = nil

@@ -49,7 +49,12 @@ func (p problem) result() *framework.Result {
 	if p.field != "" && p.field != "<nil>" {
 		r.Field = &framework.Field{Path: p.field}
 	}
-	if p.node == nil {
+	if p.node.IsNil() {
+		return r
+	}
+	if msg, _ := NotAnObject(p.node, "it"); msg != "" {
+		// kyaml's accessors panic on what is no object: the message
+		// says what it is.
 		return r
 	}
 	r.ResourceRef = &yaml.ResourceIdentifier{
