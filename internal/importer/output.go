@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// printed is an object as the import prints it: the spec's fields in the
-// order of its type, metadata with only what is set.
+// printed is an object as the import prints it: metadata with only what
+// is set, empty mappings pruned, keys sorted (as kustomize prints).
 type printed struct {
 	APIVersion string      `json:"apiVersion"`
 	Kind       string      `json:"kind"`
@@ -38,8 +40,8 @@ func (r *Result) Nodes() ([]*yaml.RNode, error) {
 			Spec:     e.Spec,
 		})
 	}
-	var out []*yaml.RNode
-	for _, o := range objs {
+	lazy := make([]fastyaml.Lazy, len(objs))
+	for i, o := range objs {
 		b, err := json.Marshal(o)
 		if err != nil {
 			return nil, err
@@ -48,16 +50,12 @@ func (r *Result) Nodes() ([]*yaml.RNode, error) {
 		if err := json.Unmarshal(b, &v); err != nil {
 			return nil, err
 		}
-		if b, err = json.Marshal(pruned(v)); err != nil {
-			return nil, err
-		}
-		n, err := yaml.ConvertJSONToYamlNode(string(b))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
+		v = pruned(v)
+		lazy[i] = func() (any, error) { return v, nil }
 	}
-	return out, nil
+	// The function's own encoder: the nodes kyaml would make of the
+	// JSON, without printing and parsing YAML per object.
+	return fastyaml.EncodeAll(lazy)
 }
 
 // YAML is the import as a multi-document YAML stream: the platform, then
@@ -77,11 +75,11 @@ func (r *Result) YAML() (string, error) {
 			ns = n.GetNamespace()
 			b.WriteString("# namespace " + ns + "\n")
 		}
-		s, err := n.String()
-		if err != nil {
+		// As kio.ByteWriter prints a document, through the function's
+		// printer (go-yaml's emitter costs about a kilobyte a node).
+		if err := fastyaml.WriteItems(kio.ByteWriter{Writer: &b}, []*yaml.RNode{n}, nil); err != nil {
 			return "", err
 		}
-		b.WriteString(s)
 	}
 	return b.String(), nil
 }

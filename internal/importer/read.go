@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/fastyaml"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"google.golang.org/protobuf/proto"
@@ -191,7 +192,7 @@ func userAnnotations(a map[string]string) map[string]string {
 // strict decodes n into obj as kube-apiserver's strict field validation
 // does: unknown and duplicate fields are errors with their paths.
 func strict(n *yaml.RNode, obj any) field.ErrorList {
-	data, err := n.MarshalJSON()
+	data, err := fastyaml.JSON(n)
 	if err != nil {
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
@@ -219,7 +220,7 @@ func readIstio(n *yaml.RNode, src source, kind string, inv *inventory) field.Err
 	if spec == nil {
 		return field.ErrorList{field.Required(field.NewPath("spec"), "")}
 	}
-	raw, err := spec.Value.MarshalJSON()
+	raw, err := fastyaml.JSON(spec.Value)
 	if err != nil {
 		return field.ErrorList{field.Invalid(field.NewPath("spec"), field.OmitValueType{}, err.Error())}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -80,6 +81,7 @@ func compare(a, b *routing) []string {
 					out = append(out, fmt.Sprintf("%s %s: route %d (%s): not in the rendering", what, k, p.a, where(x[p.a])))
 				case p.a < 0:
 					out = append(out, fmt.Sprintf("%s %s: rendered route %d is in the rendering only: %s", what, k, p.b, canonical(y[p.b].http)))
+				case proto.Equal(x[p.a].http, y[p.b].http):
 				default:
 					for _, d := range diffJSON("", decodeJSON(canonical(x[p.a].http)), decodeJSON(canonical(y[p.b].http))) {
 						out = append(out, fmt.Sprintf("%s %s: route %d (%s): %s", what, k, p.a, where(x[p.a]), d))
