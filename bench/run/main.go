@@ -56,6 +56,7 @@ type options struct {
 	cmpServer   string // argocd-cmp-server, to time the Argo CD plugin through ("": not timed)
 	argocdSizes []int
 	argocdRuns  int
+	argocdTmpfs string // a tmpfs to time the plugin with its work directory on too ("": disk only)
 }
 
 func main() {
@@ -74,6 +75,7 @@ func main() {
 	flag.StringVar(&o.cmpServer, "argocd-cmp-server", "", "Argo CD's argocd-cmp-server (hack/tools.sh argocd builds it), to time the Argo CD plugin through (\"\": not timed)")
 	argocdSizes := flag.String("argocd-sizes", "1000,3000", "environment sizes (services) for the Argo CD plugin, comma-separated")
 	flag.IntVar(&o.argocdRuns, "argocd-runs", 3, "runs per size for the Argo CD plugin (the table shows medians)")
+	flag.StringVar(&o.argocdTmpfs, "argocd-tmpfs", "/dev/shm", "a tmpfs on which argocd-cmp-server unpacks repositories in a second series, as the sidecar's /tmp of emptyDir medium Memory (\"\": only the disk series)")
 	flag.Parse()
 	o.sizes = parseSizes("-sizes", *sizes)
 	o.argocdSizes = parseSizes("-argocd-sizes", *argocdSizes)

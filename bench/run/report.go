@@ -147,8 +147,8 @@ func (r *report) targets(p func(string, ...any)) {
 	}
 	for _, a := range r.argocd {
 		if target, ok := argocdTargets[a.Services]; ok {
-			p("| the Argo CD plugin generates a %d-service Application's manifests (discovery + generation, through argocd-cmp-server) in ≤ %g s | %s wall, %s peak RSS | %s |",
-				a.Services, target.Seconds(), secs(a.Wall), mib(a.PeakKiB), yesNo(a.Wall <= target))
+			p("| the Argo CD plugin generates a %d-service Application's manifests (discovery + generation, through argocd-cmp-server) in ≤ %g s; the sidecar's /tmp %s | %s wall, %s peak RSS | %s |",
+				a.Services, target.Seconds(), workDirOf(a), secs(a.Wall), mib(a.PeakKiB), yesNo(a.Wall <= target))
 		}
 	}
 	p("")
@@ -172,16 +172,30 @@ func (r *report) argocdTable(p func(string, ...any)) {
 	p("RSS is `krm-fn argocd generate`'s own (`VmHWM`, sampled from /proc every 10 ms while it runs: it is")
 	p("argocd-cmp-server's child, out of GNU time's reach).")
 	p("")
-	p("| services | manifests | discovery + generation | of which discovery | target | met | peak RSS of `krm-fn argocd generate` | runs |")
-	p("|---:|---:|---:|---:|---:|---|---:|---:|")
+	p("argocd-cmp-server unpacks the repository it is sent into its work directory, the sidecar's `/tmp`,")
+	p("for discovery and again for generation, and deletes it afterwards: the thousands of files of a large")
+	p("repository. Each series runs with that directory on disk (`emptyDir: {}`, as")
+	p("[`deploy/argocd`](../deploy/argocd) has it) and on a tmpfs (`emptyDir: {medium: Memory}`); on disk, the")
+	p("file system's work creating and deleting those files comes on top ([argocd.md](argocd.md#large-repositories)).")
+	p("")
+	p("| services | the sidecar's /tmp | manifests | discovery + generation | of which discovery | target | met | peak RSS of `krm-fn argocd generate` | runs |")
+	p("|---:|---|---:|---:|---:|---:|---|---:|---:|")
 	for _, a := range r.argocd {
 		target, met := "–", "–"
 		if t, ok := argocdTargets[a.Services]; ok {
 			target, met = fmt.Sprintf("≤ %g s", t.Seconds()), yesNo(a.Wall <= t)
 		}
-		p("| %d | %d | %s | %s | %s | %s | %s | %d |", a.Services, a.Manifests, secs(a.Wall), secs(a.Discovery), target, met, mib(a.PeakKiB), len(a.Runs))
+		p("| %d | %s | %d | %s | %s | %s | %s | %s | %d |", a.Services, workDirOf(a), a.Manifests, secs(a.Wall), secs(a.Discovery), target, met, mib(a.PeakKiB), len(a.Runs))
 	}
 	p("")
+}
+
+// workDirOf says what a's work directory was, as the sidecar would have it.
+func workDirOf(a argocdResult) string {
+	if a.WorkDir == "tmpfs" {
+		return "on a tmpfs (emptyDir medium Memory)"
+	}
+	return "on disk (emptyDir)"
 }
 
 func (r *report) sizeTable(p func(string, ...any), n int) {

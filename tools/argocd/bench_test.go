@@ -22,6 +22,7 @@ import (
 type benchResult struct {
 	Services   int        `json:"services"`
 	Namespaces int        `json:"namespaces"`
+	WorkDir    string     `json:"workDir"` // what argocd-cmp-server unpacks repositories on: "disk" or "tmpfs"
 	Manifests  int        `json:"manifests"`
 	Runs       []benchRun `json:"runs"`
 	// The medians of Runs.
@@ -61,7 +62,9 @@ func TestBenchmarkPlugin(t *testing.T) {
 	s := startServer(t)
 	var results []benchResult
 	for _, n := range sizes {
-		results = append(results, benchSize(t, s, n, runs[0]))
+		r := benchSize(t, s, n, runs[0])
+		r.WorkDir = s.workFS
+		results = append(results, r)
 	}
 	if out := os.Getenv("KRMFN_BENCH_ARGOCD_OUT"); out != "" {
 		b, err := json.MarshalIndent(results, "", "  ")

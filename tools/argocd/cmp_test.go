@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,7 +70,11 @@ type server struct {
 	bin     string        // the sidecar's PATH: krm-fn and kustomize only
 	log     *bytes.Buffer // its log, shown when a test fails
 	pid     int           // the plugin's commands run as its children
+	workFS  string        // what it unpacks repositories on: "disk" or "tmpfs"
 }
+
+// tmpfsMagic is statfs's type of a tmpfs (linux/magic.h).
+const tmpfsMagic = 0x01021994
 
 // startServer sets the sidecar up as the Dockerfile's argocd-cmp image and
 // deploy/argocd do: plugin.yaml as the config, krm-fn on PATH, a socket
@@ -94,13 +99,29 @@ func startServer(t *testing.T) *server {
 	copyFile(t, kustomize, filepath.Join(s.bin, "kustomize"), 0o755)
 	copyFile(t, filepath.Join(root, "deploy", "argocd", "plugin.yaml"), filepath.Join(config, "plugin.yaml"), 0o644)
 
+	// Where argocd-cmp-server unpacks each request's repository: the
+	// sidecar's /tmp. KRMFN_ARGOCD_CMP_WORKDIR puts it elsewhere, such as
+	// a tmpfs (an emptyDir of medium Memory; docs/argocd.md).
+	work := filepath.Join(dir, "work")
+	if d := os.Getenv("KRMFN_ARGOCD_CMP_WORKDIR"); d != "" {
+		var err error
+		if work, err = os.MkdirTemp(d, "cmp-work-"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(work) })
+	}
+	s.workFS = "disk"
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(work), &fs); err == nil && fs.Type == tmpfsMagic {
+		s.workFS = "tmpfs"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, cmpServer, "--config-dir-path", config, "--logformat", "text")
 	cmd.Env = []string{
 		"PATH=" + s.bin,
 		"HOME=" + dir,
 		"ARGOCD_PLUGINSOCKFILEPATH=" + s.sockets,
-		"ARGOCD_CMP_WORKDIR=" + filepath.Join(dir, "work"),
+		"ARGOCD_CMP_WORKDIR=" + work,
 	}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
