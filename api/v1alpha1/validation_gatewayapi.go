@@ -72,10 +72,10 @@ func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace stri
 			"with the Gateway API the mesh routing is an HTTPRoute attached to the Service, and one in namespace %s attached to a Service of namespace %s applies to the clients of %s only (a consumer route): put the exposure in namespace %s", namespace, s.Service.Namespace, namespace, s.Service.Namespace)))
 	}
 	if n := len(s.Hosts); n > gatewayAPIMaxHostnames {
-		errs = append(errs, field.TooMany(spec.Child("hosts"), n, gatewayAPIMaxHostnames))
+		errs = append(errs, gatewayAPITooMany(spec.Child("hosts"), n, gatewayAPIMaxHostnames, "an HTTPRoute has at most %d hostnames: split the hosts over exposures"))
 	}
 	if n := len(s.Routes); n > gatewayAPIMaxRules {
-		errs = append(errs, field.TooMany(spec.Child("routes"), n, gatewayAPIMaxRules))
+		errs = append(errs, gatewayAPITooMany(spec.Child("routes"), n, gatewayAPIMaxRules, "an HTTPRoute has at most %d rules: merge routes that go to the same backends, or split the paths over exposures"))
 	}
 	if len(s.Subsets) > 0 && s.Service.Create != nil && !*s.Service.Create && len(s.Service.Selector) == 0 {
 		errs = append(errs, field.Required(spec.Child("service", "selector"), gatewayAPINo+
@@ -88,17 +88,27 @@ func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace stri
 				fmt.Sprintf("names the Service %q that stands for the subset with the Gateway API (which has no subsets): %s", name, msg)))
 		}
 	}
-	names := map[string]bool{}
+	names := map[string]int{} // route name → index of the first route of that name
 	for i := range s.Routes {
 		r := &s.Routes[i]
 		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), r)...)
-		if r.Name != "" && names[r.Name] {
-			errs = append(errs, field.Duplicate(spec.Child("routes").Index(i).Child("name"), r.Name))
+		if first, ok := names[r.Name]; ok && r.Name != "" {
+			errs = append(errs, field.Invalid(spec.Child("routes").Index(i).Child("name"), r.Name, fmt.Sprintf(
+				"names a rule of the HTTPRoute, whose rule names must be unique, and %s has this name: rename one", spec.Child("routes").Index(first))))
+			continue
 		}
-		names[r.Name] = true
+		names[r.Name] = i
 	}
 	errs = append(errs, gatewayAPIOrder(spec.Child("routes"), s.Routes)...)
 	return errs
+}
+
+// gatewayAPITooMany is the error for n items where the Gateway API takes
+// at most limit: what holds them (why, a format for limit) and the way out.
+func gatewayAPITooMany(p *field.Path, n, limit int, why string) *field.Error {
+	e := field.TooMany(p, n, limit)
+	e.Detail = fmt.Sprintf("the Gateway API (platform api: gateway-api): "+why+"; or render this environment with api: istio", limit)
+	return e
 }
 
 func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
@@ -128,13 +138,13 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 		errs = append(errs, field.Forbidden(p.Child("respond"), gatewayAPINo+"fixed responses (Istio's directResponse): send the route to a backend that answers, or redirect it"))
 	}
 	if n := len(r.Backends); n > gatewayAPIMaxBackends {
-		errs = append(errs, field.TooMany(p.Child("backends"), n, gatewayAPIMaxBackends))
+		errs = append(errs, gatewayAPITooMany(p.Child("backends"), n, gatewayAPIMaxBackends, "a rule of an HTTPRoute has at most %d backends"))
 	}
 	if n := len(r.Match.Headers); n > gatewayAPIMaxMatches {
-		errs = append(errs, field.TooMany(p.Child("match", "headers"), n, gatewayAPIMaxMatches))
+		errs = append(errs, gatewayAPITooMany(p.Child("match", "headers"), n, gatewayAPIMaxMatches, "a match of an HTTPRoute has at most %d headers"))
 	}
 	if n := len(r.Match.QueryParams); n > gatewayAPIMaxMatches {
-		errs = append(errs, field.TooMany(p.Child("match", "queryParams"), n, gatewayAPIMaxMatches))
+		errs = append(errs, gatewayAPITooMany(p.Child("match", "queryParams"), n, gatewayAPIMaxMatches, "a match of an HTTPRoute has at most %d query parameters"))
 	}
 	if c := r.CORS; c != nil {
 		for i, o := range c.AllowOrigins {
