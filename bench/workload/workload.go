@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
@@ -71,7 +72,7 @@ func Write(dir string, o Options) error {
 	}
 
 	annotated := *platform
-	annotated.Annotations = map[string]string{"config.kubernetes.io/function": "exec:\n  path: krm-fn\n"}
+	annotated.Annotations = map[string]string{runtimeutil.FunctionAnnotationKey: "exec:\n  path: krm-fn\n"}
 	pb, err := yaml.Marshal(&annotated)
 	if err != nil {
 		return err
@@ -311,7 +312,7 @@ func generator(o Options) (map[string][]byte, error) {
 		for i, h := range e.Spec.Hosts {
 			e.Spec.Hosts[i] = h + "." + Platform().Spec.Domain
 		}
-		e.Annotations = map[string]string{"config.kubernetes.io/function": "exec:\n  path: krm-fn\n"}
+		e.Annotations = map[string]string{runtimeutil.FunctionAnnotationKey: "exec:\n  path: krm-fn\n"}
 		b, err := yaml.Marshal(e)
 		if err != nil {
 			return nil, err

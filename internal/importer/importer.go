@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -179,7 +180,7 @@ func (im *importer) platform() *v1alpha1.ExposurePlatform {
 	}
 	p := &v1alpha1.ExposurePlatform{
 		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: string(v1alpha1.KindExposurePlatform)},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{"config.kubernetes.io/function": "exec:\n  path: krm-fn\n"}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{runtimeutil.FunctionAnnotationKey: "exec:\n  path: krm-fn\n"}},
 	}
 	if im.gw.namespace != v1alpha1.DefaultGatewayNamespace {
 		p.Spec.Gateway.Namespace = im.gw.namespace
