@@ -4,7 +4,6 @@
 package argocd
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -13,8 +12,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/internal/render"
-	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 )
 
 // The environment Argo CD gives a config management plugin: the
@@ -95,6 +93,10 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 		return err
 	}
 	o.Stderr = stderr
+	// What was rendered, told by the build rather than parsed again from
+	// its output (a large object would cost its nodes a second time).
+	var objects []resid.Gvk
+	o.Rendered = func(gvks []resid.Gvk) { objects = gvks }
 	out, err := render.Render(dir, o)
 	// Messages name the overlay as the repository does, not the sidecar's
 	// copy of it.
@@ -103,15 +105,11 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 		return fmt.Errorf("krm-fn: rendering %s failed; nothing was rendered", name)
 	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(out), OmitReaderAnnotations: true}).Read()
-	if err != nil {
-		return fmt.Errorf("krm-fn: rendering %s gave something that is not YAML: %w", name, err)
-	}
-	if len(nodes) == 0 && os.Getenv(envAllowEmpty) != "true" {
+	if len(objects) == 0 && os.Getenv(envAllowEmpty) != "true" {
 		return fmt.Errorf("krm-fn: the overlay %s renders no objects, and Argo CD would prune every object of the application: "+
 			"check the overlay, or set the Application's plugin env %s=true if that is intended", name, strings.TrimPrefix(envAllowEmpty, "ARGOCD_ENV_"))
 	}
-	if err := servedByCluster(nodes); err != nil {
+	if err := servedByCluster(objects); err != nil {
 		return err
 	}
 	_, err = stdout.Write(out)
@@ -122,15 +120,15 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 // versions of the generated kinds the rendering uses. Argo CD sets
 // KUBE_API_VERSIONS ("group/version" and "group/version/Kind" entries);
 // without it, nothing is checked.
-func servedByCluster(nodes []*yaml.RNode) error {
+func servedByCluster(objects []resid.Gvk) error {
 	list := os.Getenv(envKubeAPIVersions)
 	if list == "" || os.Getenv(envCheckAPI) == "false" {
 		return nil
 	}
 	served := strings.Split(list, ",")
 	var missing []string
-	for _, n := range nodes {
-		gv := n.GetApiVersion()
+	for _, o := range objects {
+		gv := o.ApiVersion()
 		if needs, ok := generatedGroupVersions[gv]; ok && !slices.Contains(served, gv) {
 			if m := fmt.Sprintf("%s (needs %s)", gv, needs); !slices.Contains(missing, m) {
 				missing = append(missing, m)

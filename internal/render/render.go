@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -52,6 +53,23 @@ type Options struct {
 	// Notes receives why a build could not take the fast path, if set
 	// (io.Discard: nowhere).
 	Notes io.Writer
+
+	// Rendered, if set, is told the API version and kind of every object
+	// a build that succeeds renders, in output order, before they are
+	// printed: what a caller would otherwise parse the output again for.
+	Rendered func([]resid.Gvk)
+}
+
+// rendered tells o.Rendered of rs.
+func (o Options) rendered(rs []*resource.Resource) {
+	if o.Rendered == nil {
+		return
+	}
+	gvks := make([]resid.Gvk, len(rs))
+	for i, r := range rs {
+		gvks[i] = r.GetGvk()
+	}
+	o.Rendered(gvks)
 }
 
 // Error is a build the policy refuses: every problem, each naming the
@@ -142,6 +160,7 @@ func Render(dir string, o Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.rendered(m.Resources())
 	return m.AsYaml()
 }
 
@@ -334,6 +353,7 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 	if err := sortResources(rs, p.sortOptions); err != nil {
 		return nil, err
 	}
+	o.rendered(rs)
 	return printResources(rs)
 }
 
