@@ -61,6 +61,11 @@ func (p *ExposurePlatform) Default() {
 // of class istio named name: "<name>-istio", in the Gateway's namespace.
 func GatewayAPIService(name string) string { return name + "-" + GatewayClassIstio }
 
+// GatewayAPISubsetService is the name of the Service that stands for
+// subset of Service service with the Gateway API, which has no subsets:
+// "<service>-<subset>".
+func GatewayAPISubsetService(service, subset string) string { return service + "-" + subset }
+
 // Default fills every unset field of the exposure with its documented
 // default. Defaults that depend on the platform (the domain of short hosts,
 // the ALB group) are applied when the exposure is resolved. It is idempotent.

@@ -82,7 +82,7 @@ func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace stri
 			"subsets: a subset is a Service of its own, selecting the Service's pods with the subset's labels, and with create: false krm-fn does not know the existing Service's selector: set it"))
 	}
 	for i, sub := range s.Subsets {
-		name := s.Service.Name + "-" + sub.Name
+		name := GatewayAPISubsetService(s.Service.Name, sub.Name)
 		for _, msg := range validation.IsDNS1035Label(name) {
 			errs = append(errs, field.Invalid(spec.Child("subsets").Index(i).Child("name"), sub.Name,
 				fmt.Sprintf("names the Service %q that stands for the subset with the Gateway API (which has no subsets): %s", name, msg)))

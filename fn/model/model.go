@@ -156,9 +156,11 @@ type Waypoint struct {
 const GatewayOwnerPrefix = "gateway:"
 
 // SubsetService is the name of the Service that stands for subset of
-// Service service with the Gateway API, which has no subsets:
-// "<service>-<subset>".
-func SubsetService(service, subset string) string { return service + "-" + subset }
+// Service service with the Gateway API (v1alpha1's rule, which its
+// validation checks).
+func SubsetService(service, subset string) string {
+	return v1alpha1.GatewayAPISubsetService(service, subset)
+}
 
 // SubsetServices are the subsets of x that get a Service of their own,
 // in the order of spec.subsets: none but with the Gateway API.
