@@ -47,7 +47,8 @@ differently that loses nothing the source said.
 --verify renders what it printed, in process, and compares the routing
 with the input's: hosts, matches in order, destinations, weights, subsets,
 rewrites, header operations, timeouts, retries, faults, mirrors, CORS,
-traffic policies and the ALB settings, apart from the modernisations
+traffic policies, the namespaces the mesh routing is exported to and the
+ALB settings, apart from the modernisations
 (current API versions, the health check, the redirect at the ALB; see
 docs/adoption.md). Every difference is one line on stderr.
 

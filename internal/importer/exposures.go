@@ -277,7 +277,9 @@ func (im *importer) destinationRule(dr *destinationRule) {
 	if x.mesh && len(x.meshExportTo) > 0 || x.mesh && len(x.exportTo) == 0 {
 		x.exportTo = x.meshExportTo
 	}
-	if got := im.withoutGateway(dr.spec.ExportTo, dr.src.namespace); !slices.Equal(got, x.exportTo) {
+	// Where each is seen, not how it is spelled ([".", a] and [a, "."]
+	// are the same).
+	if im.visibility(dr.spec.ExportTo, dr.src.namespace) != im.visibility(x.exportTo, x.namespace) {
 		im.loss(dr.src, "spec.exportTo", "an exposure exports its VirtualService and DestinationRule to the same namespaces (%v, from %s)", x.exportTo, x.routesFrom)
 	}
 }

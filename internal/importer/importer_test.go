@@ -234,15 +234,47 @@ func TestVerifyFindsDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(diffs, "\n")
-	for _, want := range []string{
+	saysAll(t, diffs,
 		"host cb-test-api.domain.shop: route 0 (VirtualService prd-api/cb-test-api-virtualservice spec.http[0]): timeout: input none, rendered \"3s\"",
 		"Service cb-test-api.prd-api.svc.cluster.local: targetPort: input \"9000\", rendered \"8080\"",
 		"destination rule of cb-test-api.prd-api.svc.cluster.local: subsets: input none, rendered {\"v1\":{\"version\":\"v1\"}}",
 		"ALB of host cb-test-api.domain.shop: scheme: input \"internet-facing\", rendered \"internal\"",
-	} {
+	)
+}
+
+// saysAll fails t unless the differences --verify found say each of wants.
+func saysAll(t *testing.T, diffs []string, wants ...string) {
+	t.Helper()
+	got := strings.Join(diffs, "\n")
+	for _, want := range wants {
 		if !strings.Contains(got, want) {
 			t.Errorf("--verify does not say\n%s\nit says\n%s", want, got)
 		}
 	}
+}
+
+// TestVerifyComparesExportTo: where the mesh sees a Service's routes is
+// part of the routing --verify compares: an import exporting reviews'
+// routing to its namespace only, where the input exports it everywhere,
+// is reported for the VirtualService and the DestinationRule.
+func TestVerifyComparesExportTo(t *testing.T) {
+	input := readNodes(t, "../../testdata/import/header-routing/manifests.yaml")
+	res, err := importer.Import(input, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Exposures, func(e *v1alpha1.ServiceExposure) bool { return e.Name == "reviews" })
+	if i < 0 {
+		t.Fatal("no exposure of reviews")
+	}
+	res.Exposures[i].Spec.ExportTo = []string{"."}
+	diffs, err := importer.Verify(input, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saysAll(t, diffs,
+		"mesh service reviews.bookinfo.svc.cluster.local: routes seen in namespaces * by the input",
+		", bookinfo by the rendering",
+		"destination rule of reviews.bookinfo.svc.cluster.local: exportTo: input none, rendered \"bookinfo\"",
+	)
 }

@@ -18,9 +18,12 @@ type routing struct {
 	gateway map[string][]route // host → routes, in the order Istio tries them
 	mesh    map[string][]route // Service FQDN → routes
 	from    map[string]source  // host or FQDN → the VirtualService
-	rules   map[string]string  // Service FQDN → subsets and traffic policy, as JSON
-	alb     map[string]string  // host → ALB settings, as JSON
-	hasALB  bool               // whether any Ingress sends to the gateway
+	// exported are the namespaces whose workloads see a Service's mesh
+	// routes (its VirtualService's exportTo), by FQDN: see visibility.
+	exported map[string]string
+	rules    map[string]string // Service FQDN → subsets and traffic policy, as JSON
+	alb      map[string]string // host → ALB settings, as JSON
+	hasALB   bool              // whether any Ingress sends to the gateway
 	// services are what the Services of one port do with what the
 	// routes send them, as JSON, by FQDN.
 	services map[string]string
@@ -28,7 +31,7 @@ type routing struct {
 
 // routingOf is the routing of inv.
 func routingOf(inv *inventory) *routing {
-	rt := &routing{gateway: map[string][]route{}, mesh: map[string][]route{}, from: map[string]source{},
+	rt := &routing{gateway: map[string][]route{}, mesh: map[string][]route{}, from: map[string]source{}, exported: map[string]string{},
 		rules: map[string]string{}, alb: map[string]string{}, services: map[string]string{}}
 	gw, ok := findGateway(inv.ingresses)
 	if !ok {
@@ -50,6 +53,7 @@ func routingOf(inv *inventory) *routing {
 			if mesh && isSvc {
 				if _, dup := rt.mesh[s.fqdn()]; !dup {
 					rt.from[s.fqdn()] = vs.src
+					rt.exported[s.fqdn()] = im.visibility(vs.spec.ExportTo, vs.src.namespace)
 				}
 				rt.mesh[s.fqdn()] = append(rt.mesh[s.fqdn()], routes...)
 				continue
@@ -89,6 +93,9 @@ func routingOf(inv *inventory) *routing {
 		}
 		if dr.spec.TrafficPolicy != nil {
 			v["trafficPolicy"] = json.RawMessage(canonical(dr.spec.TrafficPolicy))
+		}
+		if e := im.visibility(dr.spec.ExportTo, dr.src.namespace); e != "*" {
+			v["exportTo"] = e
 		}
 		b, _ := json.Marshal(v)
 		rt.rules[s.fqdn()] = string(b)
@@ -134,6 +141,27 @@ func routingOf(inv *inventory) *routing {
 	}
 	sharedALBs(rt)
 	return rt
+}
+
+// visibility is where an object of namespace ns with exportTo is seen,
+// in terms two can be compared in: the namespaces, sorted, "." as ns, or
+// "*" for every one. The ingress gateway's namespace is left out (krm-fn
+// adds it where the gateway needs it: a modernisation).
+func (im *importer) visibility(exportTo []string, ns string) string {
+	seen := map[string]bool{}
+	for _, e := range im.withoutGateway(exportTo, ns) {
+		switch e {
+		case "*":
+			return "*"
+		case ".":
+			e = ns
+		}
+		seen[e] = true
+	}
+	if len(exportTo) == 0 {
+		return "*"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(seen)), ",")
 }
 
 // sharedALBs names each host's ALB by the routed hosts it shares it

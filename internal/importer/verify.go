@@ -92,6 +92,12 @@ func compare(a, b *routing) []string {
 	}
 	routes("host", a.gateway, b.gateway)
 	routes("mesh service", a.mesh, b.mesh)
+	for _, k := range sortedKeys(a.mesh) {
+		if _, inB := b.mesh[k]; inB && a.exported[k] != b.exported[k] {
+			out = append(out, fmt.Sprintf("mesh service %s: routes seen in namespaces %s by the input (%s), %s by the rendering (%s)",
+				k, a.exported[k], a.from[k], b.exported[k], b.from[k].kind+" "+b.from[k].namespace+"/"+b.from[k].name))
+		}
+	}
 	for _, k := range sortedKeys(a.rules, b.rules) {
 		x, y := a.rules[k], b.rules[k]
 		if x == "" {
