@@ -35,9 +35,22 @@ type generated struct {
 // generatedBy lists the objects exposure x generates (those of the shared
 // hosts it claims are sharedObjects').
 func generatedBy(x *model.Exposure) []generated {
+	var gen []generated
 	if x.API == v1alpha1.APIGatewayAPI {
-		return gatewayAPIGeneratedBy(x)
+		gen = gatewayAPIGeneratedBy(x)
+	} else {
+		gen = istioGeneratedBy(x)
 	}
+	for i := range gen {
+		gen[i].owner, gen[i].x = x.Owner, x
+	}
+	return gen
+}
+
+// istioGeneratedBy lists the objects exposure x generates with Istio's
+// API: its DestinationRule, for its hosts a Gateway, VirtualService and
+// Ingress, its mesh VirtualService and its Service.
+func istioGeneratedBy(x *model.Exposure) []generated {
 	gen := []generated{{kind: emit.KindDestinationRule, namespace: x.Namespace, name: x.Name}}
 	if len(x.Hosts) > 0 {
 		gen = append(gen,
@@ -50,9 +63,6 @@ func generatedBy(x *model.Exposure) []generated {
 	}
 	if x.Service.Create {
 		gen = append(gen, generated{kind: emit.KindService, namespace: x.Service.Namespace, name: x.Service.Name})
-	}
-	for i := range gen {
-		gen[i].owner, gen[i].x = x.Owner, x
 	}
 	return gen
 }
@@ -87,9 +97,6 @@ func gatewayAPIGeneratedBy(x *model.Exposure) []generated {
 	}
 	for _, g := range x.Grants() {
 		gen = append(gen, generated{kind: emit.KindReferenceGrant, namespace: g.Namespace, name: x.GrantName(), grant: &g})
-	}
-	for i := range gen {
-		gen[i].owner, gen[i].x = x.Owner, x
 	}
 	return gen
 }

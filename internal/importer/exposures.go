@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
 	networking "istio.io/api/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -191,15 +192,15 @@ func primary(routes []route) (svcRef, bool) {
 	return mostFrequent(all)
 }
 
-// mostFrequent is the value vs hold most often, the first on a tie.
-func mostFrequent[T comparable](vs []T) (T, bool) {
+// mostFrequent is the value vs hold most often, the first on a tie; ok
+// is false for no values.
+func mostFrequent[T comparable](vs []T) (best T, ok bool) {
 	count := map[T]int{}
-	var best T
 	for _, v := range vs {
 		count[v]++
 	}
-	for _, v := range vs {
-		if count[v] > count[best] {
+	for i, v := range vs {
+		if i == 0 || count[v] > count[best] {
 			best = v
 		}
 	}
@@ -211,24 +212,17 @@ func sameRoutes(a, b []route) bool {
 }
 
 // carriedMeta are the labels and annotations of src that its exposure
-// carries onto every object it renders: all but krm-fn's and kubectl's.
+// carries onto every object it renders: what the function carries
+// (model.Carry), but the managed-by label krm-fn puts on what it renders.
 func carriedMeta(src source) metav1.ObjectMeta {
+	c := model.Carry(src.labels, src.annotations)
+	delete(c.Labels, v1alpha1.LabelManagedBy)
 	var m metav1.ObjectMeta
-	for k, v := range src.labels {
-		if k != v1alpha1.LabelManagedBy {
-			if m.Labels == nil {
-				m.Labels = map[string]string{}
-			}
-			m.Labels[k] = v
-		}
+	if len(c.Labels) > 0 {
+		m.Labels = c.Labels
 	}
-	for k, v := range src.annotations {
-		if k != v1alpha1.AnnotationOwner && k != annotationLastApplied {
-			if m.Annotations == nil {
-				m.Annotations = map[string]string{}
-			}
-			m.Annotations[k] = v
-		}
+	if len(c.Annotations) > 0 {
+		m.Annotations = c.Annotations
 	}
 	return m
 }

@@ -223,7 +223,7 @@ func (im *importer) gatewaySelector() map[string]string {
 	if len(keys) == 0 {
 		return nil
 	}
-	best := mostCommon(keys)
+	best := mostString(keys)
 	for _, g := range im.inv.gateways {
 		if b, _ := json.Marshal(g.spec.Selector); string(b) != best {
 			im.loss(g.src, "spec.selector", "every Gateway krm-fn renders selects the platform's gateway, %s", best)

@@ -184,19 +184,11 @@ func defaultListenPorts(v string, tls bool) bool {
 	return maps.Equal(got, want)
 }
 
-// mostCommon is the value most of vs have, the first such on a tie.
-func mostCommon(vs []string) string {
-	count := map[string]int{}
-	best := ""
-	for _, v := range vs {
-		count[v]++
-	}
-	for _, v := range vs {
-		if count[v] > count[best] || best == "" && count[v] == count[best] {
-			best = v
-		}
-	}
-	return best
+// mostString is the string most of vs have, the first on a tie ("" for
+// none).
+func mostString(vs []string) string {
+	s, _ := mostFrequent(vs)
+	return s
 }
 
 // platformALB is the ALB every Ingress shares, by majority of settings.
@@ -206,7 +198,7 @@ func platformALB(all []albSettings) (v1alpha1.ALBSpec, string, string) {
 		for _, s := range from {
 			vs = append(vs, f(s))
 		}
-		return mostCommon(vs)
+		return mostString(vs)
 	}
 	pick := func(f func(albSettings) string) string { return pickFrom(all, f) }
 	var http []albSettings
@@ -285,7 +277,7 @@ func group(all []albSettings) string {
 			vs = append(vs, s.group)
 		}
 	}
-	return mostCommon(vs)
+	return mostString(vs)
 }
 
 // guessDomain is the domain most hosts are one label under.
@@ -297,7 +289,7 @@ func guessDomain(hosts []string) string {
 			cands = append(cands, h[i+1:])
 		}
 	}
-	return mostCommon(cands)
+	return mostString(cands)
 }
 
 // shortHost is h as an exposure writes it under domain.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	networking "istio.io/api/networking/v1"
@@ -14,13 +15,10 @@ import (
 
 func fieldf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
-// clusterDomain ends the FQDN of every Service.
-const clusterDomain = ".svc.cluster.local"
-
 // svcRef is a Service by namespace and name.
 type svcRef struct{ namespace, name string }
 
-func (s svcRef) fqdn() string { return s.name + "." + s.namespace + clusterDomain }
+func (s svcRef) fqdn() string { return model.FQDN(s.name, s.namespace) }
 
 // serviceHost resolves host, written in an Istio object of namespace ns,
 // to the Service it names, as Istio does: a short name is a Service of
@@ -30,8 +28,8 @@ func serviceHost(host, ns string) (svcRef, bool) {
 	switch {
 	case host != "" && !strings.Contains(host, ".") && host != "*":
 		return svcRef{ns, host}, true
-	case strings.HasSuffix(host, clusterDomain):
-		parts := strings.Split(strings.TrimSuffix(host, clusterDomain), ".")
+	case strings.HasSuffix(host, model.ClusterDomainSuffix):
+		parts := strings.Split(strings.TrimSuffix(host, model.ClusterDomainSuffix), ".")
 		if len(parts) == 2 && parts[0] != "" && parts[1] != "" && parts[0] != "*" {
 			return svcRef{parts[1], parts[0]}, true
 		}

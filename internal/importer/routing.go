@@ -158,8 +158,11 @@ func (im *importer) visibility(exportTo []string, ns string) string {
 		}
 		seen[e] = true
 	}
-	if len(exportTo) == 0 {
+	switch {
+	case len(exportTo) == 0:
 		return "*"
+	case len(seen) == 0:
+		return im.gw.namespace // the gateway's only
 	}
 	return strings.Join(slices.Sorted(maps.Keys(seen)), ",")
 }
