@@ -83,6 +83,16 @@ func Discover(dir, root string) []string {
 	return files
 }
 
+// Application names the overlay the plugin renders as the repository
+// does: the application's path and the plugin env OVERLAY.
+func Application() string {
+	dir, err := overlayDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
+}
+
 // Generate renders the overlay as the plugin's generate command, in
 // process and under o's policy: the manifests on stdout only when the
 // build succeeded and renders something (or ARGOCD_ENV_ALLOW_EMPTY is
@@ -100,7 +110,7 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 	out, err := render.Render(dir, o)
 	// Messages name the overlay as the repository does, not the sidecar's
 	// copy of it.
-	name := filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
+	name := Application()
 	if err != nil {
 		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 		return fmt.Errorf("krm-fn: rendering %s failed; nothing was rendered", name)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"io"
-	"os"
 
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/fastyaml"
@@ -52,7 +52,7 @@ type inputs struct {
 func (in *inputs) file(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	r := stdin
 	if path != "-" {
-		f, err := os.Open(path)
+		f, err := repofile.Open(path)
 		if err != nil {
 			return nil, err
 		}

@@ -12,12 +12,13 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/guard"
 	"github.com/krmfn/krm-fn/internal/kustomization"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
@@ -36,7 +37,9 @@ func NewCommand() *cobra.Command { return app{}.command() }
 // repository (render, argocd generate, hook) first make what their policy
 // refuses impossible in the whole process (sandbox).
 func Main() int {
-	if err := (app{sandbox: true}).command().Execute(); err != nil {
+	g := guard.Start(os.Stderr)
+	defer g.Stop()
+	if err := (app{sandbox: true, guard: g}).command().Execute(); err != nil {
 		var status ExitStatus
 		if errors.As(err, &status) {
 			return status.Code
@@ -49,6 +52,9 @@ func Main() int {
 // app is the command line of one process.
 type app struct {
 	sandbox bool // whether commands may restrict the whole process
+	// guard, if set, bounds the memory and time of the builds the
+	// commands run (internal/guard).
+	guard *guard.Guard
 }
 
 func (a app) command() *cobra.Command {
@@ -162,15 +168,17 @@ func runningComponent() string {
 	if err != nil {
 		return ""
 	}
-	fsys := filesys.MakeFsOnDisk()
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > maxKustomizationFile {
-			return "" // not a kustomization kustomize would have read
+		path := filepath.Join(dir, name)
+		b, err := repofile.Read(path, maxKustomizationFile)
+		if err != nil {
+			continue // none, or not a kustomization kustomize would have read
 		}
+		kf, err := kustomization.Parse(path, b)
+		if err != nil || kf.Kustomization.Kind != types.ComponentKind {
+			return ""
+		}
+		return kf.Path
 	}
-	kf, err := kustomization.Read(fsys, dir)
-	if err != nil || kf.Kustomization.Kind != types.ComponentKind {
-		return ""
-	}
-	return kf.Path
+	return ""
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/render"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -67,7 +68,7 @@ func (a app) validate(stdout, stderr io.Writer, paths []string) error {
 		if info, err := os.Stat(p); err != nil || !info.IsDir() {
 			continue
 		}
-		found, err := findOverlays(p, repositoryRoot(p), nil)
+		found, err := render.Overlays(p, repositoryRoot(p), nil)
 		if err != nil {
 			return fmt.Errorf("krm-fn validate: %w", err)
 		}
@@ -216,13 +217,8 @@ var ourAPIVersion = regexp.MustCompile(`(?m)^\s*(- )?apiVersion:\s*["']?` + rege
 // API group: a file that does not parse is then reported, not skipped (a
 // Helm template, say, is skipped).
 func mentionsGroup(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, int64(fn.MaxInputBytes)))
-	return ourAPIVersion.Match(b)
+	b, err := repofile.Read(path, fn.MaxInputBytes)
+	return err != nil || ourAPIVersion.Match(b)
 }
 
 // yamlFile is a file to read: named, or found under a directory (walked),

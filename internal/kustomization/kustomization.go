@@ -43,6 +43,11 @@ func Read(fsys filesys.FileSystem, dir string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Parse(path, b)
+}
+
+// Parse decodes b, the kustomization file at path, as Read does.
+func Parse(path string, b []byte) (*File, error) {
 	k := &types.Kustomization{}
 	if err := k.Unmarshal(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -60,6 +60,18 @@ type Options struct {
 	// a build that succeeds renders, in output order, before they are
 	// printed: what a caller would otherwise parse the output again for.
 	Rendered func([]resid.Gvk)
+
+	// Observe, if set, is told what the build reads and expands, for a
+	// bound on the process's memory in proportion (internal/guard).
+	Observe Observer
+}
+
+// Observer is told what a build reads and expands.
+type Observer interface {
+	// Input: the build has read n bytes of files, each counted once.
+	Input(n int64)
+	// Exposures: the build expands n exposures in process.
+	Exposures(n int)
 }
 
 // rendered tells o.Rendered of rs.
@@ -108,6 +120,9 @@ func Render(dir string, o Options) ([]byte, error) {
 	cfs, err := newConfinedFS(root, o.MaxBytes)
 	if err != nil {
 		return nil, err
+	}
+	if o.Observe != nil {
+		cfs.meter.grew = o.Observe.Input
 	}
 	real, err := cfs.check(dir)
 	if err != nil {
@@ -403,6 +418,9 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		}
 		items[i] = &r.RNode
 	}
+	if o.Observe != nil {
+		o.Observe.Exposures(exposures(items))
+	}
 	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
 	gen, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Expand(rl)
 	if err != nil {
@@ -481,4 +499,15 @@ func shown(root, path string) string {
 		return rel
 	}
 	return path
+}
+
+// exposures counts the ServiceExposures among items.
+func exposures(items []*yaml.RNode) int {
+	n := 0
+	for _, it := range items {
+		if v1alpha1.KindOf(it.GetApiVersion(), it.GetKind()) == v1alpha1.KindServiceExposure {
+			n++
+		}
+	}
+	return n
 }

@@ -1,0 +1,59 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/kustomization"
+	"sigs.k8s.io/kustomize/api/types"
+)
+
+// maxWalk bounds the directories Overlays looks at.
+const maxWalk = 100000
+
+// Overlays lists the directories under root, in order, whose
+// kustomization (a Kustomization, not a Component) runs krm-fn: lists an
+// exposure.krmfn.io function config itself or through what it includes,
+// read within the repository repo (which holds root) as a build reads it
+// (regular files, nothing outside, bounded). Hidden directories and those
+// of skip are not looked into; symbolic links to directories are not
+// followed.
+func Overlays(root, repo string, skip []string) ([]string, error) {
+	cfs, err := newConfinedFS(repo, fn.MaxInputBytes)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	walked := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case !d.IsDir():
+			return nil
+		case path != root && (strings.HasPrefix(d.Name(), ".") || slices.Contains(skip, path)):
+			return filepath.SkipDir
+		}
+		if walked++; walked > maxWalk {
+			return fmt.Errorf("more than %d directories under %s: krm-fn stops there", maxWalk, root)
+		}
+		kf, err := kustomization.Read(cfs, path)
+		if errors.Is(err, kustomization.ErrNone) || err == nil && kf.Kustomization.Kind == types.ComponentKind {
+			return nil
+		}
+		if err != nil {
+			dirs = append(dirs, path) // the build will say what is wrong with it
+			return nil
+		}
+		if files, err := Functions(path, repo); err == nil && len(files) > 0 {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	return dirs, err
+}
