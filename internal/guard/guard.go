@@ -10,8 +10,10 @@ package guard
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -71,6 +73,7 @@ func (g *Guard) Building(what string, timeout time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.what, g.timeout, g.started, g.input, g.exposures = what, timeout, time.Now(), 0, 0
+	g.bound()
 }
 
 // Done says that the build running has ended.
@@ -78,6 +81,15 @@ func (g *Guard) Done() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.what = ""
+	debug.SetMemoryLimit(math.MaxInt64)
+}
+
+// bound has the garbage collector keep the process's memory within the
+// build's bound while it can (a soft limit: it collects more often as the
+// heap nears it), so that what the guard sees past it is live. The caller
+// holds g.mu.
+func (g *Guard) bound() {
+	debug.SetMemoryLimit(g.limit())
 }
 
 // Input says that the build has read n bytes of files, each counted once.
@@ -85,6 +97,7 @@ func (g *Guard) Input(n int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.input = max(g.input, n)
+	g.bound()
 }
 
 // Exposures says that the build expands n exposures.
@@ -92,6 +105,7 @@ func (g *Guard) Exposures(n int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.exposures += int64(n)
+	g.bound()
 }
 
 // Limit is the memory the build running may take.

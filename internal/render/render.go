@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -197,7 +198,7 @@ func Render(dir string, o Options) ([]byte, error) {
 		return nil, err
 	}
 	o.rendered(m.Resources())
-	return m.AsYaml()
+	return printResources(m.Resources(), false, dir, outputLimit(cfs.meter))
 }
 
 // kustomizeOptions are the kustomize CLI's options for `build
@@ -441,18 +442,27 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		return nil, err
 	}
 	o.rendered(rs)
-	return printResources(rs)
+	return printResources(rs, true, dir, outputLimit(fsys.cfs.meter))
 }
 
 // printResources is what krusty does last and the kustomize CLI prints
-// (ResMap.AsYaml), each resource on every CPU. A resource of more than
-// largeObject nodes is printed as JSON instead: kustomize prints through
-// go-yaml's emitter, which keeps about a kilobyte a node (docs/security.md).
-func printResources(rs []*resource.Resource) ([]byte, error) {
+// (ResMap.AsYaml), each resource on every CPU, at most limit bytes (an
+// error naming the overlay dir once the output would pass it). strip:
+// without origin and transformation annotations (krusty removes them but
+// where buildMetadata asks for them; the fast path adds them for krm-fn's
+// messages). A resource of more than largeObject nodes is printed as JSON
+// instead: kustomize prints through go-yaml's emitter, which keeps about a
+// kilobyte a node (docs/security.md).
+func printResources(rs []*resource.Resource, strip bool, dir string, limit int64) ([]byte, error) {
+	// First the size of each resource as JSON (or, if large, its
+	// document), which is quick to make and about the size of its YAML: a
+	// rendering over the limit stops there, before it is held and before
+	// the slow conversions.
 	docs := make([][]byte, len(rs))
-	err := parallel.Run(len(rs), func(_, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			r := rs[i]
+	var total atomic.Int64
+	err := runParts(len(rs), func(i int) error {
+		r := rs[i]
+		if strip {
 			if len(r.GetAnnotations(resource.BuildAnnotations...)) > 0 {
 				r.RemoveBuildAnnotations() // rewrites every annotation: only when needed
 			}
@@ -462,28 +472,48 @@ func printResources(rs []*resource.Resource) ([]byte, error) {
 			if err := r.ClearTransformations(); err != nil {
 				return err
 			}
-			var err error
-			if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil || docs[i] != nil {
-				if err != nil {
-					return fmt.Errorf("%s: %w", r.CurId(), err)
-				}
-				continue
-			}
-			// r.AsYAML, with the JSON made from the nodes directly.
+		}
+		var err error
+		if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil {
+			return fmt.Errorf("%s: %w", r.CurId(), err)
+		}
+		size := len(docs[i])
+		if docs[i] == nil {
 			j, err := fastyaml.JSON(&r.RNode)
 			if err != nil {
 				return err
 			}
-			if docs[i], err = sigsyaml.JSONToYAML(j); err != nil {
-				return err
-			}
+			size = len(j)
+		}
+		if n := total.Add(int64(size)); n > limit {
+			return &Error{Problems: []string{fmt.Sprintf("%s: the build renders more than %d MiB (%s %s among its objects), %d times the bytes of the files it read and %d MiB: something in it copies more than it reads (a replacement, a patch, a generator); krm-fn stops there (docs/security.md)",
+				dir, limit>>20, r.GetKind(), r.CurId().Name, outputPerInput, outputAllowance>>20)}}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	err = runParts(len(rs), func(i int) error {
+		if docs[i] != nil {
+			return nil
+		}
+		// r.AsYAML, with the JSON made from the nodes directly.
+		j, err := fastyaml.JSON(&rs[i].RNode)
+		if err == nil {
+			docs[i], err = sigsyaml.JSONToYAML(j)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var out bytes.Buffer
+	size := 0
+	for _, d := range docs {
+		size += len(d) + 4
+	}
+	out.Grow(size)
 	for i, d := range docs {
 		if i > 0 {
 			out.WriteString("---\n")
@@ -491,6 +521,38 @@ func printResources(rs []*resource.Resource) ([]byte, error) {
 		out.Write(d)
 	}
 	return out.Bytes(), nil
+}
+
+// runParts calls f on every index below n, on every CPU, until one fails:
+// that error.
+func runParts(n int, f func(i int) error) error {
+	var first atomic.Pointer[error]
+	parallel.Run(n, func(_, lo, hi int) error {
+		for i := lo; i < hi && first.Load() == nil; i++ {
+			if err := f(i); err != nil {
+				first.CompareAndSwap(nil, &err)
+			}
+		}
+		return nil
+	})
+	if err := first.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// What a build may render: outputPerInput times the bytes of the files it
+// reads (each counted once), and outputAllowance. An environment renders a
+// few times its specs (docs/benchmarks.md); a replacement that copies one
+// value into every object, many times more.
+const (
+	outputPerInput  = 100
+	outputAllowance = 16 << 20
+)
+
+// outputLimit is what the build metered by m may render.
+func outputLimit(m *meter) int64 {
+	return outputPerInput*m.input() + outputAllowance
 }
 
 // shown is path as a problem names it: relative to the repository root.
