@@ -4,6 +4,7 @@
 package argocd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,7 +73,8 @@ func Root() (string, error) {
 // fetched); none when there is none.
 func Discover(dir, root string) []string {
 	files, err := render.Functions(dir, root)
-	if err != nil {
+	var stopped *render.Error
+	if err != nil && !errors.As(err, &stopped) {
 		return nil
 	}
 	for i, f := range files {

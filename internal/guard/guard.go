@@ -156,11 +156,15 @@ func (g *Guard) check() string {
 	if timeout > 0 && time.Since(started) > timeout {
 		return fmt.Sprintf("krm-fn: building %s took longer than %s, the most it may take here (--timeout); stopped, nothing was rendered (docs/security.md)", what, timeout)
 	}
-	if heap() <= limit {
+	used := heap()
+	if used <= limit {
 		return ""
 	}
-	runtime.GC() // what is left is live
-	if used := heap(); used > limit {
+	if used < limit+limit/4 {
+		runtime.GC() // what is left is live
+		used = heap()
+	}
+	if used > limit {
 		g.mu.Lock()
 		input, exposures := g.input, g.exposures
 		g.mu.Unlock()

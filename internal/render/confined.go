@@ -106,8 +106,14 @@ func (c *confinedFS) IsDir(path string) bool {
 	return err == nil && c.disk.IsDir(real)
 }
 
+// Exists says whether there is a file or directory at path; one outside
+// the repository (a link out of it) exists, so that reading it is the
+// error that says so.
 func (c *confinedFS) Exists(path string) bool {
 	real, err := c.check(path)
+	if errors.Is(err, errOutside) {
+		return true
+	}
 	return err == nil && c.disk.Exists(real)
 }
 

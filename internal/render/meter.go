@@ -52,10 +52,13 @@ type meter struct {
 	// grew, if set, is told of the bytes of the files read, counted once,
 	// whenever a new file is read (Options.Input).
 	grew func(int64)
-	// stopped is the first limit reached: every read after it fails with
-	// it, and it is the build's error (kustomize takes a kustomization
-	// file it cannot read for one that is not there, and would say so).
-	stopped error
+	// first is the first limit reached, the build's error (kustomize
+	// takes a kustomization file it cannot read for one that is not
+	// there, and would say so); stopped is the first limit of the whole
+	// build reached, after which every read fails. One file over the
+	// limits of one input fails its own reads only: a walk for discovery
+	// goes on past it.
+	first, stopped error
 }
 
 func newMeter(max int64) *meter {
@@ -64,27 +67,37 @@ func newMeter(max int64) *meter {
 
 // read counts b, just read from the file real (path as kustomize named it).
 func (m *meter) read(real string, b []byte, path string) error {
+	n, err := fn.CheckNodes(b, path)
+	if err != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.first == nil {
+			m.first = err
+		}
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopped == nil {
-		m.stopped = m.count(real, b, path)
+		m.stopped = m.count(real, len(b), n, path)
+		if m.first == nil {
+			m.first = m.stopped
+		}
 	}
 	return m.stopped
 }
 
-// err is the limit the build reached, if any.
+// err is the first limit the build reached, if any.
 func (m *meter) err() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.stopped
+	return m.first
 }
 
-func (m *meter) count(real string, b []byte, path string) error {
-	n, err := fn.CheckNodes(b, path)
-	if err != nil {
-		return err
-	}
-	size := int64(len(b))
+// count counts a read of size bytes and n YAML nodes (the file real, as
+// path) against the limits of the whole build.
+func (m *meter) count(real string, bytes, n int, path string) error {
+	size := int64(bytes)
 	kustomization := slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(real))
 	if kustomization {
 		m.builds++
@@ -110,7 +123,7 @@ func (m *meter) count(real string, b []byte, path string) error {
 		return fmt.Errorf("%s: the build has read %d bytes from %d files of %d bytes, more than %d times over: kustomizations that include the same ones through several paths multiply its work, and krm-fn stops there (docs/security.md)",
 			path, m.total, len(m.sizes), m.distinct, rereads)
 	}
-	return m.nodes.Add(n, len(b), path)
+	return m.nodes.Add(n, bytes, path)
 }
 
 // input is the bytes of the files read so far, each counted once.

@@ -50,7 +50,9 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 			dirs = append(dirs, path) // the build will say what is wrong with it
 			return nil
 		}
-		if files, err := Functions(path, repo); err == nil && len(files) > 0 {
+		// One whose walk stops is built too: the build says why it stops,
+		// rather than a hook passing over it.
+		if files, err := Functions(path, repo); err != nil || len(files) > 0 {
 			dirs = append(dirs, path)
 		}
 		return nil

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Policy is what a build may do beyond reading the repository's own files.
@@ -97,6 +98,20 @@ type tree struct {
 	objects int
 	kinds   map[string]int
 	patches []selectorPatch
+	// largest is the size of the largest resource file, in all and by
+	// the kinds it holds: the most a replacement may copy from it.
+	largest       int
+	largestByKind map[string]int
+	replacements  []replacementCopy
+}
+
+// replacementCopy is a replacement: it copies one value into every field
+// its targets pick.
+type replacementCopy struct {
+	kustomization string
+	index         int
+	sourceKind    string
+	targets       []*types.TargetSelector
 }
 
 // selectorPatch is a patch a kustomization applies to every object a
@@ -155,7 +170,7 @@ func (w *walker) stop(format string, args ...any) {
 // check walks the kustomization in dir (resolved, inside the root) and
 // what it includes.
 func check(fsys *confinedFS, dir string, p Policy) tree {
-	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, tree: tree{kinds: map[string]int{}}}
+	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, tree: tree{kinds: map[string]int{}, largestByKind: map[string]int{}}}
 	w.kustomization(dir, 0, false)
 	if !w.stopped {
 		w.tree.problems = append(w.tree.problems, w.tree.amplification(fsys.meter.input())...)
@@ -237,9 +252,7 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 			files = append(files, string(p))
 		}
 	}
-	for _, r := range k.Replacements {
-		files = append(files, r.Path)
-	}
+	w.replacementsOf(file, dir, k)
 	for _, g := range k.ConfigMapGenerator {
 		files = append(files, kvFiles(g.KvPairSources)...)
 	}
@@ -300,9 +313,42 @@ func (w *walker) bounded(path string) {
 		}
 		return
 	}
+	w.tree.largest = max(w.tree.largest, len(b))
 	for _, m := range kindLine.FindAllSubmatch(b, -1) {
 		w.tree.objects++
 		w.tree.kinds[string(m[1])]++
+		w.tree.largestByKind[string(m[1])] = max(w.tree.largestByKind[string(m[1])], len(b))
+	}
+}
+
+// replacementsOf records the replacements of kustomization file (in dir):
+// inline, or read from the file an entry names.
+func (w *walker) replacementsOf(file, dir string, k *types.Kustomization) {
+	for i, r := range k.Replacements {
+		rs := []types.Replacement{r.Replacement}
+		if r.Path != "" {
+			path, ok := w.local(file, dir, r.Path)
+			if !ok {
+				continue
+			}
+			b, err := w.fsys.ReadFile(path)
+			if err != nil {
+				continue // kustomize says what is wrong
+			}
+			if sigsyaml.Unmarshal(b, &rs) != nil {
+				rs = []types.Replacement{{}}
+				if sigsyaml.Unmarshal(b, &rs[0]) != nil {
+					continue // kustomize says what is wrong
+				}
+			}
+		}
+		for _, r := range rs {
+			c := replacementCopy{kustomization: file, index: i, targets: r.Targets}
+			if r.Source != nil {
+				c.sourceKind = r.Source.Kind
+			}
+			w.tree.replacements = append(w.tree.replacements, c)
+		}
 	}
 }
 
@@ -352,6 +398,27 @@ func (t *tree) amplification(input int64) []string {
 		if added > budget {
 			problems = append(problems, fmt.Sprintf("%s: patches[%d]: about %d YAML nodes, which the build may copy into each of about %d %s: more than krm-fn lets a build of %d bytes make (%d nodes: %d and one per %d bytes; docs/security.md); narrow its target, or patch fewer objects at a time",
 				p.kustomization, p.index, p.nodes, objects, scope, input, budget, fn.NodeAllowance, buildBytesPerNode))
+			break
+		}
+	}
+	copied := int64(0)
+	limit := outputPerInput*input + outputAllowance
+	for _, r := range t.replacements {
+		value := t.largest
+		if plainKind.MatchString(r.sourceKind) {
+			value = t.largestByKind[r.sourceKind]
+		}
+		fields := 0
+		for _, target := range r.targets {
+			objects := t.objects
+			if target.Select != nil && plainKind.MatchString(target.Select.Kind) {
+				objects = t.kinds[target.Select.Kind]
+			}
+			fields += objects * max(1, len(target.FieldPaths))
+		}
+		if copied += int64(value) * int64(fields); copied > limit {
+			problems = append(problems, fmt.Sprintf("%s: replacements[%d]: copies a value of up to %d bytes (the largest file holding its source's kind) into about %d fields: more than krm-fn lets a build of %d bytes render (%d times that and %d MiB; docs/security.md); select fewer targets, or copy a smaller value",
+				r.kustomization, r.index, value, fields, input, outputPerInput, outputAllowance>>20))
 			break
 		}
 	}
@@ -525,11 +592,15 @@ func walk(dir, root string) (tree, error) {
 // Functions lists the files that hold krm-fn function configs (or, for an
 // inline one, the kustomization file) in the kustomization of dir and
 // those it includes, walked as a build walks them (bounded, inside root,
-// nothing fetched). None: dir runs no krm-fn.
+// nothing fetched). None: dir runs no krm-fn, as far as the walk got: the
+// error, an *Error, says what stopped it, if anything did.
 func Functions(dir, root string) ([]string, error) {
 	t, err := walk(dir, root)
 	if err != nil {
 		return nil, err
+	}
+	if len(t.problems) > 0 {
+		err = &Error{Problems: t.problems}
 	}
 	var files []string
 	for _, f := range t.functions {
@@ -541,7 +612,7 @@ func Functions(dir, root string) ([]string, error) {
 			files = append(files, file)
 		}
 	}
-	return files, nil
+	return files, err
 }
 
 // renamedAfter is the innermost kustomization including the one of dir
