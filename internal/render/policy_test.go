@@ -336,3 +336,43 @@ func TestOpenAPIIsPerBuild(t *testing.T) {
 		t.Errorf("after the build, kyaml's schema is %q, not the default", v)
 	}
 }
+
+// TestOverlaysDoNotShareSchemas: overlay a's openapi schema (which makes a
+// strategic merge patch merge a ServiceExposure's hosts) does not change
+// how overlay b, built next in the same process, merges its own patch:
+// b renders the same bytes as when built alone.
+func TestOverlaysDoNotShareSchemas(t *testing.T) {
+	exposure := "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ServiceExposure\nmetadata: {name: api, namespace: shop}\nspec:\n  hosts: [api.example.com]\n  service: {port: 80}\n"
+	patch := "patches:\n- patch: |\n    apiVersion: exposure.krmfn.io/v1alpha1\n    kind: ServiceExposure\n    metadata: {name: api, namespace: shop}\n    spec:\n      hosts: [%s]\n"
+	schema := `{"definitions": {"io.krmfn.exposure.v1alpha1.ServiceExposure": {"type": "object",
+  "x-kubernetes-group-version-kind": [{"group": "exposure.krmfn.io", "kind": "ServiceExposure", "version": "v1alpha1"}],
+  "properties": {"spec": {"type": "object", "properties": {"hosts": {"type": "array", "items": {"type": "string"},
+  "x-kubernetes-patch-strategy": "merge"}}}}}}}`
+	dir := repo(t, map[string]string{
+		"base/exposure.yaml":      exposure,
+		"base/kustomization.yaml": "resources: [exposure.yaml]\n",
+		"a/kustomization.yaml":    "resources: [../base]\nopenapi: {path: schema.json}\n" + fmt.Sprintf(patch, "admin.example.com") + "transformers: [platform.yaml]\n",
+		"a/schema.json":           schema,
+		"a/platform.yaml":         platform,
+		"b/kustomization.yaml":    "resources: [../base]\n" + fmt.Sprintf(patch, "www.example.com") + "transformers: [platform.yaml]\n",
+		"b/platform.yaml":         platform,
+	})
+	build := func(overlay string) string {
+		t.Helper()
+		out, err := Render(filepath.Join(dir, overlay), Options{Policy: Policy{Root: dir}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	alone := build("b")
+	if strings.Contains(alone, "api.example.com") {
+		t.Fatalf("b alone kept the base's host; the test means nothing:\n%s", alone)
+	}
+	if a := build("a"); !strings.Contains(a, "api.example.com") || !strings.Contains(a, "admin.example.com") {
+		t.Fatalf("a's schema did not merge the hosts; the test means nothing:\n%s", a)
+	}
+	if after := build("b"); after != alone {
+		t.Errorf("b built after a differs from b alone:\n%s\nalone:\n%s", after, alone)
+	}
+}
