@@ -454,11 +454,12 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 // instead: kustomize prints through go-yaml's emitter, which keeps about a
 // kilobyte a node (docs/security.md).
 func printResources(rs []*resource.Resource, strip bool, dir string, limit int64) ([]byte, error) {
-	// First the size of each resource as JSON (or, if large, its
-	// document), which is quick to make and about the size of its YAML: a
-	// rendering over the limit stops there, before it is held and before
-	// the slow conversions.
+	// First each resource as JSON (or, if large, its document), which is
+	// quick to make and about the size of its YAML: a rendering over the
+	// limit stops there, before the slow conversions, holding at most the
+	// limit.
 	docs := make([][]byte, len(rs))
+	json := make([][]byte, len(rs))
 	var total atomic.Int64
 	err := runParts(len(rs), func(i int) error {
 		r := rs[i]
@@ -477,15 +478,13 @@ func printResources(rs []*resource.Resource, strip bool, dir string, limit int64
 		if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil {
 			return fmt.Errorf("%s: %w", r.CurId(), err)
 		}
-		size := len(docs[i])
 		if docs[i] == nil {
-			j, err := fastyaml.JSON(&r.RNode)
-			if err != nil {
+			// r.AsYAML, with the JSON made from the nodes directly.
+			if json[i], err = fastyaml.JSON(&r.RNode); err != nil {
 				return err
 			}
-			size = len(j)
 		}
-		if n := total.Add(int64(size)); n > limit {
+		if n := total.Add(int64(len(docs[i]) + len(json[i]))); n > limit {
 			return &Error{Problems: []string{fmt.Sprintf("%s: the build renders more than %d MiB (%s %s among its objects), %d times the bytes of the files it read and %d MiB: something in it copies more than it reads (a replacement, a patch, a generator); krm-fn stops there (docs/security.md)",
 				dir, limit>>20, r.GetKind(), r.CurId().Name, outputPerInput, outputAllowance>>20)}}
 		}
@@ -494,14 +493,10 @@ func printResources(rs []*resource.Resource, strip bool, dir string, limit int64
 	if err != nil {
 		return nil, err
 	}
-	err = runParts(len(rs), func(i int) error {
-		if docs[i] != nil {
-			return nil
-		}
-		// r.AsYAML, with the JSON made from the nodes directly.
-		j, err := fastyaml.JSON(&rs[i].RNode)
-		if err == nil {
-			docs[i], err = sigsyaml.JSONToYAML(j)
+	err = runParts(len(rs), func(i int) (err error) {
+		if docs[i] == nil {
+			docs[i], err = sigsyaml.JSONToYAML(json[i])
+			json[i] = nil
 		}
 		return err
 	})
