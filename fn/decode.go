@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/internal/fastyaml"
-	"github.com/krmfn/krm-fn/internal/spelling"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -250,11 +250,14 @@ func strictError(err error, root reflect.Type) *field.Error {
 	if strings.HasPrefix(err.Error(), "duplicate field") {
 		return &field.Error{Type: field.ErrorTypeDuplicate, Field: path, BadValue: ""}
 	}
-	detail := "unknown field"
-	if s := suggest(root, path); s != "" {
-		detail += fmt.Sprintf(", did you mean %q?", s)
-	}
-	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: field.OmitValueType{}, Detail: detail}
+	return unknownField(root, path)
+}
+
+// unknownField is the error of the unknown field at path of a value of
+// type root, suggesting the known field of its object it may have meant.
+func unknownField(root reflect.Type, path string) *field.Error {
+	parts := strings.Split(index.ReplaceAllString(path, ""), ".")
+	return v1alpha1.UnknownField(path, parts[len(parts)-1], knownFields(root, parts[:len(parts)-1]))
 }
 
 // typeWords says a Go type as a user knows it.
@@ -293,27 +296,26 @@ func articled(jsonKind string) string {
 
 var index = regexp.MustCompile(`\[[^\]]*\]`)
 
-// suggest finds the known field closest to the unknown last element of
-// path, walking root by JSON field names.
-func suggest(root reflect.Type, path string) string {
-	parts := strings.Split(index.ReplaceAllString(path, ""), ".")
+// knownFields are the JSON names of the fields of the object at parent, a
+// path of JSON names (without list indices) from root.
+func knownFields(root reflect.Type, parent []string) []string {
 	t := root
-	for _, p := range parts[:len(parts)-1] {
+	for _, p := range parent {
 		t = deref(t)
 		if t.Kind() != reflect.Struct {
-			return ""
+			return nil
 		}
 		f, ok := jsonField(t, p)
 		if !ok {
-			return ""
+			return nil
 		}
 		t = f.Type
 	}
 	t = deref(t)
 	if t.Kind() != reflect.Struct {
-		return ""
+		return nil
 	}
-	return spelling.Closest(parts[len(parts)-1], jsonNames(t))
+	return jsonNames(t)
 }
 
 func deref(t reflect.Type) reflect.Type {

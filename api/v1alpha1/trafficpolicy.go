@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/krmfn/krm-fn/internal/spelling"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -258,18 +257,13 @@ func integerRange(k protoreflect.Kind) (lo, hi *big.Int) {
 	}
 }
 
-// unknownField is the error for an unknown field, worded as fn's strict
-// decoding words it for the rest of the spec.
+// unknownField is the error for an unknown field of a message of type md.
 func unknownField(path *field.Path, name string, md protoreflect.MessageDescriptor) *field.Error {
 	var names []string
 	for i := range md.Fields().Len() {
 		names = append(names, md.Fields().Get(i).JSONName())
 	}
-	detail := "unknown field"
-	if s := spelling.Closest(name, names); s != "" {
-		detail += fmt.Sprintf(", did you mean %q?", s)
-	}
-	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path.String(), BadValue: field.OmitValueType{}, Detail: detail}
+	return UnknownField(path.String(), name, names)
 }
 
 func oneofNames(od protoreflect.OneofDescriptor) string {
