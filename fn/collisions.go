@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn/emit"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -39,7 +40,7 @@ func collisions(rest []*yaml.RNode, out []generated, srcs []source, platform *ya
 			generatedBy[k] = g.owner
 		}
 		prev, inInput := seen[k]
-		what := func() string { return describe(k.kind, k.namespace, k.name) }
+		what := func() string { return krmio.Describe(k.kind, k.namespace, k.name) }
 		var msg string
 		node, at := byOwner[g.owner], field.NewPath("metadata", "name")
 		switch {

@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -26,7 +26,7 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 	if errs := duplicateKeys(node.YNode(), nil); len(errs) > 0 {
 		return errs
 	}
-	data, err := fastyaml.JSON(node)
+	data, err := yamlout.JSON(node)
 	if err != nil {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}

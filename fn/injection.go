@@ -8,6 +8,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/fn/model"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -158,7 +159,7 @@ func injectPods(items []*yaml.RNode, srcs []source, p *v1alpha1.ExposurePlatform
 				continue
 			}
 			labelsPath := append(slices.Clone(path), "metadata", "labels")
-			if p := notMapping(it.YNode(), labelsPath...); p != nil {
+			if p := krmio.NotMapping(it.YNode(), labelsPath...); p != nil {
 				why := "to inject sidecars"
 				if !labelling {
 					why = "to check that they ask for no sidecar"

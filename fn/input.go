@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -28,7 +29,7 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	var platforms []*yaml.RNode
 	generator := false
 	for i, it := range items {
-		if msg, path := NotAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
+		if msg, path := krmio.NotAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
 			probs = append(probs, problem{severity: framework.Error, message: msg}.at(path))
 			continue
 		}
@@ -55,7 +56,7 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	switch {
 	case config == nil || config.IsNilOrEmpty():
 	default:
-		if msg, path := NotAnObject(config, "the function config"); msg != "" {
+		if msg, path := krmio.NotAnObject(config, "the function config"); msg != "" {
 			return nil, append(probs, problem{severity: framework.Error, message: msg}.at(path))
 		}
 		switch v1alpha1.KindOf(config.GetApiVersion(), config.GetKind()) {
@@ -107,63 +108,6 @@ func markLocalConfig(n *yaml.RNode) error {
 		return nil
 	}
 	return n.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true"))
-}
-
-// NotAnObject says what is wrong with n (what: how to name it) if it is
-// not a Kubernetes object whose metadata kyaml can read (kyaml's accessors
-// panic on one), and at which path; "" if it is.
-func NotAnObject(n *yaml.RNode, what string) (string, *field.Path) {
-	if n.YNode().Kind != yaml.MappingNode {
-		return fmt.Sprintf("%s is not an object (a YAML mapping): %q", what, truncate(n.MustString(), 40)), nil
-	}
-	if path := badMetadata(n); path != nil {
-		return fmt.Sprintf("%s (%s %s) is not a Kubernetes object: this must be a mapping", what, n.GetApiVersion(), n.GetKind()), path
-	}
-	return "", nil
-}
-
-func truncate(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-// badMetadata returns the path of the first of metadata, its labels and
-// its annotations that is present but not a mapping, or nil. kyaml's
-// accessors (GetName, GetAnnotations, ...) expect mappings there.
-func badMetadata(n *yaml.RNode) *field.Path {
-	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
-		if p := notMapping(n.YNode(), path...); p != nil {
-			return p
-		}
-	}
-	return nil
-}
-
-// notMapping returns the path of the first node along path, from the
-// mapping n, that is present, not null and not a mapping; or nil when
-// every one is a mapping or the path stops early.
-func notMapping(n *yaml.Node, path ...string) *field.Path {
-	var p *field.Path
-	for _, key := range path {
-		p = p.Child(key) // a nil path is the root
-		var next *yaml.Node
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == key {
-				next = n.Content[j+1]
-			}
-		}
-		if next == nil || next.Tag == yaml.NodeTagNull {
-			return nil
-		}
-		if next.Kind != yaml.MappingNode {
-			return p
-		}
-		n = next
-	}
-	return nil
 }
 
 // listHoldsOurs says whether n is a List (v1 List, or any *List kind with

@@ -8,8 +8,10 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/krmfn/krm-fn/internal/parallel"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -24,7 +26,7 @@ type Processor struct {
 	Stderr func() io.Writer
 
 	// Component is the kustomization file of the Component kustomize runs
-	// krm-fn from, if it does: an error (InComponent).
+	// krm-fn from, if it does: an error (kustomization.InComponent).
 	Component string
 }
 
@@ -34,7 +36,7 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := fastyaml.EncodeAll(gen)
+	nodes, err := yamlout.EncodeAll(gen)
 	if err != nil {
 		rl.Items = nil
 		return internalError(err)
@@ -46,13 +48,13 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 // Expand is Process with the generated objects not yet encoded: rl.Items
 // are the items that pass through, and the generated objects are
 // returned, in output order, to follow them. Whoever writes the output
-// encodes them as it goes (fastyaml.WriteItems), so that they are never
+// encodes them as it goes (yamlout.WriteItems), so that they are never
 // all held as nodes. Every problem is printed on Stderr and added to
 // rl.Results; with any error, rl.Items is empty and the error a Failure.
-func (p *Processor) Expand(rl *framework.ResourceList) ([]fastyaml.Lazy, error) {
+func (p *Processor) Expand(rl *framework.ResourceList) ([]yamlout.Lazy, error) {
 	var out *expansion
 	if p.Component != "" {
-		out = &expansion{results: results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: InComponent(p.Component)}})}
+		out = &expansion{results: results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: kustomization.InComponent(p.Component)}})}
 	} else {
 		var err error
 		if out, err = expand(rl.FunctionConfig, rl.Items); err != nil {
@@ -67,17 +69,17 @@ func (p *Processor) Expand(rl *framework.ResourceList) ([]fastyaml.Lazy, error) 
 	}
 	errs := 0
 	for _, r := range out.results {
-		fmt.Fprintln(stderr, FormatResult(r))
+		fmt.Fprintln(stderr, krmio.FormatResult(r))
 		if r.Severity == framework.Error {
 			errs++
 		}
 	}
 	if errs > 0 {
 		rl.Items = nil
-		return nil, Failure{Errors: errs}
+		return nil, krmio.Failure{Errors: errs}
 	}
 	rl.Items = out.items
-	gen := make([]fastyaml.Lazy, len(out.generated))
+	gen := make([]yamlout.Lazy, len(out.generated))
 	for i, g := range out.generated {
 		gen[i] = g.object
 	}
@@ -93,6 +95,26 @@ func Check(config *yaml.RNode, items []*yaml.RNode) (framework.Results, error) {
 		return nil, internalError(err)
 	}
 	return out.results, nil
+}
+
+// Execute answers the ResourceList read from in on out as kyaml's
+// framework.Execute does for p, but with the output written item by item,
+// each generated object encoded just before it is printed
+// (yamlout.WriteItems). It prints no error: the caller does.
+func Execute(p *Processor, in io.Reader, out io.Writer) error {
+	req, err := krmio.ReadResourceList(in)
+	if err != nil {
+		return err
+	}
+	gen, processErr := p.Expand(&req.ResourceList)
+	w, err := req.Answer(out)
+	if err != nil {
+		return err
+	}
+	if err := yamlout.WriteItems(w, req.Items, gen); err != nil {
+		return err
+	}
+	return processErr
 }
 
 // internalError is a failure of the function itself, not of its input.

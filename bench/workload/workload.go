@@ -247,7 +247,7 @@ func toRNode(obj any) (*kyaml.RNode, error) {
 func handwritten(rl []byte) (map[string][]byte, error) {
 	var stdout, stderr bytes.Buffer
 	p := &fn.Processor{Stderr: func() io.Writer { return &stderr }}
-	if err := fn.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: &stdout, KeepReaderAnnotations: true}); err != nil {
+	if err := fn.Execute(p, bytes.NewReader(rl), &stdout); err != nil {
 		return nil, fmt.Errorf("rendering the workload: %v\n%s", err, stderr.String())
 	}
 	items, err := (&kio.ByteReader{Reader: &stdout, OmitReaderAnnotations: true}).Read()

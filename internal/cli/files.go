@@ -8,7 +8,8 @@ import (
 	"os"
 
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -37,14 +38,14 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 		return err
 	}
 	w := kio.ByteWriter{Writer: c.OutOrStdout(), ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}}
-	return fastyaml.WriteItems(w, rl.Items, gen)
+	return yamlout.WriteItems(w, rl.Items, gen)
 }
 
 // inputs reads the files of one run, within krm-fn's input limits in all
-// (fn.MaxInputBytes; each file's YAML nodes bounded before it is parsed).
+// (krmio.MaxInputBytes; each file's YAML nodes bounded before it is parsed).
 type inputs struct {
 	read  int
-	nodes fn.NodeBudget
+	nodes krmio.NodeBudget
 }
 
 // file reads the objects of one file ("-": stdin), each annotated with its
@@ -59,15 +60,15 @@ func (in *inputs) file(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 		defer f.Close()
 		r = f
 	}
-	b, err := fn.ReadInput(io.LimitReader(r, int64(fn.MaxInputBytes-in.read)+1), path)
+	b, err := krmio.ReadInput(io.LimitReader(r, int64(krmio.MaxInputBytes-in.read)+1), path)
 	if err != nil {
 		return nil, err
 	}
-	if err := in.nodes.Add(fastyaml.CountNodes(b), len(b), path); err != nil {
+	if err := in.nodes.Add(krmio.CountNodes(b), len(b), path); err != nil {
 		return nil, err
 	}
-	if in.read += len(b); in.read > fn.MaxInputBytes {
-		return nil, fmt.Errorf("%s: the files hold more than %d MiB in all, the most krm-fn reads (docs/security.md)", path, fn.MaxInputBytes>>20)
+	if in.read += len(b); in.read > krmio.MaxInputBytes {
+		return nil, fmt.Errorf("%s: the files hold more than %d MiB in all, the most krm-fn reads (docs/security.md)", path, krmio.MaxInputBytes>>20)
 	}
 	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), SetAnnotations: map[string]string{kioutil.PathAnnotation: path}}).Read()
 	if err != nil {

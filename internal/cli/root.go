@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -19,7 +20,6 @@ import (
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // NewCommand builds the krm-fn command: a KRM function that reads a
@@ -67,7 +67,7 @@ func (a app) command() *cobra.Command {
 			err = runFiles(c, p, args)
 		}
 		if err != nil {
-			if _, problems := err.(fn.Failure); !problems {
+			if _, problems := err.(krmio.Failure); !problems {
 				err = fmt.Errorf("krm-fn: %w", err)
 			}
 			fmt.Fprintln(c.ErrOrStderr(), strings.TrimRight(err.Error(), "\n"))
@@ -112,7 +112,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 // output item by item. It prints no error: the caller does.
 func resourceList(c *cobra.Command, p *fn.Processor) error {
 	p.Component = runningComponent()
-	err := fn.Execute(p, &kio.ByteReadWriter{Reader: c.InOrStdin(), Writer: c.OutOrStdout(), KeepReaderAnnotations: true})
+	err := fn.Execute(p, c.InOrStdin(), c.OutOrStdout())
 	if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
 		if s := kerrors.GetStack(err); s != "" {
 			fmt.Fprintln(c.ErrOrStderr(), s)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -187,7 +188,7 @@ func validateSpecs(stderr io.Writer, files []yamlFile) (exposures, platforms, er
 			return 0, 0, 0, err
 		}
 		for _, r := range rs {
-			line := fn.FormatResult(r)
+			line := krmio.FormatResult(r)
 			if count[line] == 0 {
 				lines = append(lines, line)
 				if r.Severity == framework.Error {
@@ -221,7 +222,7 @@ func mentionsGroup(path string) bool {
 		return true
 	}
 	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, int64(fn.MaxInputBytes)))
+	b, _ := io.ReadAll(io.LimitReader(f, int64(krmio.MaxInputBytes)))
 	return ourAPIVersion.Match(b)
 }
 

@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"google.golang.org/protobuf/proto"
@@ -122,7 +122,7 @@ func read(nodes []*yaml.RNode) (*inventory, Problems) {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		if msg, path := fn.NotAnObject(n, fmt.Sprintf("document %d of the input", i+1)); msg != "" {
+		if msg, path := krmio.NotAnObject(n, fmt.Sprintf("document %d of the input", i+1)); msg != "" {
 			probs = append(probs, Problem{Object: fmt.Sprintf("document %d of the input", i+1), Field: path.String(), Detail: msg})
 			continue
 		}
@@ -192,7 +192,7 @@ func userAnnotations(a map[string]string) map[string]string {
 // strict decodes n into obj as kube-apiserver's strict field validation
 // does: unknown and duplicate fields are errors with their paths.
 func strict(n *yaml.RNode, obj any) field.ErrorList {
-	data, err := fastyaml.JSON(n)
+	data, err := yamlout.JSON(n)
 	if err != nil {
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
@@ -220,7 +220,7 @@ func readIstio(n *yaml.RNode, src source, kind string, inv *inventory) field.Err
 	if spec == nil {
 		return field.ErrorList{field.Required(field.NewPath("spec"), "")}
 	}
-	raw, err := fastyaml.JSON(spec.Value)
+	raw, err := yamlout.JSON(spec.Value)
 	if err != nil {
 		return field.ErrorList{field.Invalid(field.NewPath("spec"), field.OmitValueType{}, err.Error())}
 	}

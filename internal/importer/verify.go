@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -49,7 +49,7 @@ func Render(res *Result) ([]*yaml.RNode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("what was imported does not render:\n%s", strings.TrimSpace(stderr.String()))
 	}
-	objs, err := fastyaml.EncodeAll(gen)
+	objs, err := yamlout.EncodeAll(gen)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 // Package kustomization reads kustomization files as kustomize does: the
 // one reader for every part of krm-fn that looks at a kustomization
-// (render, the Argo CD plugin's discovery).
+// (render, the Argo CD plugin's discovery); and says why krm-fn cannot run
+// from where some layouts list it (InComponent, RenamedAfter), for the
+// function and render alike.
 package kustomization
 
 import (
@@ -49,4 +51,20 @@ func Read(fsys filesys.FileSystem, dir string) (*File, error) {
 	}
 	k.FixKustomization()
 	return &File{Path: path, Raw: b, Kustomization: k}, nil
+}
+
+// InComponent is the problem of krm-fn run from the Component whose
+// kustomization file is component: kustomize runs a Component's generators
+// and transformers before the including kustomization's own namePrefix,
+// nameSuffix, namespace and the like, which would rename and move what
+// krm-fn renders without fixing the references between those objects.
+func InComponent(component string) string {
+	return fmt.Sprintf("krm-fn runs from the Component %s, and kustomize runs a Component's transformers before the including overlay's own namePrefix, nameSuffix and namespace, which would then rename and move what krm-fn renders without fixing the names it writes in them (VirtualService → Gateway, routes → Service, Ingress → the gateway's Service in its namespace): list the ExposurePlatform in the overlay's transformers instead, where kustomize runs it last (an entry may be a directory of platform files: transformers: [../../platform])", component)
+}
+
+// RenamedAfter is the problem of krm-fn listed by the kustomization file
+// listing, which the kustomization file renamer includes and which renames
+// or moves objects after krm-fn has run.
+func RenamedAfter(listing, renamer string) string {
+	return fmt.Sprintf("%s runs krm-fn, and %s, which includes it, then renames or moves objects (namePrefix, nameSuffix, namespace, replacements or a JSON patch of a name), which would leave what krm-fn rendered naming objects that are not in the output: list the ExposurePlatform in the transformers of %s instead, where kustomize runs it after them", listing, renamer, renamer)
 }

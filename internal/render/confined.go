@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -163,7 +163,7 @@ func (c *confinedFS) ReadFile(path string) ([]byte, error) {
 	case ".yaml", ".yml", ".json", "":
 		// What kustomize parses (kustomization files, resources, patches,
 		// configs): its nodes are bounded before it does.
-		if _, err := fn.CheckNodes(b, path); err != nil {
+		if _, err := krmio.CheckNodes(b, path); err != nil {
 			return nil, err
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/provider"
@@ -46,7 +46,7 @@ type Policy struct {
 	Helm string
 
 	// MaxBytes bounds what the build reads from files in all.
-	// Default: fn.MaxInputBytes.
+	// Default: krmio.MaxInputBytes.
 	MaxBytes int64
 }
 
@@ -92,8 +92,8 @@ type tree struct {
 type walker struct {
 	fsys    *confinedFS
 	policy  Policy
-	seen    map[string]bool // kustomization directories, resolved
-	nodes   fn.NodeBudget   // of the resource files, together
+	seen    map[string]bool  // kustomization directories, resolved
+	nodes   krmio.NodeBudget // of the resource files, together
 	entries int
 	stopped bool // a limit was reached
 	tree    tree
@@ -125,7 +125,7 @@ func check(fsys *confinedFS, dir string, p Policy) tree {
 	// kustomize copies every node of a resource about three times
 	// (kyaml's DeAnchor, ToRNodeSlice): twice the bytes a node of the
 	// limit of one input, for memory within a hundred times the input.
-	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, nodes: fn.NodeBudget{BytesPerNode: 8}}
+	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, nodes: krmio.NodeBudget{BytesPerNode: 8}}
 	w.kustomization(dir, 0, false)
 	return w.tree
 }
@@ -265,7 +265,7 @@ func (w *walker) bounded(path string) {
 	if err != nil {
 		return
 	}
-	n, err := fn.CheckNodes(b, path)
+	n, err := krmio.CheckNodes(b, path)
 	if err == nil {
 		err = w.nodes.Add(n, len(b), path)
 	}
@@ -286,11 +286,11 @@ func (w *walker) configEntry(file, dir, field, e string, depth int, f function) 
 		before := len(w.tree.functions)
 		w.kustomization(path, depth+1, true)
 		for i := range w.tree.functions[before:] {
-			fn := &w.tree.functions[before+i]
-			file, kind := fn.file, fn.kind // the config's; the rest is the entry's
-			*fn = f
-			fn.file, fn.kind = file, kind
-			fn.renamedBy = w.renamedAfter(f.dir)
+			found := &w.tree.functions[before+i]
+			file, kind := found.file, found.kind // the config's; the rest is the entry's
+			*found = f
+			found.file, found.kind = file, kind
+			found.renamedBy = w.renamedAfter(f.dir)
 		}
 		return
 	}
@@ -330,10 +330,10 @@ func (w *walker) configs(file string, nodes []*yaml.RNode, f function) {
 				w.problem("%s: %s: a krm-fn function config needs the annotation %s (exec: {path: krm-fn}); see docs/api.md", file, what, runtimeutil.FunctionAnnotationKey)
 				continue
 			}
-			fn := f
-			fn.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
-			fn.renamedBy = w.renamedAfter(f.dir)
-			w.tree.functions = append(w.tree.functions, fn)
+			found := f
+			found.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
+			found.renamedBy = w.renamedAfter(f.dir)
+			w.tree.functions = append(w.tree.functions, found)
 		case w.policy.AllowFunctions:
 		case spec != nil:
 			w.problem("%s: %s: %s asks to run %s; krm-fn renders untrusted repositories without running any function but its own kinds (docs/security.md)",
@@ -439,7 +439,7 @@ func Sources(dir, root string) ([]string, error) {
 
 // walk walks the kustomization of dir inside root as a build would.
 func walk(dir, root string) (tree, error) {
-	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
+	cfs, err := newConfinedFS(root, krmio.MaxInputBytes)
 	if err != nil {
 		return tree{}, err
 	}

@@ -17,9 +17,10 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/krmfn/krm-fn/internal/parallel"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
 	"sigs.k8s.io/kustomize/api/resource"
@@ -101,7 +102,7 @@ func Render(dir string, o Options) ([]byte, error) {
 		root = dir
 	}
 	if o.MaxBytes == 0 {
-		o.MaxBytes = fn.MaxInputBytes
+		o.MaxBytes = krmio.MaxInputBytes
 	}
 	cfs, err := newConfinedFS(root, o.MaxBytes)
 	if err != nil {
@@ -118,9 +119,9 @@ func Render(dir string, o Options) ([]byte, error) {
 		// render refuses both, naming the files.
 		switch {
 		case f.component:
-			t.problems = append(t.problems, fn.InComponent(shown(root, f.kustomization)))
+			t.problems = append(t.problems, kustomization.InComponent(shown(root, f.kustomization)))
 		case f.renamedBy != "":
-			t.problems = append(t.problems, fn.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
+			t.problems = append(t.problems, kustomization.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
 		}
 	}
 	if len(t.problems) > 0 {
@@ -339,7 +340,7 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := fastyaml.EncodeAll(gen)
+	nodes, err := yamlout.EncodeAll(gen)
 	if err != nil {
 		return nil, err
 	}
@@ -376,14 +377,14 @@ func printResources(rs []*resource.Resource) ([]byte, error) {
 				return err
 			}
 			var err error
-			if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil || docs[i] != nil {
+			if docs[i], err = yamlout.LargeAsJSON(r.YNode()); err != nil || docs[i] != nil {
 				if err != nil {
 					return fmt.Errorf("%s: %w", r.CurId(), err)
 				}
 				continue
 			}
 			// r.AsYAML, with the JSON made from the nodes directly.
-			j, err := fastyaml.JSON(&r.RNode)
+			j, err := yamlout.JSON(&r.RNode)
 			if err != nil {
 				return err
 			}
