@@ -51,7 +51,7 @@ func replaced(rest []*yaml.RNode, owned map[string]bool) ([]*yaml.RNode, []probl
 			continue
 		}
 		managed := n.GetLabels()[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue
-		if rendersKind(n.GetApiVersion(), n.GetKind()) && managed {
+		if k, ok := emit.KindOf(n.GetApiVersion(), n.GetKind()); ok && k.Owned() && managed {
 			continue // replaced by this run's rendering
 		}
 		why := "krm-fn renders no " + n.GetKind()
@@ -64,15 +64,4 @@ func replaced(rest []*yaml.RNode, owned map[string]bool) ([]*yaml.RNode, []probl
 		kept = append(kept, n)
 	}
 	return kept, ps
-}
-
-// rendersKind says whether krm-fn renders objects of apiVersion and kind
-// for an exposure.
-func rendersKind(apiVersion, kind string) bool {
-	for _, k := range []emit.Kind{emit.KindService, emit.KindGateway, emit.KindVirtualService, emit.KindDestinationRule, emit.KindGatewayAPIGateway, emit.KindHTTPRoute, emit.KindReferenceGrant, emit.KindIngress} {
-		if k.APIVersion() == apiVersion && k.String() == kind {
-			return true
-		}
-	}
-	return false
 }

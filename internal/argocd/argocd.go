@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/internal/render"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 )
@@ -25,13 +26,6 @@ const (
 	envKubeVersion     = "KUBE_VERSION"
 	envKubeAPIVersions = "KUBE_API_VERSIONS"
 )
-
-// generatedGroupVersions are the API versions of what the function emits
-// that a cluster may not serve, with what serves them.
-var generatedGroupVersions = map[string]string{
-	"networking.istio.io/v1": "Istio 1.22 or later, with its CRDs",
-	"networking.k8s.io/v1":   "Kubernetes 1.19 or later",
-}
 
 // overlayDir is the directory to render: ARGOCD_ENV_OVERLAY, relative and
 // inside the application's directory, else the application's directory.
@@ -117,7 +111,8 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 }
 
 // servedByCluster checks that the destination cluster serves the API
-// versions of the generated kinds the rendering uses. Argo CD sets
+// versions of the kinds krm-fn renders that the rendering uses (emit's
+// table of output kinds says what serves each). Argo CD sets
 // KUBE_API_VERSIONS ("group/version" and "group/version/Kind" entries);
 // without it, nothing is checked.
 func servedByCluster(objects []resid.Gvk) error {
@@ -129,7 +124,7 @@ func servedByCluster(objects []resid.Gvk) error {
 	var missing []string
 	for _, o := range objects {
 		gv := o.ApiVersion()
-		if needs, ok := generatedGroupVersions[gv]; ok && !slices.Contains(served, gv) {
+		if needs := emit.ServedBy(gv); needs != "" && !slices.Contains(served, gv) {
 			if m := fmt.Sprintf("%s (needs %s)", gv, needs); !slices.Contains(missing, m) {
 				missing = append(missing, m)
 			}
