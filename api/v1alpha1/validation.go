@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -207,8 +206,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	for i := range s.Routes {
 		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets, platform})...)
 	}
-	_, tpErrs := ParseTrafficPolicy(spec.Child("trafficPolicy"), s.TrafficPolicy, e.Namespace)
-	errs = append(errs, tpErrs...)
+	errs = append(errs, s.TrafficPolicy.validate(e.Namespace)...)
 	if in := s.Ingress; in != nil {
 		p := spec.Child("ingress")
 		if in.Scheme != "" {
@@ -442,17 +440,6 @@ func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) 
 		errs = append(errs, dnsLabel(path.Child("namespace"), s.Namespace)...)
 	}
 	return errs
-}
-
-func duration(path *field.Path, s string) field.ErrorList {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return field.ErrorList{field.Invalid(path, s, `must be a duration with a unit, e.g. "10s", "500ms" or "1m30s"`)}
-	}
-	if d < time.Millisecond {
-		return field.ErrorList{field.Invalid(path, s, "must be at least 1ms")}
-	}
-	return nil
 }
 
 func oneOf[S ~string](path *field.Path, v S, allowed []S) field.ErrorList {

@@ -159,7 +159,7 @@ func Exposures(o Options) []*v1alpha1.ServiceExposure {
 			Spec: v1alpha1.ServiceExposureSpec{
 				Hosts:   []string{name},
 				Service: v1alpha1.ServiceSpec{Port: 8080},
-				Routes:  []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: "10s"}},
+				Routes:  []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: v1alpha1.ParseDuration("10s")}},
 			},
 		}
 		if i%3 == 0 {
@@ -171,7 +171,7 @@ func Exposures(o Options) []*v1alpha1.ServiceExposure {
 			e.Spec.Service.TargetPort = &tp
 		}
 		if i%2 == 0 {
-			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
+			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: v1alpha1.ParseDuration("2s"), RetryOn: "5xx,connect-failure"}
 		}
 		if i%5 == 0 {
 			e.Spec.Routes = append([]v1alpha1.Route{apiRoute()}, e.Spec.Routes...)
@@ -192,7 +192,7 @@ func apiRoute() v1alpha1.Route {
 		CORS: &v1alpha1.CORS{
 			AllowOrigins: []v1alpha1.StringMatch{{Exact: "https://app.bench.example.com"}},
 			AllowMethods: []string{"GET", "POST"},
-			MaxAge:       "86400s", // as Istio prints it, which the chart writes as it is
+			MaxAge:       v1alpha1.ParseDuration("86400s"), // as Istio prints it, which the chart writes as it is
 		},
 	}
 }

@@ -225,7 +225,7 @@ func TestVerifyFindsDifferences(t *testing.T) {
 	}
 	i := slices.IndexFunc(res.Exposures, func(e *v1alpha1.ServiceExposure) bool { return e.Name == "cb-test-api" })
 	spec := &res.Exposures[i].Spec
-	spec.Routes = []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: "3s"}}
+	spec.Routes = []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: v1alpha1.ParseDuration("3s")}}
 	target := intstr.FromInt32(8080)
 	spec.Service.TargetPort = &target
 	spec.Subsets = []v1alpha1.Subset{{Name: "v1", Labels: map[string]string{"version": "v1"}}}
