@@ -10,11 +10,61 @@ import (
 	"sync"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/internal/parallel"
 	"github.com/krmfn/krm-fn/internal/yamlout"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
+
+// decodePlatform decodes, defaults and validates the platform of node
+// (nil: the built-in defaults). ok is false when it has problems: the
+// exposures are then checked on their own, not resolved.
+func decodePlatform(node *yaml.RNode) (platform *v1alpha1.ExposurePlatform, ok bool, ps []problem) {
+	platform = &v1alpha1.ExposurePlatform{}
+	if node == nil {
+		platform.Default()
+		return platform, true, nil
+	}
+	errs := decode(node, platform)
+	if len(errs) == 0 {
+		platform.Default()
+		errs = platform.Validate()
+	}
+	return platform, len(errs) == 0, fieldProblems(node, framework.Error, errs)
+}
+
+// decodeExposures decodes the exposures of nodes, strictly, on every
+// CPU: each exposure, or nil with its problems.
+func decodeExposures(nodes []*yaml.RNode) ([]*v1alpha1.ServiceExposure, []problem) {
+	specs := make([]*v1alpha1.ServiceExposure, len(nodes))
+	errs := make([]field.ErrorList, len(nodes))
+	_ = parallel.Run(len(nodes), func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			specs[i], errs[i] = decodeExposure(nodes[i])
+		}
+		return nil
+	})
+	var ps []problem
+	for i, n := range nodes {
+		ps = append(ps, fieldProblems(n, framework.Error, errs[i])...)
+	}
+	return specs, ps
+}
+
+// decodeExposure decodes the exposure of n; nil with its errors.
+func decodeExposure(n *yaml.RNode) (*v1alpha1.ServiceExposure, field.ErrorList) {
+	e := &v1alpha1.ServiceExposure{}
+	errs := decode(n, e)
+	if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
+		errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e, nil
+}
 
 // typeError matches the one error encoding/json (as forked by
 // sigs.k8s.io/json) reports for a value of the wrong type.

@@ -144,24 +144,17 @@ func sameTwice(t *testing.T, f func() any) {
 	}
 }
 
-// render is expand with the generated objects encoded: the output items.
+// render is run with the generated objects encoded: the output items.
 func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
-	out, err := expand(config, items)
-	if err != nil || out.results.ExitCode() != 0 {
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, out.results, nil
+	r, rs, err := run(config, items)
+	if err != nil || rs.ExitCode() != 0 {
+		return nil, rs, err
 	}
-	gen := make([]yamlout.Lazy, len(out.generated))
-	for i, g := range out.generated {
-		gen[i] = g.object
-	}
-	nodes, err := yamlout.EncodeAll(gen)
+	nodes, err := r.Objects()
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(out.items, nodes...), out.results, nil
+	return append(r.Items, nodes...), rs, nil
 }
 
 // checkRender runs render and checks the properties above.

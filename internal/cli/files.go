@@ -9,7 +9,6 @@ import (
 
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/krmio"
-	"github.com/krmfn/krm-fn/internal/yamlout"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -33,12 +32,11 @@ func runFiles(c *cobra.Command, p *fn.Processor, args []string) error {
 		return err
 	}
 	rl := &framework.ResourceList{FunctionConfig: config[0], Items: items}
-	gen, err := p.Expand(rl)
+	r, err := p.Run(rl)
 	if err != nil {
 		return err
 	}
-	w := kio.ByteWriter{Writer: c.OutOrStdout(), ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}}
-	return yamlout.WriteItems(w, rl.Items, gen)
+	return r.Write(kio.ByteWriter{Writer: c.OutOrStdout(), ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}})
 }
 
 // inputs reads the files of one run, within krm-fn's input limits in all

@@ -183,10 +183,7 @@ func validateSpecs(stderr io.Writer, files []yamlFile) (exposures, platforms, er
 		for i, n := range others {
 			items[i] = n.Copy() // a render labels Namespaces and workloads
 		}
-		rs, err := fn.Check(p, items) // the checks, without building the objects
-		if err != nil {
-			return 0, 0, 0, err
-		}
+		rs := fn.Check(p, items) // the checks, without building the objects
 		for _, r := range rs {
 			line := krmio.FormatResult(r)
 			if count[line] == 0 {

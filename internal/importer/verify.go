@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/yamlout"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -45,11 +44,11 @@ func Render(res *Result) ([]*yaml.RNode, error) {
 	var stderr bytes.Buffer
 	p := &fn.Processor{Stderr: func() io.Writer { return &stderr }}
 	rl := &framework.ResourceList{FunctionConfig: nodes[0], Items: nodes[1:]}
-	gen, err := p.Expand(rl)
+	r, err := p.Run(rl)
 	if err != nil {
 		return nil, fmt.Errorf("what was imported does not render:\n%s", strings.TrimSpace(stderr.String()))
 	}
-	objs, err := yamlout.EncodeAll(gen)
+	objs, err := r.Objects()
 	if err != nil {
 		return nil, err
 	}

@@ -336,11 +336,11 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		items[i] = &r.RNode
 	}
 	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
-	gen, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Expand(rl)
+	rendering, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Run(rl)
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := yamlout.EncodeAll(gen)
+	nodes, err := rendering.Objects()
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -14,16 +15,21 @@ import (
 )
 
 // input is a run's input sorted: the function config's mode and platform,
-// the exposures to expand and the items that pass through.
+// the exposures to render and the items that pass through, with the
+// Namespaces and workloads among them that the platform's injection
+// labels.
 type input struct {
 	platform  *yaml.RNode // nil: the built-in defaults
 	exposures []*yaml.RNode
 	rest      []*yaml.RNode
+
+	namespaces map[string]*yaml.RNode   // the Namespaces of rest, the first of each name
+	workloads  map[string][]*yaml.RNode // the workloads of rest with pod templates (podTemplates), by namespace
 }
 
-// readInput sorts config and items. Any problem it reports is an error:
-// with one, nothing else is checked.
-func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
+// read sorts config and items. Any problem it reports is an error: with
+// one, nothing else is checked.
+func read(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	var probs []problem
 	in := &input{}
 	var platforms []*yaml.RNode
@@ -98,7 +104,38 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 		probs = append(probs, problem{node: extra, severity: framework.Error,
 			message: fmt.Sprintf("one ExposurePlatform renders an environment, and %s already does: remove this one", describeNode(in.platform))})
 	}
+	in.index()
 	return in, probs
+}
+
+// index finds the Namespaces and the workloads with pod templates among
+// the items that pass through.
+func (in *input) index() {
+	in.namespaces, in.workloads = map[string]*yaml.RNode{}, map[string][]*yaml.RNode{}
+	for _, it := range in.rest {
+		if _, ok := podTemplates[it.GetKind()]; ok {
+			in.workloads[it.GetNamespace()] = append(in.workloads[it.GetNamespace()], it)
+			continue
+		}
+		if k, ok := emit.KindOf(it.GetApiVersion(), it.GetKind()); !ok || k != emit.KindNamespace {
+			continue
+		}
+		if _, seen := in.namespaces[it.GetName()]; !seen {
+			in.namespaces[it.GetName()] = it
+		}
+	}
+}
+
+// podTemplates maps the workload kinds whose pods come from a template to
+// the path of that template.
+var podTemplates = map[string][]string{
+	"Deployment":  {"spec", "template"},
+	"StatefulSet": {"spec", "template"},
+	"DaemonSet":   {"spec", "template"},
+	"ReplicaSet":  {"spec", "template"},
+	"Job":         {"spec", "template"},
+	"Rollout":     {"spec", "template"}, // Argo Rollouts
+	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
 }
 
 // markLocalConfig annotates n as local configuration, which kustomize
