@@ -22,7 +22,7 @@ var (
 	// in every AWS partition.
 	certificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:(acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+|iam::[0-9]{12}:server-certificate/[\w+=,.@/-]+)$`)
 	sslPolicyName  = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]+$`)
-	// ALBGroupName is the controller's rule for group.name.
+	// albGroupNameRE is the controller's rule for group.name.
 	albGroupNameRE = regexp.MustCompile(`^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$`)
 	statusCode     = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
 	successCode    = regexp.MustCompile(`^[0-9]{1,3}(-[0-9]{1,3})?$`)
@@ -153,7 +153,8 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 // Validate checks a defaulted exposure against the (defaulted) platform it
 // is rendered for and returns every problem found. A nil platform is one
 // that is itself invalid: what depends on it (short hosts) is not checked.
-// Checks that span several exposures (hosts, ALB groups) are in conflicts.go.
+// Checks that span several exposures (hosts, ALB groups) are the
+// function's, on the environment they render together (package fn).
 func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorList {
 	var errs field.ErrorList
 	meta := field.NewPath("metadata")
