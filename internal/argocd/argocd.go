@@ -4,6 +4,7 @@
 package argocd
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -60,21 +61,33 @@ func Root() (string, error) {
 	return wd, nil
 }
 
-// Discover lists the files that make the kustomization of dir one the
-// plugin renders: those holding an exposure.krmfn.io function config, in
-// it and the kustomizations it includes (within root, bounded, nothing
-// fetched); none when there is none.
-func Discover(dir, root string) []string {
+// Discover prints on stdout, one a line, the files that make the
+// kustomization of dir ("": ARGOCD_ENV_OVERLAY, else the application's
+// directory) one the plugin renders: those holding an exposure.krmfn.io
+// function config, in it and the kustomizations it includes (within the
+// repository, bounded, nothing fetched), named from the repository's
+// root; nothing when there is none.
+func Discover(stdout io.Writer, dir string) error {
+	if dir == "" {
+		dir = cmp.Or(os.Getenv(EnvOverlay), ".")
+	}
+	root, err := Root()
+	if err != nil {
+		return err
+	}
 	files, err := render.Functions(dir, root)
 	if err != nil {
-		return nil
+		return nil // not an application the plugin renders
 	}
-	for i, f := range files {
+	for _, f := range files {
 		if rel, err := filepath.Rel(root, f); err == nil {
-			files[i] = rel
+			f = rel
+		}
+		if _, err := fmt.Fprintln(stdout, f); err != nil {
+			return err
 		}
 	}
-	return files
+	return nil
 }
 
 // Generate renders the overlay as the plugin's generate command, in

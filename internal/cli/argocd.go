@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/krmfn/krm-fn/internal/argocd"
 	"github.com/spf13/cobra"
 )
@@ -40,21 +37,11 @@ remote reference and is bounded in depth and size, whatever the tree
 (symbolic link loops included).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if o := os.Getenv(argocd.EnvOverlay); o != "" {
-				dir = o
-			}
+			dir := ""
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			root, err := argocd.Root()
-			if err != nil {
-				return err
-			}
-			for _, f := range argocd.Discover(dir, root) {
-				fmt.Fprintln(cmd.OutOrStdout(), f)
-			}
-			return nil
+			return argocd.Discover(cmd.OutOrStdout(), dir)
 		},
 	}
 	var flags renderFlags

@@ -2,24 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
-	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
-
-// maxWalk bounds the directories the hooks look at for overlays.
-const maxWalk = 100000
 
 // newHookCommand is `krm-fn hook`: what the pre-commit hooks run
 // (.pre-commit-hooks.yaml; docs/pre-commit.md).
@@ -43,7 +32,7 @@ builds them, so a patch file or a base whose namespace an overlay sets is
 fine as long as the overlays that use it build.`,
 		Args: cobra.ArbitraryArgs, // pre-commit may pass file names; every overlay is checked
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			overlays, err := findOverlays(".", ".", nil)
+			overlays, err := render.Overlays(".", ".", nil)
 			if err != nil {
 				return err
 			}
@@ -74,7 +63,7 @@ overlay that does not build leaves its file as it was.`,
 			dirs := args
 			if len(dirs) == 0 {
 				var err error
-				if dirs, err = findOverlays(".", ".", []string{out}); err != nil {
+				if dirs, err = render.Overlays(".", ".", []string{out}); err != nil {
 					return err
 				}
 			}
@@ -113,62 +102,4 @@ overlay that does not build leaves its file as it was.`,
 	renderCmd.Flags().StringVar(&out, "out", out, "the directory of the rendered manifests (the hook owns it)")
 	cmd.AddCommand(check, renderCmd)
 	return cmd
-}
-
-// renderOverlay builds the overlay in dir as krm-fn render does, in the
-// repository root; its problems go to stderr, under a line naming the
-// overlay.
-func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte, error) {
-	o, err := a.options(&renderFlags{root: root}, dir)
-	if err != nil {
-		return nil, err
-	}
-	var problems bytes.Buffer
-	o.Stderr, o.Notes = &problems, io.Discard
-	b, err := render.Render(dir, o)
-	if err != nil {
-		fmt.Fprintf(stderr, "krm-fn %s: %s:\n", command, dir)
-		stderr.Write(problems.Bytes())
-		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
-		return nil, err
-	}
-	stderr.Write(problems.Bytes()) // warnings
-	return b, nil
-}
-
-// findOverlays lists the directories under root, in order, whose
-// kustomization (a Kustomization, not a Component) runs krm-fn: lists an
-// exposure.krmfn.io function config itself or through what it includes
-// (within the repository repo, which holds root). Hidden directories and
-// those of skip are not looked into.
-func findOverlays(root, repo string, skip []string) ([]string, error) {
-	fsys := filesys.MakeFsOnDisk()
-	var dirs []string
-	walked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case !d.IsDir():
-			return nil
-		case path != root && (strings.HasPrefix(d.Name(), ".") || slices.Contains(skip, path)):
-			return filepath.SkipDir
-		}
-		if walked++; walked > maxWalk {
-			return fmt.Errorf("more than %d directories under %s: krm-fn stops there", maxWalk, root)
-		}
-		kf, err := kustomization.Read(fsys, path)
-		if errors.Is(err, kustomization.ErrNone) || err == nil && kf.Kustomization.Kind == types.ComponentKind {
-			return nil
-		}
-		if err != nil {
-			dirs = append(dirs, path) // kustomize will say what is wrong with it
-			return nil
-		}
-		if files, err := render.Functions(path, repo); err == nil && len(files) > 0 {
-			dirs = append(dirs, path)
-		}
-		return nil
-	})
-	return dirs, err
 }

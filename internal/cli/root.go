@@ -7,18 +7,15 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
+	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/api/konfig"
-	"sigs.k8s.io/kustomize/api/types"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 )
 
@@ -64,7 +61,7 @@ func (a app) command() *cobra.Command {
 		if len(args) == 0 {
 			err = resourceList(c, p)
 		} else {
-			err = runFiles(c, p, args)
+			err = fn.ExecuteFiles(p, c.InOrStdin(), c.OutOrStdout(), args)
 		}
 		if err != nil {
 			if _, problems := err.(krmio.Failure); !problems {
@@ -107,11 +104,22 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 	return cmd
 }
 
+// renderOverlay builds the overlay in dir as krm-fn render does, in the
+// repository root; its problems go to stderr, under a line naming the
+// overlay.
+func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte, error) {
+	o, err := a.options(&renderFlags{root: root}, dir)
+	if err != nil {
+		return nil, err
+	}
+	return render.Overlay(command, dir, o, stderr)
+}
+
 // resourceList answers a ResourceList on stdin as the command kyaml's
 // command.Build makes for p does (framework.Execute), but writes the
 // output item by item. It prints no error: the caller does.
 func resourceList(c *cobra.Command, p *fn.Processor) error {
-	p.Component = runningComponent()
+	p.Component = kustomization.RunningComponent()
 	err := fn.Execute(p, c.InOrStdin(), c.OutOrStdout())
 	if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
 		if s := kerrors.GetStack(err); s != "" {
@@ -147,30 +155,4 @@ func showErrors(c *cobra.Command) *cobra.Command {
 		showErrors(sub)
 	}
 	return c
-}
-
-// maxKustomizationFile bounds the kustomization file runningComponent
-// reads.
-const maxKustomizationFile = 1 << 20
-
-// runningComponent is the kustomization file of the current directory if
-// it is a Component's, else "": kustomize runs an exec function in the
-// directory of the kustomization that lists it (kpt, Argo CD and a
-// container elsewhere, where there is none).
-func runningComponent() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	fsys := filesys.MakeFsOnDisk()
-	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > maxKustomizationFile {
-			return "" // not a kustomization kustomize would have read
-		}
-	}
-	kf, err := kustomization.Read(fsys, dir)
-	if err != nil || kf.Kustomization.Kind != types.ComponentKind {
-		return ""
-	}
-	return kf.Path
 }

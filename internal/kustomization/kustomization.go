@@ -7,6 +7,7 @@ package kustomization
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -51,6 +52,32 @@ func Read(fsys filesys.FileSystem, dir string) (*File, error) {
 	}
 	k.FixKustomization()
 	return &File{Path: path, Raw: b, Kustomization: k}, nil
+}
+
+// maxKustomizationFile bounds the kustomization file RunningComponent reads.
+const maxKustomizationFile = 1 << 20
+
+// RunningComponent is the kustomization file of the current directory if
+// it is a Component's, else "": kustomize runs an exec function in the
+// directory of the kustomization that lists it (kpt, Argo CD and a
+// container elsewhere, where there is none), and krm-fn refuses to run
+// from a Component (InComponent).
+func RunningComponent() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	fsys := filesys.MakeFsOnDisk()
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > maxKustomizationFile {
+			return "" // not a kustomization kustomize would have read
+		}
+	}
+	kf, err := Read(fsys, dir)
+	if err != nil || kf.Kustomization.Kind != types.ComponentKind {
+		return ""
+	}
+	return kf.Path
 }
 
 // InComponent is the problem of krm-fn run from the Component whose
