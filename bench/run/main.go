@@ -218,7 +218,7 @@ func run(o options) error {
 	report.machine = machine(o)
 	for _, n := range o.sizes {
 		env := filepath.Join(work, fmt.Sprintf("env-%d", n))
-		opts := workload.Options{Services: n, Namespaces: max(1, n/50)}
+		opts := workload.Options{Services: n, Namespaces: max(1, n/50), KrmFn: krmfn}
 		logf("generating %d services across %d namespaces in %s", opts.Services, opts.Namespaces, env)
 		if err := workload.Write(env, opts); err != nil {
 			return err

@@ -3,21 +3,22 @@
 // every way the benchmark renders them (the function alone, kustomize with
 // krm-fn, kustomize over the same output written by hand, helm template).
 //
-// Every file is marshalled from typed objects: the exposures from fn's
-// types, the kustomizations from kustomize's, the hand-written output from
-// what the function itself renders.
+// Every file is marshalled from typed objects: the exposures from the
+// API's types, the kustomizations from kustomize's, the hand-written
+// output from what the krm-fn program renders. It imports no package of
+// krm-fn but its API: the benchmark runs the built program.
 package workload
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
-	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/fn"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/types"
@@ -31,6 +32,10 @@ import (
 type Options struct {
 	Services   int // how many services (one ServiceExposure each)
 	Namespaces int // how many namespaces they are spread across
+	// KrmFn is the krm-fn program whose rendering Write lays out as a
+	// team would write it by hand (HandwrittenDir). Default: krm-fn, on
+	// PATH.
+	KrmFn string
 }
 
 // The directories Write creates under its root.
@@ -86,7 +91,7 @@ func Write(dir string, o Options) error {
 	}
 	files[ResourceList] = rl
 
-	hand, err := handwritten(rl)
+	hand, err := handwritten(o.KrmFn, rl)
 	if err != nil {
 		return err
 	}
@@ -244,11 +249,12 @@ func toRNode(obj any) (*kyaml.RNode, error) {
 // handwritten is the function's output for rl laid out as a team would
 // write it by hand: a file per service with its objects, a kustomization
 // per namespace, the Namespaces in one file.
-func handwritten(rl []byte) (map[string][]byte, error) {
+func handwritten(krmFn string, rl []byte) (map[string][]byte, error) {
 	var stdout, stderr bytes.Buffer
-	p := &fn.Processor{Stderr: func() io.Writer { return &stderr }}
-	if err := fn.Execute(p, bytes.NewReader(rl), &stdout); err != nil {
-		return nil, fmt.Errorf("rendering the workload: %v\n%s", err, stderr.String())
+	cmd := exec.Command(cmp.Or(krmFn, "krm-fn"))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(rl), &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("rendering the workload with %s: %v\n%s", cmd.Path, err, stderr.String())
 	}
 	items, err := (&kio.ByteReader{Reader: &stdout, OmitReaderAnnotations: true}).Read()
 	if err != nil {
