@@ -40,8 +40,9 @@ const durationHint = `must be a duration with a unit, e.g. "10s", "500ms" or "1m
 // String is the duration as written.
 func (d Duration) String() string { return d.text }
 
-// IsZero says whether the duration is not set.
-func (d Duration) IsZero() bool { return d.text == "" && !d.notText }
+// IsZero says whether the duration is not set. (A pointer receiver:
+// encoding/json's omitzero then asks a field without boxing it.)
+func (d *Duration) IsZero() bool { return d.text == "" && !d.notText }
 
 // Value is the length of a duration Validate has accepted; 0 when it is
 // not set.

@@ -36,6 +36,9 @@ type Options struct {
 	// team would write it by hand (HandwrittenDir). Default: krm-fn, on
 	// PATH.
 	KrmFn string
+	// Render, if set, renders the ResourceList instead of KrmFn (a test
+	// renders in process).
+	Render func(resourceList []byte) ([]byte, error)
 }
 
 // The directories Write creates under its root.
@@ -91,7 +94,7 @@ func Write(dir string, o Options) error {
 	}
 	files[ResourceList] = rl
 
-	hand, err := handwritten(o.KrmFn, rl)
+	hand, err := handwritten(o, rl)
 	if err != nil {
 		return err
 	}
@@ -249,14 +252,24 @@ func toRNode(obj any) (*kyaml.RNode, error) {
 // handwritten is the function's output for rl laid out as a team would
 // write it by hand: a file per service with its objects, a kustomization
 // per namespace, the Namespaces in one file.
-func handwritten(krmFn string, rl []byte) (map[string][]byte, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(cmp.Or(krmFn, "krm-fn"))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(rl), &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("rendering the workload with %s: %v\n%s", cmd.Path, err, stderr.String())
+func handwritten(o Options, rl []byte) (map[string][]byte, error) {
+	render := o.Render
+	if render == nil {
+		render = func(rl []byte) ([]byte, error) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(cmp.Or(o.KrmFn, "krm-fn"))
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(rl), &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				return nil, fmt.Errorf("%s: %v\n%s", cmd.Path, err, stderr.String())
+			}
+			return stdout.Bytes(), nil
+		}
 	}
-	items, err := (&kio.ByteReader{Reader: &stdout, OmitReaderAnnotations: true}).Read()
+	rendered, err := render(rl)
+	if err != nil {
+		return nil, fmt.Errorf("rendering the workload: %w", err)
+	}
+	items, err := (&kio.ByteReader{Reader: bytes.NewReader(rendered), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		return nil, err
 	}

@@ -75,22 +75,31 @@ func (env *Environment) ServiceExposure(service string) (*Exposure, bool) {
 func (env *Environment) resolveDestinations() {
 	for _, x := range env.Exposures {
 		for i := range x.Routes {
-			for _, d := range x.Routes[i].Destinations() {
-				other, exposed := env.ServiceExposure(d.OtherService)
-				if d.OtherService == "" || !exposed {
-					continue
-				}
-				if len(x.Hosts)+len(x.SharedHosts) > 0 {
-					other.GatewayRouted = true
-				}
-				if d.Port == 0 {
-					d.Port = other.Service.Port
-				}
-				if d.Subset != "" && other.DefinesSubset(d.Subset) {
-					other.RoutedSubsets[d.Subset] = true
-				}
+			r := &x.Routes[i]
+			for j := range r.Backends {
+				env.resolveDestination(x, &r.Backends[j])
+			}
+			if r.Mirror != nil {
+				env.resolveDestination(x, r.Mirror)
 			}
 		}
+	}
+}
+
+// resolveDestination completes d, a destination of x's routes.
+func (env *Environment) resolveDestination(x *Exposure, d *Destination) {
+	other, exposed := env.ServiceExposure(d.OtherService)
+	if d.OtherService == "" || !exposed {
+		return
+	}
+	if len(x.Hosts)+len(x.SharedHosts) > 0 {
+		other.GatewayRouted = true
+	}
+	if d.Port == 0 {
+		d.Port = other.Service.Port
+	}
+	if d.Subset != "" && other.DefinesSubset(d.Subset) {
+		other.RoutedSubsets[d.Subset] = true
 	}
 }
 

@@ -3,6 +3,8 @@ package importer_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/bench/workload"
+	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/importer"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -165,7 +168,13 @@ func generated(t *testing.T, nodes []*yaml.RNode) map[string]string {
 // no difference, and the import renders the objects the benchmark's own
 // specs render.
 func TestHandwrittenEnvironment(t *testing.T) {
-	o := workload.Options{Services: 40, Namespaces: 4}
+	o := workload.Options{Services: 40, Namespaces: 4, Render: func(rl []byte) ([]byte, error) {
+		var out, stderr bytes.Buffer
+		if err := fn.Execute(&fn.Processor{Stderr: func() io.Writer { return &stderr }}, bytes.NewReader(rl), &out); err != nil {
+			return nil, fmt.Errorf("%v\n%s", err, stderr.String())
+		}
+		return out.Bytes(), nil
+	}}
 	dir := t.TempDir()
 	if err := workload.Write(dir, o); err != nil {
 		t.Fatal(err)
