@@ -1,8 +1,6 @@
 package emit
 
 import (
-	"strings"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -113,12 +111,6 @@ func ServedBy(apiVersion string) string {
 		}
 	}
 	return ""
-}
-
-// InGroup says whether apiVersion is one of the API group of k.
-func (k Kind) InGroup(apiVersion string) bool {
-	group, _, found := strings.Cut(apiVersion, "/")
-	return found && group == k.Group() || !found && k.Group() == ""
 }
 
 // Object is what every built object is: a typed Kubernetes object.
