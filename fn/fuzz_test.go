@@ -234,7 +234,7 @@ type seed struct {
 
 // goldenSeeds are the cases of ../testdata that have a config.yaml of
 // their own.
-func goldenSeeds(f *testing.F) []seed {
+func goldenSeeds(f testing.TB) []seed {
 	f.Helper()
 	var seeds []seed
 	configs, _ := filepath.Glob("../testdata/*/config.yaml")
@@ -253,7 +253,7 @@ func goldenSeeds(f *testing.F) []seed {
 	return seeds
 }
 
-func seedNode(f *testing.F, path string) *yaml.RNode {
+func seedNode(f testing.TB, path string) *yaml.RNode {
 	f.Helper()
 	n, err := yaml.ReadFile(path)
 	if err != nil {

@@ -127,10 +127,11 @@ func run(config *yaml.RNode, items []*yaml.RNode) (*Rendering, framework.Results
 }
 
 // stages runs the function's stages up to the output, each a call: the
-// plan (nil with any error), and every problem found, sorted. Each exposure is checked on its own first; the
-// checks across exposures read the environment of those that pass; the
-// checks of what the plan would render against the input run when those
-// pass: fix one layer, and the next shows.
+// plan (nil with any error), and every problem found, sorted. Each
+// exposure is checked on its own first; the checks across exposures read
+// the environment of those that pass; the checks of what the plan would
+// render against the input run when those pass: fix one layer, and the
+// next shows.
 func stages(config *yaml.RNode, items []*yaml.RNode) (*plan, framework.Results) {
 	in, probs := read(config, items)
 	if in == nil {

@@ -69,7 +69,7 @@ func read(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 		case v1alpha1.KindExposurePlatform:
 			in.platform = config
 		case v1alpha1.KindServiceExposure:
-			// A generator expands its config only; other exposures pass,
+			// A generator renders its config only; other exposures pass,
 			// as krm-fn configuration, never as cluster objects.
 			for _, e := range in.exposures {
 				if err := markLocalConfig(e); err != nil {
