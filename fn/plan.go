@@ -97,7 +97,7 @@ func objectsOf(x *model.Exposure) []planned {
 	own := func(kind emit.Kind, namespace, name string, build func() emit.Object) planned {
 		return planned{kind: kind, namespace: namespace, name: name, owner: x.Owner, build: build}
 	}
-	var out []planned
+	out := make([]planned, 0, 6)
 	if x.API == v1alpha1.APIGatewayAPI {
 		// Its HTTPRoutes, a Service (and, for a trafficPolicy, a
 		// DestinationRule) per subset routed to, the ReferenceGrants its
