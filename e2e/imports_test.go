@@ -22,11 +22,11 @@ func TestPackageImports(t *testing.T) {
 		{pkg: "api/v1alpha1"},
 		{pkg: "schema", allowed: []string{"api/v1alpha1"}},
 		{pkg: "bench/workload", allowed: []string{"api/v1alpha1"}},
-		{pkg: "internal/krmio"},
+		{pkg: "internal/krmio", allowed: []string{"internal/repofile"}},
 		{pkg: "internal/yamlout", allowed: []string{"internal/parallel"}},
 		{pkg: "fn/model", allowed: []string{"api/v1alpha1"}},
 		{pkg: "fn/emit", allowed: []string{"api/v1alpha1", "fn/model"}},
-		{pkg: "fn", allowed: []string{"api/v1alpha1", "fn/model", "fn/emit", "internal/krmio", "internal/yamlout", "internal/parallel", "internal/kustomization"},
+		{pkg: "fn", allowed: []string{"api/v1alpha1", "fn/model", "fn/emit", "internal/krmio", "internal/yamlout", "internal/parallel", "internal/kustomization", "internal/repofile"},
 			not: []string{"github.com/spf13/cobra", "sigs.k8s.io/kustomize/api/krusty"}},
 	} {
 		cmd := exec.Command("go", "list", "-deps", "./"+tc.pkg)

@@ -5,6 +5,7 @@ package argocd
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,10 +77,11 @@ func Discover(stdout io.Writer, dir string) error {
 		return err
 	}
 	files, err := render.Functions(dir, root)
-	if err != nil {
+	var stopped *render.Error
+	if err != nil && !errors.As(err, &stopped) {
 		return nil // not an application the plugin renders
 	}
-	for _, f := range files {
+	for _, f := range files { // a walk that stops claims what it found: the build says why it stops
 		if rel, err := filepath.Rel(root, f); err == nil {
 			f = rel
 		}
@@ -88,6 +90,16 @@ func Discover(stdout io.Writer, dir string) error {
 		}
 	}
 	return nil
+}
+
+// Application names the overlay the plugin renders as the repository
+// does: the application's path and the plugin env OVERLAY.
+func Application() string {
+	dir, err := overlayDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
 }
 
 // Generate renders the overlay as the plugin's generate command, in
@@ -107,7 +119,7 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 	out, err := render.Render(dir, o)
 	// Messages name the overlay as the repository does, not the sidecar's
 	// copy of it.
-	name := filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
+	name := Application()
 	if err != nil {
 		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 		return fmt.Errorf("krm-fn: rendering %s failed; nothing was rendered", name)

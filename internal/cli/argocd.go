@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/krmfn/krm-fn/internal/argocd"
 	"github.com/spf13/cobra"
 )
@@ -76,9 +78,14 @@ repository's.`,
 			if err != nil {
 				return err
 			}
-			return argocd.Generate(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+			return a.building(argocd.Application(), flags.timeout, func() error {
+				return argocd.Generate(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+			})
 		},
 	}
+	// Well under Argo CD's own limit (the repo-server's 90 s by default),
+	// so that the application shows krm-fn's message, not a deadline.
+	flags.timeout = 60 * time.Second
 	flags.add(generate)
 	cmd.AddCommand(discover, generate)
 	return cmd

@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
 )
 
@@ -67,6 +71,13 @@ overlay that does not build leaves its file as it was.`,
 					return err
 				}
 			}
+			// The hook writes inside the repository only: every directory
+			// on the way resolves inside it, symbolic links included.
+			repo, err := os.OpenRoot(".")
+			if err != nil {
+				return err
+			}
+			defer repo.Close()
 			changed, failed := 0, 0
 			for _, dir := range dirs {
 				dir = filepath.Clean(dir)
@@ -81,14 +92,11 @@ overlay that does not build leaves its file as it was.`,
 					failed++
 					continue
 				}
-				if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {
+				if old, err := repofile.ReadIn(repo, dst, krmio.MaxInputBytes); err == nil && bytes.Equal(old, b) {
 					continue
 				}
-				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-					return err
-				}
-				if err := writeAtomically(dst, bytes.NewReader(b), 0o644); err != nil {
-					return err
+				if err := repofile.WriteIn(repo, dst, bytes.NewReader(b), 0o644); err != nil {
+					return fmt.Errorf("krm-fn hook render: writing %s: %w (it writes inside the repository only, and follows no symbolic link out of it)", dst, err)
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn hook render: %s was not the rendering of %s: rewrote it; review and git add it\n", dst, dir)
 				changed++
@@ -102,4 +110,29 @@ overlay that does not build leaves its file as it was.`,
 	renderCmd.Flags().StringVar(&out, "out", out, "the directory of the rendered manifests (the hook owns it)")
 	cmd.AddCommand(check, renderCmd)
 	return cmd
+}
+
+// renderOverlay builds the overlay in dir as krm-fn render does, in the
+// repository root; its problems go to stderr, under a line naming the
+// overlay.
+func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte, error) {
+	o, err := a.options(&renderFlags{root: root}, dir)
+	if err != nil {
+		return nil, err
+	}
+	var problems bytes.Buffer
+	o.Stderr, o.Notes = &problems, io.Discard
+	var b []byte
+	err = a.building(dir, 0, func() (err error) {
+		b, err = render.Render(dir, o)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "krm-fn %s: %s:\n", command, dir)
+		stderr.Write(problems.Bytes())
+		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
+		return nil, err
+	}
+	stderr.Write(problems.Bytes()) // warnings
+	return b, nil
 }

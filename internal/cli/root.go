@@ -7,13 +7,13 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
+	"os"
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/guard"
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
-	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
@@ -33,7 +33,9 @@ func NewCommand() *cobra.Command { return app{}.command() }
 // repository (render, argocd generate, hook) first make what their policy
 // refuses impossible in the whole process (sandbox).
 func Main() int {
-	if err := (app{sandbox: true}).command().Execute(); err != nil {
+	g := guard.Start(os.Stderr)
+	defer g.Stop()
+	if err := (app{sandbox: true, guard: g}).command().Execute(); err != nil {
 		var status ExitStatus
 		if errors.As(err, &status) {
 			return status.Code
@@ -46,6 +48,9 @@ func Main() int {
 // app is the command line of one process.
 type app struct {
 	sandbox bool // whether commands may restrict the whole process
+	// guard, if set, bounds the memory and time of the builds the
+	// commands run (internal/guard).
+	guard *guard.Guard
 }
 
 func (a app) command() *cobra.Command {
@@ -102,17 +107,6 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 		return err
 	})
 	return cmd
-}
-
-// renderOverlay builds the overlay in dir as krm-fn render does, in the
-// repository root; its problems go to stderr, under a line naming the
-// overlay.
-func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte, error) {
-	o, err := a.options(&renderFlags{root: root}, dir)
-	if err != nil {
-		return nil, err
-	}
-	return render.Overlay(command, dir, o, stderr)
 }
 
 // resourceList answers a ResourceList on stdin as the command kyaml's

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"io"
+
 	"github.com/krmfn/krm-fn/internal/validate"
 	"github.com/spf13/cobra"
 )
@@ -38,11 +40,13 @@ object and the field, and the exit status is 1 when there is any.`,
   krm-fn validate exposure.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := a.options(&renderFlags{}, ".")
-			if err != nil {
-				return err
-			}
-			return validate.Run(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
+			return validate.Run(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, a.validateOverlay)
 		},
 	}
+}
+
+// validateOverlay builds the overlay in dir, in the repository root, as
+// krm-fn render does (renderOverlay), for validate.
+func (a app) validateOverlay(dir, root string, stderr io.Writer) ([]byte, error) {
+	return a.renderOverlay("validate", dir, root, stderr)
 }

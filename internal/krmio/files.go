@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -30,7 +31,7 @@ type Files struct {
 func (in *Files) Read(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	r := stdin
 	if path != "-" {
-		f, err := os.Open(path)
+		f, err := repofile.Open(path)
 		if err != nil {
 			return nil, err
 		}
@@ -146,13 +147,8 @@ func List(paths []string) ([]File, error) {
 // group (an apiVersion of it, in YAML): a file that does not parse is then
 // reported, not skipped (a Helm template, say, is skipped).
 func MentionsGroup(path, group string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, int64(MaxInputBytes)))
-	return apiVersionOf(group).Match(b)
+	b, err := repofile.Read(path, MaxInputBytes)
+	return err != nil || apiVersionOf(group).Match(b)
 }
 
 // apiVersionOf matches an apiVersion of group in YAML.

@@ -18,10 +18,10 @@ const (
 	// MaxInputBytes bounds what one run reads: stdin, the files of the
 	// command line, or the files of a build, in all.
 	MaxInputBytes = 64 << 20
-	// nodeAllowance and bytesPerNode bound the YAML nodes of an input of n
-	// bytes to nodeAllowance + n/bytesPerNode, counted before the parser
+	// NodeAllowance and bytesPerNode bound the YAML nodes of an input of n
+	// bytes to NodeAllowance + n/bytesPerNode, counted before the parser
 	// builds any (real manifests have one every 9 to 30 bytes).
-	nodeAllowance = 1 << 16
+	NodeAllowance = 1 << 16
 	bytesPerNode  = 4
 	// MaxDepth bounds how deep YAML documents nest (Kubernetes objects,
 	// CRDs included, nest fewer than 30 levels; kustomize copies a
@@ -48,9 +48,9 @@ func ReadInput(r io.Reader, what string) ([]byte, error) {
 // limits, and returns its nodes (as Scan estimates them).
 func CheckNodes(b []byte, what string) (int, error) {
 	n, depth := Scan(b)
-	if max := nodeAllowance + len(b)/bytesPerNode; n > max {
+	if max := NodeAllowance + len(b)/bytesPerNode; n > max {
 		return n, fmt.Errorf("%s: about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
-			what, n, len(b), nodeAllowance, bytesPerNode)
+			what, n, len(b), NodeAllowance, bytesPerNode)
 	}
 	if depth > MaxDepth {
 		return n, fmt.Errorf("%s: YAML nested about %d levels deep, more than krm-fn parses (%d; docs/security.md)", what, depth, MaxDepth)
@@ -74,9 +74,9 @@ func (b *NodeBudget) Add(n, size int, what string) error {
 		per = bytesPerNode
 	}
 	b.nodes, b.bytes = b.nodes+n, b.bytes+size
-	if b.nodes > nodeAllowance+b.bytes/per {
+	if b.nodes > NodeAllowance+b.bytes/per {
 		return fmt.Errorf("%s: the files read so far hold about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
-			what, b.nodes, b.bytes, nodeAllowance, per)
+			what, b.nodes, b.bytes, NodeAllowance, per)
 	}
 	return nil
 }

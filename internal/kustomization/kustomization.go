@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -46,6 +47,11 @@ func Read(fsys filesys.FileSystem, dir string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Parse(path, b)
+}
+
+// Parse decodes b, the kustomization file at path, as Read does.
+func Parse(path string, b []byte) (*File, error) {
 	k := &types.Kustomization{}
 	if err := k.Unmarshal(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -54,7 +60,8 @@ func Read(fsys filesys.FileSystem, dir string) (*File, error) {
 	return &File{Path: path, Raw: b, Kustomization: k}, nil
 }
 
-// maxKustomizationFile bounds the kustomization file RunningComponent reads.
+// maxKustomizationFile bounds the kustomization file RunningComponent
+// reads.
 const maxKustomizationFile = 1 << 20
 
 // RunningComponent is the kustomization file of the current directory if
@@ -67,17 +74,19 @@ func RunningComponent() string {
 	if err != nil {
 		return ""
 	}
-	fsys := filesys.MakeFsOnDisk()
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > maxKustomizationFile {
-			return "" // not a kustomization kustomize would have read
+		path := filepath.Join(dir, name)
+		b, err := repofile.Read(path, maxKustomizationFile)
+		if err != nil {
+			continue // none, or not a kustomization kustomize would have read
 		}
+		kf, err := Parse(path, b)
+		if err != nil || kf.Kustomization.Kind != types.ComponentKind {
+			return ""
+		}
+		return kf.Path
 	}
-	kf, err := Read(fsys, dir)
-	if err != nil || kf.Kustomization.Kind != types.ComponentKind {
-		return ""
-	}
-	return kf.Path
+	return ""
 }
 
 // InComponent is the problem of krm-fn run from the Component whose

@@ -1,19 +1,17 @@
 package render
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
 // maxWalk bounds the directories Overlays looks at.
@@ -21,14 +19,19 @@ const maxWalk = 100000
 
 // Overlays lists the directories under root, in order, whose
 // kustomization (a Kustomization, not a Component) runs krm-fn: lists an
-// exposure.krmfn.io function config itself or through what it includes
-// (within the repository repo, which holds root). Hidden directories and
-// those of skip are not looked into.
+// exposure.krmfn.io function config itself or through what it includes,
+// read within the repository repo (which holds root) as a build reads it
+// (regular files, nothing outside, bounded). Hidden directories and those
+// of skip are not looked into; symbolic links to directories are not
+// followed.
 func Overlays(root, repo string, skip []string) ([]string, error) {
-	fsys := filesys.MakeFsOnDisk()
+	cfs, err := newConfinedFS(repo, krmio.MaxInputBytes)
+	if err != nil {
+		return nil, err
+	}
 	var dirs []string
 	walked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		switch {
 		case err != nil:
 			return err
@@ -40,15 +43,17 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 		if walked++; walked > maxWalk {
 			return fmt.Errorf("more than %d directories under %s: krm-fn stops there", maxWalk, root)
 		}
-		kf, err := kustomization.Read(fsys, path)
+		kf, err := kustomization.Read(cfs, path)
 		if errors.Is(err, kustomization.ErrNone) || err == nil && kf.Kustomization.Kind == types.ComponentKind {
 			return nil
 		}
 		if err != nil {
-			dirs = append(dirs, path) // kustomize will say what is wrong with it
+			dirs = append(dirs, path) // the build will say what is wrong with it
 			return nil
 		}
-		if files, err := Functions(path, repo); err == nil && len(files) > 0 {
+		// One whose walk stops is built too: the build says why it stops,
+		// rather than a hook passing over it.
+		if files, err := Functions(path, repo); err != nil || len(files) > 0 {
 			dirs = append(dirs, path)
 		}
 		return nil
@@ -78,21 +83,4 @@ func RepositoryRoot(dir string) string {
 		}
 	}
 	return dir
-}
-
-// Overlay renders the overlay in dir as Render does, for a command that
-// renders many (krm-fn's command, for its messages): its problems go to
-// stderr, under a line naming the overlay.
-func Overlay(command, dir string, o Options, stderr io.Writer) ([]byte, error) {
-	var problems bytes.Buffer
-	o.Stderr, o.Notes = &problems, io.Discard
-	b, err := Render(dir, o)
-	if err != nil {
-		fmt.Fprintf(stderr, "krm-fn %s: %s:\n", command, dir)
-		stderr.Write(problems.Bytes())
-		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
-		return nil, err
-	}
-	stderr.Write(problems.Bytes()) // warnings
-	return b, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Policy is what a build may do beyond reading the repository's own files.
@@ -80,11 +80,59 @@ type function struct {
 
 // tree is what a walk of a kustomization and those it includes found.
 type tree struct {
-	functions  []function
-	problems   []string
-	files      []string // every file of the walk: kustomizations, resources, patches, configs (resolved)
-	crossEntry bool     // some kustomization acts across the entries of those that include it (build.go)
-	renames    bool     // some kustomization may rename or move objects before krm-fn runs (renames)
+	// functions are the krm-fn function configs found in the files the
+	// kustomizations name (for discovery: a directory's build may make
+	// more, which configs.go finds by building it).
+	functions []function
+	problems  []string
+	files     []string // every file of the walk: kustomizations, resources, patches, configs (resolved)
+	// kustomizations are those walked, each once, every one after those
+	// it includes (so a directory's build can be served before the
+	// kustomization that builds it).
+	kustomizations []*kust
+	crossEntry     bool // some kustomization acts across the entries of those that include it (build.go)
+	renames        bool // some kustomization may rename or move objects before krm-fn runs (renames)
+	// objects are about how many objects the resource files hold, in
+	// all and by kind; patches the patches applied by a selector.
+	objects int
+	kinds   map[string]int
+	patches []selectorPatch
+	// largest is the size of the largest resource file, in all and by
+	// the kinds it holds: the most a replacement may copy from it.
+	largest       int
+	largestByKind map[string]int
+	replacements  []replacementCopy
+}
+
+// replacementCopy is a replacement: it copies one value into every field
+// its targets pick.
+type replacementCopy struct {
+	kustomization string
+	index         int
+	sourceKind    string
+	targets       []*types.TargetSelector
+}
+
+// selectorPatch is a patch a kustomization applies to every object a
+// selector picks: each gets a copy.
+type selectorPatch struct {
+	kustomization string
+	index         int
+	target        *types.Selector
+	nodes         int // about how many YAML nodes the patch adds to each
+}
+
+// kust is a kustomization the walk found.
+type kust struct {
+	dir, file string // resolved
+	raw       []byte // the file's bytes, as walked
+	k         *types.Kustomization
+	component bool
+	// renamedBy is the innermost kustomization including this one (where
+	// the walk first found it) that renames or moves objects after its
+	// transformers run: "" for none.
+	renamedBy string
+	top       bool // the kustomization being built
 }
 
 // walker walks kustomizations as kustomize loads them, checking each
@@ -92,8 +140,7 @@ type tree struct {
 type walker struct {
 	fsys    *confinedFS
 	policy  Policy
-	seen    map[string]bool  // kustomization directories, resolved
-	nodes   krmio.NodeBudget // of the resource files, together
+	seen    map[string]bool // kustomization directories, resolved
 	entries int
 	stopped bool // a limit was reached
 	tree    tree
@@ -122,11 +169,11 @@ func (w *walker) stop(format string, args ...any) {
 // check walks the kustomization in dir (resolved, inside the root) and
 // what it includes.
 func check(fsys *confinedFS, dir string, p Policy) tree {
-	// kustomize copies every node of a resource about three times
-	// (kyaml's DeAnchor, ToRNodeSlice): twice the bytes a node of the
-	// limit of one input, for memory within a hundred times the input.
-	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, nodes: krmio.NodeBudget{BytesPerNode: 8}}
+	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, tree: tree{kinds: map[string]int{}, largestByKind: map[string]int{}}}
 	w.kustomization(dir, 0, false)
+	if !w.stopped {
+		w.tree.problems = append(w.tree.problems, w.tree.amplification(fsys.meter.input())...)
+	}
 	return w.tree
 }
 
@@ -152,6 +199,8 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 	file := kf.Path
 	w.tree.files = append(w.tree.files, file)
 	component := k.Kind == types.ComponentKind
+	this := &kust{dir: dir, file: file, raw: kf.Raw, k: k, component: component, top: dir == w.top}
+	defer func() { w.tree.kustomizations = append(w.tree.kustomizations, this) }()
 	w.tree.crossEntry = w.tree.crossEntry || crossEntry(k)
 	moves := renames(k, func(path string) ([]byte, bool) {
 		b, err := w.fsys.ReadFile(filepath.Join(dir, path))
@@ -160,6 +209,7 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 	w.tree.renames = w.tree.renames || moves
 	w.stack = append(w.stack, walked{dir: dir, file: file, renames: moves})
 	defer func() { w.stack = w.stack[:len(w.stack)-1] }()
+	this.renamedBy = w.renamedAfter(dir)
 
 	for _, e := range k.Resources {
 		w.entry(file, dir, "resources", e, depth, configs)
@@ -176,7 +226,7 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 			f := function{kustomization: file, dir: dir, component: component, field: field, entry: e, index: i,
 				top: dir == w.top, last: i == len(entries)-1}
 			if inline, ok := inlineConfigs(e); ok {
-				w.configs(file, inline, f)
+				w.configs(inline, f)
 				continue
 			}
 			w.configEntry(file, dir, field, e, depth, f)
@@ -191,16 +241,17 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 		files = append(files, p)
 	}
 	for _, p := range k.Patches {
-		files = append(files, p.Path)
+		if p.Target == nil {
+			files = append(files, p.Path)
+		}
 	}
+	w.patchesBySelector(file, dir, k)
 	for _, p := range k.PatchesStrategicMerge {
 		if !strings.Contains(string(p), "\n") { // else an inline patch
 			files = append(files, string(p))
 		}
 	}
-	for _, r := range k.Replacements {
-		files = append(files, r.Path)
-	}
+	w.replacementsOf(file, dir, k)
 	for _, g := range k.ConfigMapGenerator {
 		files = append(files, kvFiles(g.KvPairSources)...)
 	}
@@ -250,29 +301,131 @@ func (w *walker) entry(file, dir, field, e string, depth int, configs bool) {
 	}
 }
 
-// bounded checks a resource file against krm-fn's input limits before
-// kustomize parses it, for a message that names the file plainly.
+// bounded reads a resource file before kustomize parses it, for the
+// input limits (the confined file system's meter) to refuse it with a
+// message that names the file plainly.
 func (w *walker) bounded(path string) {
-	info, err := os.Stat(path)
-	if err != nil || !info.Mode().IsRegular() {
-		return // kustomize says what is wrong
-	}
-	if info.Size() > w.fsys.maxBytes {
-		w.problem("%s: more than %d MiB, the most krm-fn reads (docs/security.md)", path, w.fsys.maxBytes>>20)
+	b, err := w.fsys.ReadFile(path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			w.stop("%v", err)
+		}
 		return
 	}
-	b, err := w.fsys.disk.ReadFile(path)
-	if err != nil {
-		return
-	}
-	n, err := krmio.CheckNodes(b, path)
-	if err == nil {
-		err = w.nodes.Add(n, len(b), path)
-	}
-	if err != nil {
-		w.stop("%v", err)
+	w.tree.largest = max(w.tree.largest, len(b))
+	for _, m := range kindLine.FindAllSubmatch(b, -1) {
+		w.tree.objects++
+		w.tree.kinds[string(m[1])]++
+		w.tree.largestByKind[string(m[1])] = max(w.tree.largestByKind[string(m[1])], len(b))
 	}
 }
+
+// replacementsOf records the replacements of kustomization file (in dir):
+// inline, or read from the file an entry names.
+func (w *walker) replacementsOf(file, dir string, k *types.Kustomization) {
+	for i, r := range k.Replacements {
+		rs := []types.Replacement{r.Replacement}
+		if r.Path != "" {
+			path, ok := w.local(file, dir, r.Path)
+			if !ok {
+				continue
+			}
+			b, err := w.fsys.ReadFile(path)
+			if err != nil {
+				continue // kustomize says what is wrong
+			}
+			if sigsyaml.Unmarshal(b, &rs) != nil {
+				rs = []types.Replacement{{}}
+				if sigsyaml.Unmarshal(b, &rs[0]) != nil {
+					continue // kustomize says what is wrong
+				}
+			}
+		}
+		for _, r := range rs {
+			c := replacementCopy{kustomization: file, index: i, targets: r.Targets}
+			if r.Source != nil {
+				c.sourceKind = r.Source.Kind
+			}
+			w.tree.replacements = append(w.tree.replacements, c)
+		}
+	}
+}
+
+// kindLine matches a kind field in YAML: about one per object.
+var kindLine = regexp.MustCompile(`(?m)^[ \t-]*kind:[ \t]*["']?([A-Za-z0-9]*)`)
+
+// patchesBySelector records the patches of kustomization file (in dir)
+// that apply to every object a selector picks, with their size.
+func (w *walker) patchesBySelector(file, dir string, k *types.Kustomization) {
+	for i, p := range k.Patches {
+		if p.Target == nil {
+			continue // it names the one object it patches
+		}
+		b := []byte(p.Patch)
+		if p.Path != "" {
+			path, ok := w.local(file, dir, p.Path)
+			if !ok {
+				continue
+			}
+			var err error
+			if b, err = w.fsys.ReadFile(path); err != nil {
+				continue // kustomize says what is wrong
+			}
+		}
+		nodes, _ := krmio.Scan(b)
+		w.tree.patches = append(w.tree.patches, selectorPatch{kustomization: file, index: i, target: p.Target, nodes: nodes})
+	}
+}
+
+// amplification checks that the patches applied by a selector cannot make
+// more of what the build read than krm-fn lets a build make of its input
+// (the YAML nodes of buildBytesPerNode bytes of it, and an allowance):
+// a patch copied into every object it selects costs its size each time,
+// and kustomize keeps every copy (a 40 KB patch over 100 ConfigMaps: 340
+// MB). The objects a selector may pick are counted as the resource files
+// hold them, all of them unless the target names one kind.
+func (t *tree) amplification(input int64) []string {
+	var problems []string
+	budget := krmio.NodeAllowance + int(input)/buildBytesPerNode
+	added := 0
+	for _, p := range t.patches {
+		objects, scope := t.objects, "its objects"
+		if plainKind.MatchString(p.target.Kind) {
+			objects, scope = t.kinds[p.target.Kind], p.target.Kind+" objects"
+		}
+		added += p.nodes * objects
+		if added > budget {
+			problems = append(problems, fmt.Sprintf("%s: patches[%d]: about %d YAML nodes, which the build may copy into each of about %d %s: more than krm-fn lets a build of %d bytes make (%d nodes: %d and one per %d bytes; docs/security.md); narrow its target, or patch fewer objects at a time",
+				p.kustomization, p.index, p.nodes, objects, scope, input, budget, krmio.NodeAllowance, buildBytesPerNode))
+			break
+		}
+	}
+	copied := int64(0)
+	limit := outputPerInput*input + outputAllowance
+	for _, r := range t.replacements {
+		value := t.largest
+		if plainKind.MatchString(r.sourceKind) {
+			value = t.largestByKind[r.sourceKind]
+		}
+		fields := 0
+		for _, target := range r.targets {
+			objects := t.objects
+			if target.Select != nil && plainKind.MatchString(target.Select.Kind) {
+				objects = t.kinds[target.Select.Kind]
+			}
+			fields += objects * max(1, len(target.FieldPaths))
+		}
+		if copied += int64(value) * int64(fields); copied > limit {
+			problems = append(problems, fmt.Sprintf("%s: replacements[%d]: copies a value of up to %d bytes (the largest file holding its source's kind) into about %d fields: more than krm-fn lets a build of %d bytes render (%d times that and %d MiB; docs/security.md); select fewer targets, or copy a smaller value",
+				r.kustomization, r.index, value, fields, input, outputPerInput, outputAllowance>>20))
+			break
+		}
+	}
+	return problems
+}
+
+// plainKind matches a selector's kind that is a kind, not a pattern.
+var plainKind = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 
 // configEntry walks a generators, transformers or validators entry that is
 // not inline: a file of configs, or a kustomization whose resources are
@@ -312,37 +465,22 @@ func (w *walker) configFile(file, path string, f function) {
 		return // not YAML: kustomize says so
 	}
 	f.file = path
-	w.configs(path, nodes, f)
+	w.configs(nodes, f)
 }
 
-// configs checks generator, transformer or validator configs (of file):
-// krm-fn's own kinds are recorded; any other function is refused unless
-// the policy allows functions.
-func (w *walker) configs(file string, nodes []*yaml.RNode, f function) {
+// configs records the krm-fn function configs among generator,
+// transformer or validator configs, for discovery (Functions). What a
+// build loads, and whether it may, is computed and checked apart, with
+// kustomize's own build (configs.go).
+func (w *walker) configs(nodes []*yaml.RNode, f function) {
 	for _, n := range nodes {
-		spec, err := runtimeutil.GetFunctionSpec(n)
-		what := fmt.Sprintf("%s %s", n.GetKind(), n.GetName())
-		switch {
-		case err != nil:
-			w.problem("%s: %s: %v", file, what, err)
-		case v1alpha1.InGroup(n.GetApiVersion()):
-			if spec == nil {
-				w.problem("%s: %s: a krm-fn function config needs the annotation %s (exec: {path: krm-fn}); see docs/api.md", file, what, runtimeutil.FunctionAnnotationKey)
-				continue
-			}
-			found := f
-			found.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
-			found.renamedBy = w.renamedAfter(f.dir)
-			w.tree.functions = append(w.tree.functions, found)
-		case w.policy.AllowFunctions:
-		case spec != nil:
-			w.problem("%s: %s: %s asks to run %s; krm-fn renders untrusted repositories without running any function but its own kinds (docs/security.md)",
-				file, what, functionAnnotation(n), describeFunction(spec))
-		case !isBuiltin(n):
-			w.problem("%s: %s: not a kustomize builtin, so kustomize would run a plugin program for it; krm-fn renders untrusted repositories without running any (docs/security.md)", file, what)
-		case f.field == "transformers" && slices.Contains(renamingBuiltins, n.GetKind()):
-			w.tree.renames = true
+		if spec, err := runtimeutil.GetFunctionSpec(n); err != nil || spec == nil || !v1alpha1.InGroup(n.GetApiVersion()) {
+			continue
 		}
+		found := f
+		found.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
+		found.renamedBy = w.renamedAfter(f.dir)
+		w.tree.functions = append(w.tree.functions, found)
 	}
 }
 
@@ -453,11 +591,15 @@ func walk(dir, root string) (tree, error) {
 // Functions lists the files that hold krm-fn function configs (or, for an
 // inline one, the kustomization file) in the kustomization of dir and
 // those it includes, walked as a build walks them (bounded, inside root,
-// nothing fetched). None: dir runs no krm-fn.
+// nothing fetched). None: dir runs no krm-fn, as far as the walk got: the
+// error, an *Error, says what stopped it, if anything did.
 func Functions(dir, root string) ([]string, error) {
 	t, err := walk(dir, root)
 	if err != nil {
 		return nil, err
+	}
+	if len(t.problems) > 0 {
+		err = &Error{Problems: t.problems}
 	}
 	var files []string
 	for _, f := range t.functions {
@@ -469,7 +611,7 @@ func Functions(dir, root string) ([]string, error) {
 			files = append(files, file)
 		}
 	}
-	return files, nil
+	return files, err
 }
 
 // renamedAfter is the innermost kustomization including the one of dir

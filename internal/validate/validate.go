@@ -20,11 +20,16 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// Overlay builds the overlay in dir, in the repository root, as krm-fn
+// render does: its problems go to stderr, under a line naming the overlay
+// (the command line builds each under the process's guard).
+type Overlay func(dir, root string, stderr io.Writer) ([]byte, error)
+
 // Run is krm-fn validate of paths: it builds the overlays under the
-// directories of paths as krm-fn render does (with o, each in the
-// repository that holds it), and checks the specs of the other files; it
-// prints every problem on stderr, and the error says how many there were.
-func Run(stdout, stderr io.Writer, paths []string, o render.Options) error {
+// directories of paths with build, each in the repository that holds it,
+// and checks the specs of the other files; it prints every problem on
+// stderr, and the error says how many there were.
+func Run(stdout, stderr io.Writer, paths []string, build Overlay) error {
 	var overlays []string
 	read := map[string]bool{} // the files the overlays read, resolved
 	for _, p := range paths {
@@ -51,8 +56,7 @@ func Run(stdout, stderr io.Writer, paths []string, o render.Options) error {
 	}
 	failed := 0
 	for _, dir := range overlays {
-		o.Root = render.RepositoryRoot(dir)
-		if _, err := render.Overlay("validate", dir, o, stderr); err != nil {
+		if _, err := build(dir, render.RepositoryRoot(dir), stderr); err != nil {
 			failed++
 		}
 	}
