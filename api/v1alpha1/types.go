@@ -1,8 +1,6 @@
 package v1alpha1
 
 import (
-	"encoding/json"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -54,7 +52,7 @@ type ServiceExposureSpec struct {
 	// and with Istio's rules, and passed through; durations are written as
 	// Istio's YAML takes them ("3m", "500ms") and rendered in its canonical
 	// form ("180s", "0.500s"). Default: none.
-	TrafficPolicy json.RawMessage `json:"trafficPolicy,omitempty"`
+	TrafficPolicy *TrafficPolicy `json:"trafficPolicy,omitempty"`
 
 	// Ingress overrides the platform's ALB settings for this service only.
 	Ingress *IngressOverrides `json:"ingress,omitempty"`

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,7 +22,7 @@ var (
 	// in every AWS partition.
 	certificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:(acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+|iam::[0-9]{12}:server-certificate/[\w+=,.@/-]+)$`)
 	sslPolicyName  = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]+$`)
-	// ALBGroupName is the controller's rule for group.name.
+	// albGroupNameRE is the controller's rule for group.name.
 	albGroupNameRE = regexp.MustCompile(`^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$`)
 	statusCode     = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
 	successCode    = regexp.MustCompile(`^[0-9]{1,3}(-[0-9]{1,3})?$`)
@@ -154,7 +153,8 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 // Validate checks a defaulted exposure against the (defaulted) platform it
 // is rendered for and returns every problem found. A nil platform is one
 // that is itself invalid: what depends on it (short hosts) is not checked.
-// Checks that span several exposures (hosts, ALB groups) are in conflicts.go.
+// Checks that span several exposures (hosts, ALB groups) are the
+// function's, on the environment they render together (package fn).
 func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorList {
 	var errs field.ErrorList
 	meta := field.NewPath("metadata")
@@ -207,8 +207,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	for i := range s.Routes {
 		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets, platform})...)
 	}
-	_, tpErrs := ParseTrafficPolicy(spec.Child("trafficPolicy"), s.TrafficPolicy, e.Namespace)
-	errs = append(errs, tpErrs...)
+	errs = append(errs, s.TrafficPolicy.validate(e.Namespace)...)
 	if in := s.Ingress; in != nil {
 		p := spec.Child("ingress")
 		if in.Scheme != "" {
@@ -442,17 +441,6 @@ func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) 
 		errs = append(errs, dnsLabel(path.Child("namespace"), s.Namespace)...)
 	}
 	return errs
-}
-
-func duration(path *field.Path, s string) field.ErrorList {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return field.ErrorList{field.Invalid(path, s, `must be a duration with a unit, e.g. "10s", "500ms" or "1m30s"`)}
-	}
-	if d < time.Millisecond {
-		return field.ErrorList{field.Invalid(path, s, "must be at least 1ms")}
-	}
-	return nil
 }
 
 func oneOf[S ~string](path *field.Path, v S, allowed []S) field.ErrorList {

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -69,7 +68,9 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		}
 		x.Routes = append(x.Routes, rr)
 	}
-	x.Policy, _ = v1alpha1.ParseTrafficPolicy(field.NewPath("spec", "trafficPolicy"), s.TrafficPolicy, e.Namespace) // validated already
+	if s.TrafficPolicy != nil {
+		x.Policy = s.TrafficPolicy.Policy
+	}
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 	if p.API == v1alpha1.APIGatewayAPI {
 		x.Gateway = Gateway{Name: p.Gateway.Name, Namespace: p.Gateway.Namespace, Port: p.Gateway.Port}
@@ -145,7 +146,7 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 	rr := Route{
 		Name:            r.Name,
 		Match:           r.Match,
-		Timeout:         mustDuration(r.Timeout),
+		Timeout:         r.Timeout.Value(),
 		Rewrite:         r.Rewrite,
 		RequestHeaders:  r.RequestHeaders,
 		ResponseHeaders: r.ResponseHeaders,
@@ -153,7 +154,7 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 		Respond:         r.Respond,
 	}
 	if rt := r.Retries; rt != nil {
-		rr.Retries = &Retries{Attempts: rt.Attempts, PerTryTimeout: mustDuration(rt.PerTryTimeout), RetryOn: rt.RetryOn}
+		rr.Retries = &Retries{Attempts: rt.Attempts, PerTryTimeout: rt.PerTryTimeout.Value(), RetryOn: rt.RetryOn}
 	}
 	for _, b := range r.Backends {
 		d := destination(x, b.Service, b.Namespace, b.Port, b.Subset)
@@ -162,12 +163,12 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 	}
 	if c := r.CORS; c != nil {
 		rr.CORS = &CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
-			ExposeHeaders: c.ExposeHeaders, MaxAge: mustDuration(c.MaxAge), AllowCredentials: c.AllowCredentials}
+			ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge.Value(), AllowCredentials: c.AllowCredentials}
 	}
 	if f := r.Fault; f != nil {
 		rr.Fault = &Fault{}
 		if d := f.Delay; d != nil {
-			rr.Fault.Delay, rr.Fault.DelayPercent = mustDuration(d.Fixed), *d.Percent
+			rr.Fault.Delay, rr.Fault.DelayPercent = d.Fixed.Value(), *d.Percent
 		}
 		if a := f.Abort; a != nil {
 			rr.Fault.AbortStatus, rr.Fault.AbortPercent = a.Status, *a.Percent
@@ -291,13 +292,6 @@ func GroupWide(ann map[string]string) map[string]string {
 		}
 	}
 	return out
-}
-
-// mustDuration parses a duration validation has already accepted; an empty
-// string is zero.
-func mustDuration(s string) time.Duration {
-	d, _ := time.ParseDuration(s)
-	return d
 }
 
 // Carry is what an exposure with these labels and annotations carries to

@@ -4,6 +4,7 @@
 package argocd
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/internal/render"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 )
@@ -26,13 +28,6 @@ const (
 	envKubeVersion     = "KUBE_VERSION"
 	envKubeAPIVersions = "KUBE_API_VERSIONS"
 )
-
-// generatedGroupVersions are the API versions of what the function emits
-// that a cluster may not serve, with what serves them.
-var generatedGroupVersions = map[string]string{
-	"networking.istio.io/v1": "Istio 1.22 or later, with its CRDs",
-	"networking.k8s.io/v1":   "Kubernetes 1.19 or later",
-}
 
 // overlayDir is the directory to render: ARGOCD_ENV_OVERLAY, relative and
 // inside the application's directory, else the application's directory.
@@ -67,22 +62,34 @@ func Root() (string, error) {
 	return wd, nil
 }
 
-// Discover lists the files that make the kustomization of dir one the
-// plugin renders: those holding an exposure.krmfn.io function config, in
-// it and the kustomizations it includes (within root, bounded, nothing
-// fetched); none when there is none.
-func Discover(dir, root string) []string {
+// Discover prints on stdout, one a line, the files that make the
+// kustomization of dir ("": ARGOCD_ENV_OVERLAY, else the application's
+// directory) one the plugin renders: those holding an exposure.krmfn.io
+// function config, in it and the kustomizations it includes (within the
+// repository, bounded, nothing fetched), named from the repository's
+// root; nothing when there is none.
+func Discover(stdout io.Writer, dir string) error {
+	if dir == "" {
+		dir = cmp.Or(os.Getenv(EnvOverlay), ".")
+	}
+	root, err := Root()
+	if err != nil {
+		return err
+	}
 	files, err := render.Functions(dir, root)
 	var stopped *render.Error
 	if err != nil && !errors.As(err, &stopped) {
-		return nil
+		return nil // not an application the plugin renders
 	}
-	for i, f := range files {
+	for _, f := range files { // a walk that stops claims what it found: the build says why it stops
 		if rel, err := filepath.Rel(root, f); err == nil {
-			files[i] = rel
+			f = rel
+		}
+		if _, err := fmt.Fprintln(stdout, f); err != nil {
+			return err
 		}
 	}
-	return files
+	return nil
 }
 
 // Application names the overlay the plugin renders as the repository
@@ -129,7 +136,8 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 }
 
 // servedByCluster checks that the destination cluster serves the API
-// versions of the generated kinds the rendering uses. Argo CD sets
+// versions of the kinds krm-fn renders that the rendering uses (emit's
+// table of output kinds says what serves each). Argo CD sets
 // KUBE_API_VERSIONS ("group/version" and "group/version/Kind" entries);
 // without it, nothing is checked.
 func servedByCluster(objects []resid.Gvk) error {
@@ -141,7 +149,7 @@ func servedByCluster(objects []resid.Gvk) error {
 	var missing []string
 	for _, o := range objects {
 		gv := o.ApiVersion()
-		if needs, ok := generatedGroupVersions[gv]; ok && !slices.Contains(served, gv) {
+		if needs := emit.ServedBy(gv); needs != "" && !slices.Contains(served, gv) {
 			if m := fmt.Sprintf("%s (needs %s)", gv, needs); !slices.Contains(missing, m) {
 				missing = append(missing, m)
 			}

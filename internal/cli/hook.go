@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
@@ -92,7 +92,7 @@ overlay that does not build leaves its file as it was.`,
 					failed++
 					continue
 				}
-				if old, err := repofile.ReadIn(repo, dst, fn.MaxInputBytes); err == nil && bytes.Equal(old, b) {
+				if old, err := repofile.ReadIn(repo, dst, krmio.MaxInputBytes); err == nil && bytes.Equal(old, b) {
 					continue
 				}
 				if err := repofile.WriteIn(repo, dst, bytes.NewReader(b), 0o644); err != nil {

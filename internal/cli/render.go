@@ -45,7 +45,7 @@ func (a app) options(f *renderFlags, dir string) (render.Options, error) {
 		AllowRemote:    f.allowRemote || f.trusted,
 	}}
 	if o.Root == "" {
-		o.Root = repositoryRoot(dir)
+		o.Root = render.RepositoryRoot(dir)
 	}
 	if f.enableHelm || f.trusted {
 		helm, err := exec.LookPath(f.helmCommand)
@@ -101,30 +101,6 @@ type refuse struct{}
 
 func (refuse) RoundTrip(r *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("krm-fn fetches nothing (%s): remote loading is not allowed (docs/security.md)", r.URL.Redacted())
-}
-
-// repositoryRoot is the git work tree holding dir (the nearest directory
-// above it with a .git), else the current directory if it holds dir, else
-// dir.
-func repositoryRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return dir
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) || rel == "." {
-			return wd
-		}
-	}
-	return dir
 }
 
 // newRenderCommand is `krm-fn render DIR`.

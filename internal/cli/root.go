@@ -8,19 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/guard"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
-	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/api/konfig"
-	"sigs.k8s.io/kustomize/api/types"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // NewCommand builds the krm-fn command: a KRM function that reads a
@@ -70,10 +66,10 @@ func (a app) command() *cobra.Command {
 		if len(args) == 0 {
 			err = resourceList(c, p)
 		} else {
-			err = runFiles(c, p, args)
+			err = fn.ExecuteFiles(p, c.InOrStdin(), c.OutOrStdout(), args)
 		}
 		if err != nil {
-			if _, problems := err.(fn.Failure); !problems {
+			if _, problems := err.(krmio.Failure); !problems {
 				err = fmt.Errorf("krm-fn: %w", err)
 			}
 			fmt.Fprintln(c.ErrOrStderr(), strings.TrimRight(err.Error(), "\n"))
@@ -117,8 +113,8 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 // command.Build makes for p does (framework.Execute), but writes the
 // output item by item. It prints no error: the caller does.
 func resourceList(c *cobra.Command, p *fn.Processor) error {
-	p.Component = runningComponent()
-	err := fn.Execute(p, &kio.ByteReadWriter{Reader: c.InOrStdin(), Writer: c.OutOrStdout(), KeepReaderAnnotations: true})
+	p.Component = kustomization.RunningComponent()
+	err := fn.Execute(p, c.InOrStdin(), c.OutOrStdout())
 	if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
 		if s := kerrors.GetStack(err); s != "" {
 			fmt.Fprintln(c.ErrOrStderr(), s)
@@ -153,32 +149,4 @@ func showErrors(c *cobra.Command) *cobra.Command {
 		showErrors(sub)
 	}
 	return c
-}
-
-// maxKustomizationFile bounds the kustomization file runningComponent
-// reads.
-const maxKustomizationFile = 1 << 20
-
-// runningComponent is the kustomization file of the current directory if
-// it is a Component's, else "": kustomize runs an exec function in the
-// directory of the kustomization that lists it (kpt, Argo CD and a
-// container elsewhere, where there is none).
-func runningComponent() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		path := filepath.Join(dir, name)
-		b, err := repofile.Read(path, maxKustomizationFile)
-		if err != nil {
-			continue // none, or not a kustomization kustomize would have read
-		}
-		kf, err := kustomization.Parse(path, b)
-		if err != nil || kf.Kustomization.Kind != types.ComponentKind {
-			return ""
-		}
-		return kf.Path
-	}
-	return ""
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
+	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -208,7 +209,7 @@ func mostFrequent[T comparable](vs []T) (best T, ok bool) {
 }
 
 func sameRoutes(a, b []route) bool {
-	return slices.EqualFunc(a, b, func(x, y route) bool { return canonical(x.http) == canonical(y.http) })
+	return slices.EqualFunc(a, b, func(x, y route) bool { return proto.Equal(x.http, y.http) })
 }
 
 // carriedMeta are the labels and annotations of src that its exposure

@@ -160,7 +160,7 @@ func (im *importer) portOf(s svcRef) int32 {
 	return 0
 }
 
-// canonical is the JSON of m with sorted keys.
+// canonical is the JSON of m with sorted keys, as a difference shows it.
 func canonical(m proto.Message) string {
 	b, err := protojson.Marshal(m)
 	if err != nil {

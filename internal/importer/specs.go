@@ -247,7 +247,7 @@ func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExpos
 				if err != nil {
 					im.loss(dr.src, "spec.trafficPolicy", "cannot be written as a spec's trafficPolicy (%v): write it by hand", err)
 				} else {
-					e.Spec.TrafficPolicy = []byte(canonicalJSON(b))
+					e.Spec.TrafficPolicy = v1alpha1.ParseTrafficPolicy([]byte(canonicalJSON(b)))
 				}
 			}
 		}

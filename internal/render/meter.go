@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"sigs.k8s.io/kustomize/api/konfig"
 )
 
@@ -36,7 +36,7 @@ const (
 )
 
 // meter counts what one build reads: every read of every file, whatever
-// its name. Each file is held to the limits of one input (fn.CheckNodes);
+// its name. Each file is held to the limits of one input (krmio.CheckNodes);
 // the files read, counted once, to max bytes; the reads, counted every
 // time, to rereads times that (and an allowance), and to one YAML node per
 // buildBytesPerNode bytes.
@@ -48,7 +48,7 @@ type meter struct {
 	// kustomizations, builds: the kustomization files read, counted once
 	// and every time.
 	kustomizations, builds int
-	nodes                  fn.NodeBudget
+	nodes                  krmio.NodeBudget
 	// grew, if set, is told of the bytes of the files read, counted once,
 	// whenever a new file is read (Options.Input).
 	grew func(int64)
@@ -62,12 +62,12 @@ type meter struct {
 }
 
 func newMeter(max int64) *meter {
-	return &meter{max: max, sizes: map[string]int64{}, nodes: fn.NodeBudget{BytesPerNode: buildBytesPerNode}}
+	return &meter{max: max, sizes: map[string]int64{}, nodes: krmio.NodeBudget{BytesPerNode: buildBytesPerNode}}
 }
 
 // read counts b, just read from the file real (path as kustomize named it).
 func (m *meter) read(real string, b []byte, path string) error {
-	n, err := fn.CheckNodes(b, path)
+	n, err := krmio.CheckNodes(b, path)
 	if err != nil {
 		m.mu.Lock()
 		defer m.mu.Unlock()

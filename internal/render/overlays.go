@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/api/types"
 )
@@ -24,7 +25,7 @@ const maxWalk = 100000
 // of skip are not looked into; symbolic links to directories are not
 // followed.
 func Overlays(root, repo string, skip []string) ([]string, error) {
-	cfs, err := newConfinedFS(repo, fn.MaxInputBytes)
+	cfs, err := newConfinedFS(repo, krmio.MaxInputBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -58,4 +59,28 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 		return nil
 	})
 	return dirs, err
+}
+
+// RepositoryRoot is the git work tree holding dir (the nearest directory
+// above it with a .git), else the current directory if it holds dir, else
+// dir.
+func RepositoryRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) || rel == "." {
+			return wd
+		}
+	}
+	return dir
 }

@@ -11,8 +11,7 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/provider"
@@ -47,7 +46,7 @@ type Policy struct {
 	Helm string
 
 	// MaxBytes bounds what the build reads from files in all.
-	// Default: fn.MaxInputBytes.
+	// Default: krmio.MaxInputBytes.
 	MaxBytes int64
 }
 
@@ -373,7 +372,7 @@ func (w *walker) patchesBySelector(file, dir string, k *types.Kustomization) {
 				continue // kustomize says what is wrong
 			}
 		}
-		nodes, _ := fastyaml.Scan(b)
+		nodes, _ := krmio.Scan(b)
 		w.tree.patches = append(w.tree.patches, selectorPatch{kustomization: file, index: i, target: p.Target, nodes: nodes})
 	}
 }
@@ -387,7 +386,7 @@ func (w *walker) patchesBySelector(file, dir string, k *types.Kustomization) {
 // hold them, all of them unless the target names one kind.
 func (t *tree) amplification(input int64) []string {
 	var problems []string
-	budget := fn.NodeAllowance + int(input)/buildBytesPerNode
+	budget := krmio.NodeAllowance + int(input)/buildBytesPerNode
 	added := 0
 	for _, p := range t.patches {
 		objects, scope := t.objects, "its objects"
@@ -397,7 +396,7 @@ func (t *tree) amplification(input int64) []string {
 		added += p.nodes * objects
 		if added > budget {
 			problems = append(problems, fmt.Sprintf("%s: patches[%d]: about %d YAML nodes, which the build may copy into each of about %d %s: more than krm-fn lets a build of %d bytes make (%d nodes: %d and one per %d bytes; docs/security.md); narrow its target, or patch fewer objects at a time",
-				p.kustomization, p.index, p.nodes, objects, scope, input, budget, fn.NodeAllowance, buildBytesPerNode))
+				p.kustomization, p.index, p.nodes, objects, scope, input, budget, krmio.NodeAllowance, buildBytesPerNode))
 			break
 		}
 	}
@@ -440,11 +439,11 @@ func (w *walker) configEntry(file, dir, field, e string, depth int, f function) 
 		before := len(w.tree.functions)
 		w.kustomization(path, depth+1, true)
 		for i := range w.tree.functions[before:] {
-			fn := &w.tree.functions[before+i]
-			file, kind := fn.file, fn.kind // the config's; the rest is the entry's
-			*fn = f
-			fn.file, fn.kind = file, kind
-			fn.renamedBy = w.renamedAfter(f.dir)
+			found := &w.tree.functions[before+i]
+			file, kind := found.file, found.kind // the config's; the rest is the entry's
+			*found = f
+			found.file, found.kind = file, kind
+			found.renamedBy = w.renamedAfter(f.dir)
 		}
 		return
 	}
@@ -478,10 +477,10 @@ func (w *walker) configs(nodes []*yaml.RNode, f function) {
 		if spec, err := runtimeutil.GetFunctionSpec(n); err != nil || spec == nil || !v1alpha1.InGroup(n.GetApiVersion()) {
 			continue
 		}
-		fn := f
-		fn.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
-		fn.renamedBy = w.renamedAfter(f.dir)
-		w.tree.functions = append(w.tree.functions, fn)
+		found := f
+		found.kind = v1alpha1.KindOf(n.GetApiVersion(), n.GetKind())
+		found.renamedBy = w.renamedAfter(f.dir)
+		w.tree.functions = append(w.tree.functions, found)
 	}
 }
 
@@ -578,7 +577,7 @@ func Sources(dir, root string) ([]string, error) {
 
 // walk walks the kustomization of dir inside root as a build would.
 func walk(dir, root string) (tree, error) {
-	cfs, err := newConfinedFS(root, fn.MaxInputBytes)
+	cfs, err := newConfinedFS(root, krmio.MaxInputBytes)
 	if err != nil {
 		return tree{}, err
 	}

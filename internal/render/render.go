@@ -20,8 +20,10 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/krmfn/krm-fn/internal/parallel"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
@@ -116,7 +118,7 @@ func Render(dir string, o Options) ([]byte, error) {
 		root = dir
 	}
 	if o.MaxBytes == 0 {
-		o.MaxBytes = fn.MaxInputBytes
+		o.MaxBytes = krmio.MaxInputBytes
 	}
 	cfs, err := newConfinedFS(root, o.MaxBytes)
 	if err != nil {
@@ -159,9 +161,9 @@ func Render(dir string, o Options) ([]byte, error) {
 		// render refuses both, naming the files.
 		switch {
 		case f.component:
-			problems = append(problems, fn.InComponent(shown(root, f.kustomization)))
+			problems = append(problems, kustomization.InComponent(shown(root, f.kustomization)))
 		case f.renamedBy != "":
-			problems = append(problems, fn.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
+			problems = append(problems, kustomization.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
 		}
 	}
 	if len(problems) > 0 {
@@ -423,11 +425,11 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		o.Observe.Exposures(exposures(items))
 	}
 	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
-	gen, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Expand(rl)
+	rendering, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Run(rl)
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := fastyaml.EncodeAll(gen)
+	nodes, err := rendering.Objects()
 	if err != nil {
 		return nil, err
 	}
@@ -475,12 +477,12 @@ func printResources(rs []*resource.Resource, strip bool, dir string, limit int64
 			}
 		}
 		var err error
-		if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil {
+		if docs[i], err = yamlout.LargeAsJSON(r.YNode()); err != nil {
 			return fmt.Errorf("%s: %w", r.CurId(), err)
 		}
 		if docs[i] == nil {
 			// r.AsYAML, with the JSON made from the nodes directly.
-			if json[i], err = fastyaml.JSON(&r.RNode); err != nil {
+			if json[i], err = yamlout.JSON(&r.RNode); err != nil {
 				return err
 			}
 		}

@@ -1,82 +1,85 @@
-package fn
+package krmio
 
 import (
 	"bytes"
 	"fmt"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"io"
+	"slices"
+
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"slices"
 )
 
-// Why the output is written item by item
-//
-// kio.ByteWriter prints a ResourceList as one YAML document through one
-// go-yaml v3 encoder, whose emitter keeps every event of a document in a
-// queue it never trims. For an environment of 1000 services (114,000
-// lines) the queue grows to a few hundred megabytes, and copying and
-// scanning it took most of the function's time and memory
-// (docs/benchmarks.md). Execute prints the same bytes with
-// fastyaml.WriteItems, one item at a time.
+// Request is a ResourceList read from stdin, as kyaml's framework.Execute
+// reads one, and what answering it needs. The processing and the writing
+// are the caller's: krm-fn writes its answer item by item (yamlout), not
+// as one document through go-yaml's encoder, whose event queue grows with
+// the whole output (docs/benchmarks.md).
+type Request struct {
+	framework.ResourceList
+	rw          *kio.ByteReadWriter
+	annotations map[string]map[string]string // kyaml's record of the items' internal annotations
+}
 
-// Execute is kyaml's framework.Execute for p — read the ResourceList of
-// rw, process it, write the result — but with the output written item by
-// item, each generated object encoded just before it is printed. It
-// prints no error: the caller does.
-func Execute(p *Processor, rw *kio.ByteReadWriter) error {
-	in, err := ReadInput(rw.Reader, "stdin")
+// ReadResourceList reads the one ResourceList of r, within the input
+// limits.
+func ReadResourceList(r io.Reader) (*Request, error) {
+	in, err := ReadInput(r, "stdin")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rw.Reader = bytes.NewReader(in)
-	rl := framework.ResourceList{}
-	if rl.Items, err = rw.Read(); err != nil {
-		return kerrors.WrapPrefixf(err, "failed to read ResourceList input")
+	q := &Request{rw: &kio.ByteReadWriter{Reader: bytes.NewReader(in), KeepReaderAnnotations: true}}
+	if q.Items, err = q.rw.Read(); err != nil {
+		return nil, kerrors.WrapPrefixf(err, "failed to read ResourceList input")
 	}
-	if err := oneResourceList(rw, rl.Items); err != nil {
-		return err
+	if err := oneResourceList(q.rw, q.Items); err != nil {
+		return nil, err
 	}
-	if slices.ContainsFunc(rl.Items, func(n *yaml.RNode) bool { return n.YNode().Kind != yaml.MappingNode }) {
+	if slices.ContainsFunc(q.Items, func(n *yaml.RNode) bool { return n.YNode().Kind != yaml.MappingNode }) {
 		if items := itemsKind(in); items != "" {
-			return fmt.Errorf("stdin: the ResourceList's items are a %s, not a list of objects", items)
+			return nil, fmt.Errorf("stdin: the ResourceList's items are a %s, not a list of objects", items)
 		}
 	}
-	rl.FunctionConfig = rw.FunctionConfig
-	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
-	if err != nil {
-		return err
+	q.FunctionConfig = q.rw.FunctionConfig
+	if q.annotations, err = kio.PreprocessResourcesForInternalAnnotationMigration(q.Items); err != nil {
+		return nil, err
 	}
-	gen, processErr := p.Expand(&rl)
-	if err := kio.ReconcileInternalAnnotations(withInternalAnnotations(rl.Items), annotations); err != nil {
-		return err
+	return q, nil
+}
+
+// Answer is the writer of the answer to q on w, once q's items and
+// results are those of the processing: the ResourceList envelope, its
+// function config and results, and the items' internal annotations
+// reconciled as kyaml's framework.Execute does.
+func (q *Request) Answer(w io.Writer) (kio.ByteWriter, error) {
+	if err := kio.ReconcileInternalAnnotations(withInternalAnnotations(q.Items), q.annotations); err != nil {
+		return kio.ByteWriter{}, err
 	}
-	if len(rl.Results) > 0 {
-		b, err := yaml.Marshal(rl.Results)
+	rw := q.rw
+	if len(q.Results) > 0 {
+		b, err := yaml.Marshal(q.Results)
 		if err != nil {
-			return kerrors.Wrap(err)
+			return kio.ByteWriter{}, kerrors.Wrap(err)
 		}
 		if rw.Results, err = yaml.Parse(string(b)); err != nil {
-			return kerrors.Wrap(err)
+			return kio.ByteWriter{}, kerrors.Wrap(err)
 		}
 	}
-	w := kio.ByteWriter{
-		Writer:                rw.Writer,
+	bw := kio.ByteWriter{
+		Writer:                w,
 		KeepReaderAnnotations: rw.KeepReaderAnnotations,
 		Style:                 rw.Style,
 		FunctionConfig:        rw.FunctionConfig,
 		Results:               rw.Results,
 	}
 	if !rw.NoWrap {
-		w.WrappingAPIVersion = rw.WrappingAPIVersion
-		w.WrappingKind = rw.WrappingKind
+		bw.WrappingAPIVersion = rw.WrappingAPIVersion
+		bw.WrappingKind = rw.WrappingKind
 	}
-	if err := fastyaml.WriteItems(w, rl.Items, gen); err != nil {
-		return err
-	}
-	return processErr
+	return bw, nil
 }
 
 // oneResourceList checks that the input read by rw was exactly one

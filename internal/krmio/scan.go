@@ -1,4 +1,4 @@
-package fastyaml
+package krmio
 
 // CountNodes estimates how many nodes go-yaml's parser builds for the
 // YAML documents of b, without building any: a scan that counts what

@@ -1,4 +1,4 @@
-// Package fastyaml is krm-fn's fast path between typed Go objects, JSON
+// Package yamlout is krm-fn's fast path between typed Go objects, JSON
 // and kyaml's YAML nodes. It prints what kyaml's kio.ByteWriter prints and
 // makes the nodes sigs.k8s.io/yaml and kyaml's parser make, byte for byte
 // (its tests compare the two on every kind of item), in a fraction of the
@@ -12,7 +12,7 @@
 //   - the writer (writer.go) writes a list of items, those to encode last,
 //     item by item on every CPU, as one kio.ByteWriter would;
 //   - JSON (json.go) is the reverse: a node's JSON, as RNode.MarshalJSON.
-package fastyaml
+package yamlout
 
 import (
 	"bytes"

@@ -7,28 +7,35 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/emit"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // input is a run's input sorted: the function config's mode and platform,
-// the exposures to expand and the items that pass through.
+// the exposures to render and the items that pass through, with the
+// Namespaces and workloads among them that the platform's injection
+// labels.
 type input struct {
 	platform  *yaml.RNode // nil: the built-in defaults
 	exposures []*yaml.RNode
 	rest      []*yaml.RNode
+
+	namespaces map[string]*yaml.RNode   // the Namespaces of rest, the first of each name
+	workloads  map[string][]*yaml.RNode // the workloads of rest with pod templates (podTemplates), by namespace
 }
 
-// readInput sorts config and items. Any problem it reports is an error:
-// with one, nothing else is checked.
-func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
+// read sorts config and items. Any problem it reports is an error: with
+// one, nothing else is checked.
+func read(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	var probs []problem
 	in := &input{}
 	var platforms []*yaml.RNode
 	generator := false
 	for i, it := range items {
-		if msg, path := NotAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
+		if msg, path := krmio.NotAnObject(it, fmt.Sprintf("item %d of the input", i)); msg != "" {
 			probs = append(probs, problem{severity: framework.Error, message: msg}.at(path))
 			continue
 		}
@@ -55,14 +62,14 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 	switch {
 	case config == nil || config.IsNilOrEmpty():
 	default:
-		if msg, path := NotAnObject(config, "the function config"); msg != "" {
+		if msg, path := krmio.NotAnObject(config, "the function config"); msg != "" {
 			return nil, append(probs, problem{severity: framework.Error, message: msg}.at(path))
 		}
 		switch v1alpha1.KindOf(config.GetApiVersion(), config.GetKind()) {
 		case v1alpha1.KindExposurePlatform:
 			in.platform = config
 		case v1alpha1.KindServiceExposure:
-			// A generator expands its config only; other exposures pass,
+			// A generator renders its config only; other exposures pass,
 			// as krm-fn configuration, never as cluster objects.
 			for _, e := range in.exposures {
 				if err := markLocalConfig(e); err != nil {
@@ -97,7 +104,38 @@ func readInput(config *yaml.RNode, items []*yaml.RNode) (*input, []problem) {
 		probs = append(probs, problem{node: extra, severity: framework.Error,
 			message: fmt.Sprintf("one ExposurePlatform renders an environment, and %s already does: remove this one", describeNode(in.platform))})
 	}
+	in.index()
 	return in, probs
+}
+
+// index finds the Namespaces and the workloads with pod templates among
+// the items that pass through.
+func (in *input) index() {
+	in.namespaces, in.workloads = map[string]*yaml.RNode{}, map[string][]*yaml.RNode{}
+	for _, it := range in.rest {
+		if _, ok := podTemplates[it.GetKind()]; ok {
+			in.workloads[it.GetNamespace()] = append(in.workloads[it.GetNamespace()], it)
+			continue
+		}
+		if k, ok := emit.KindOf(it.GetApiVersion(), it.GetKind()); !ok || k != emit.KindNamespace {
+			continue
+		}
+		if _, seen := in.namespaces[it.GetName()]; !seen {
+			in.namespaces[it.GetName()] = it
+		}
+	}
+}
+
+// podTemplates maps the workload kinds whose pods come from a template to
+// the path of that template.
+var podTemplates = map[string][]string{
+	"Deployment":  {"spec", "template"},
+	"StatefulSet": {"spec", "template"},
+	"DaemonSet":   {"spec", "template"},
+	"ReplicaSet":  {"spec", "template"},
+	"Job":         {"spec", "template"},
+	"Rollout":     {"spec", "template"}, // Argo Rollouts
+	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
 }
 
 // markLocalConfig annotates n as local configuration, which kustomize
@@ -107,63 +145,6 @@ func markLocalConfig(n *yaml.RNode) error {
 		return nil
 	}
 	return n.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true"))
-}
-
-// NotAnObject says what is wrong with n (what: how to name it) if it is
-// not a Kubernetes object whose metadata kyaml can read (kyaml's accessors
-// panic on one), and at which path; "" if it is.
-func NotAnObject(n *yaml.RNode, what string) (string, *field.Path) {
-	if n.YNode().Kind != yaml.MappingNode {
-		return fmt.Sprintf("%s is not an object (a YAML mapping): %q", what, truncate(n.MustString(), 40)), nil
-	}
-	if path := badMetadata(n); path != nil {
-		return fmt.Sprintf("%s (%s %s) is not a Kubernetes object: this must be a mapping", what, n.GetApiVersion(), n.GetKind()), path
-	}
-	return "", nil
-}
-
-func truncate(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-// badMetadata returns the path of the first of metadata, its labels and
-// its annotations that is present but not a mapping, or nil. kyaml's
-// accessors (GetName, GetAnnotations, ...) expect mappings there.
-func badMetadata(n *yaml.RNode) *field.Path {
-	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
-		if p := notMapping(n.YNode(), path...); p != nil {
-			return p
-		}
-	}
-	return nil
-}
-
-// notMapping returns the path of the first node along path, from the
-// mapping n, that is present, not null and not a mapping; or nil when
-// every one is a mapping or the path stops early.
-func notMapping(n *yaml.Node, path ...string) *field.Path {
-	var p *field.Path
-	for _, key := range path {
-		p = p.Child(key) // a nil path is the root
-		var next *yaml.Node
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == key {
-				next = n.Content[j+1]
-			}
-		}
-		if next == nil || next.Tag == yaml.NodeTagNull {
-			return nil
-		}
-		if next.Kind != yaml.MappingNode {
-			return p
-		}
-		n = next
-	}
-	return nil
 }
 
 // listHoldsOurs says whether n is a List (v1 List, or any *List kind with

@@ -1,4 +1,4 @@
-package fastyaml
+package yamlout
 
 import (
 	"encoding/json"

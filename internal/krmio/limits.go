@@ -1,11 +1,14 @@
-package fn
+// Package krmio is how krm-fn reads and answers what it is given, whatever
+// the path (a ResourceList on stdin, files on the command line, the files
+// of a build): the input limits (bytes, YAML nodes and depth, counted
+// before the parser builds anything), what is no Kubernetes object, the
+// ResourceList's wire format read and answered as kyaml's framework does,
+// and the one-line form of a result. It knows nothing of exposures.
+package krmio
 
 import (
 	"fmt"
 	"io"
-	"unicode/utf8"
-
-	"github.com/krmfn/krm-fn/internal/fastyaml"
 )
 
 // Input limits: what krm-fn reads at most, whatever the input. They keep
@@ -25,10 +28,6 @@ const (
 	// mapping's subtree at every level, so its work grows with the square
 	// of the depth).
 	MaxDepth = 100
-	// maxMessage bounds a problem's message: a bad value is quoted in
-	// part, never whole.
-	maxMessage = 1024
-	maxQuoted  = 256
 )
 
 // ReadInput reads all of r, what, up to MaxInputBytes, and checks it
@@ -46,9 +45,9 @@ func ReadInput(r io.Reader, what string) ([]byte, error) {
 }
 
 // CheckNodes checks the YAML b (of what) against the node and depth
-// limits, and returns its nodes (as fastyaml.Scan estimates them).
+// limits, and returns its nodes (as Scan estimates them).
 func CheckNodes(b []byte, what string) (int, error) {
-	n, depth := fastyaml.Scan(b)
+	n, depth := Scan(b)
 	if max := NodeAllowance + len(b)/bytesPerNode; n > max {
 		return n, fmt.Errorf("%s: about %d YAML nodes in %d bytes, more than krm-fn parses for that size (%d and one per %d bytes; docs/security.md)",
 			what, n, len(b), NodeAllowance, bytesPerNode)
@@ -80,17 +79,4 @@ func (b *NodeBudget) Add(n, size int, what string) error {
 			what, b.nodes, b.bytes, NodeAllowance, per)
 	}
 	return nil
-}
-
-// excerpt is s cut to at most n bytes (on a character boundary), with how
-// much was left out.
-func excerpt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
 }
