@@ -42,7 +42,7 @@ func decodeExposures(nodes []*yaml.RNode) ([]*v1alpha1.ServiceExposure, []proble
 	errs := make([]field.ErrorList, len(nodes))
 	_ = parallel.Run(len(nodes), func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			specs[i], errs[i] = decodeExposure(nodes[i])
+			specs[i], errs[i] = guarded(func() (*v1alpha1.ServiceExposure, field.ErrorList) { return decodeExposure(nodes[i]) })
 		}
 		return nil
 	})
@@ -406,4 +406,16 @@ func jsonNames(t reflect.Type) []string {
 		}
 	}
 	return names
+}
+
+// guarded is f, with a panic (in a library it calls, on input nobody
+// foresaw) turned into an error on the object it was working on rather
+// than the end of the run or, on another CPU, an object silently left out.
+func guarded[T any](f func() (T, field.ErrorList)) (t T, errs field.ErrorList) {
+	defer func() {
+		if r := recover(); r != nil {
+			errs = field.ErrorList{field.InternalError(nil, fmt.Errorf("krm-fn failed on this object (please report it): %v", r))}
+		}
+	}()
+	return f()
 }

@@ -61,7 +61,7 @@ func resolve(in *input, specs []*v1alpha1.ServiceExposure, platform *v1alpha1.Ex
 	_ = parallel.Run(len(specs), func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			if specs[i] != nil {
-				models[i], errs[i] = resolveOne(specs[i], in.exposures[i], r, p)
+				models[i], errs[i] = guarded(func() (*model.Exposure, field.ErrorList) { return resolveOne(specs[i], in.exposures[i], r, p) })
 			}
 		}
 		return nil
