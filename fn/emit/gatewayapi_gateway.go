@@ -23,27 +23,56 @@ const namespaceNameLabel = corev1.LabelMetadataName
 func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
 	meta := ownedMeta(g.Owner, g.Carried, g.Name, g.Namespace)
 	meta.Annotations[istioServiceTypeAnnotation] = g.ServiceType
-	from := gwapiv1.NamespacesFromSelector
+	var listeners []gwapiv1.Listener
+	if !g.NoHTTP {
+		listeners = append(listeners, gwapiv1.Listener{
+			Name:          gatewayServerPortName,
+			Port:          g.Port,
+			Protocol:      gwapiv1.HTTPProtocolType,
+			AllowedRoutes: allowedFrom(g.Namespaces),
+		})
+	}
+	// TLS at the gateway: an HTTPS listener per host (or one for every
+	// host behind an ALB that re-encrypts), ending TLS with the Secret of
+	// the host's exposure, in this namespace.
+	for _, l := range g.TLSListeners {
+		terminate := gwapiv1.TLSModeTerminate
+		listener := gwapiv1.Listener{
+			Name:     gwapiv1.SectionName(l.Name),
+			Port:     l.Port,
+			Protocol: gwapiv1.HTTPSProtocolType,
+			TLS: &gwapiv1.ListenerTLSConfig{
+				Mode:            &terminate,
+				CertificateRefs: []gwapiv1.SecretObjectReference{{Name: gwapiv1.ObjectName(l.Secret)}},
+			},
+			AllowedRoutes: allowedFrom(l.Namespaces),
+		}
+		if l.Hostname != "" {
+			listener.Hostname = ptr(gwapiv1.Hostname(l.Hostname))
+		}
+		listeners = append(listeners, listener)
+	}
 	return &gwapiv1.Gateway{
 		TypeMeta:   KindGatewayAPIGateway.TypeMeta(),
 		ObjectMeta: meta,
 		Spec: gwapiv1.GatewaySpec{
 			GatewayClassName: v1alpha1.GatewayClassIstio,
-			Listeners: []gwapiv1.Listener{{
-				Name:     gatewayServerPortName,
-				Port:     g.Port,
-				Protocol: gwapiv1.HTTPProtocolType,
-				AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{
-					From: &from,
-					Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-						Key:      namespaceNameLabel,
-						Operator: metav1.LabelSelectorOpIn,
-						Values:   g.Namespaces,
-					}}},
-				}},
-			}},
+			Listeners:        listeners,
 		},
 	}
+}
+
+// allowedFrom takes routes from namespaces only (by their name label).
+func allowedFrom(namespaces []string) *gwapiv1.AllowedRoutes {
+	from := gwapiv1.NamespacesFromSelector
+	return &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{
+		From: &from,
+		Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key:      namespaceNameLabel,
+			Operator: metav1.LabelSelectorOpIn,
+			Values:   namespaces,
+		}}},
+	}}
 }
 
 // The listener of a waypoint: HBONE on Istio's tunnel port.
