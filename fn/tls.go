@@ -67,9 +67,12 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 			use(p.Gateway.Port, portUse{useHTTPS, s, field.NewPath("spec", "hosts")})
 		}
 		if x.TLS != nil && !x.ALBReencrypts {
-			u := portUse{useHTTPS, s, field.NewPath("spec", "tls", "port")}
+			u := portUse{useHTTPS, s, field.NewPath("spec", "hosts")}
 			if x.Passthrough {
-				u.what = usePassthrough
+				u.what, u.path = usePassthrough, field.NewPath("spec", "tls", "mode")
+			}
+			if s.x.TLS.PortSet {
+				u.path = field.NewPath("spec", "tls", "port")
 			}
 			use(x.TLS.Port, u)
 		}
@@ -126,13 +129,18 @@ func secretConflicts(env *model.Environment, sorted []exposure) []problem {
 			if first.fromPlatform && u.fromPlatform && !issuer {
 				continue
 			}
-			at, why := field.NewPath("spec", "tls", "credentialName"), "name another Secret"
-			if u.fromPlatform {
+			// Blame the exposure that names the Secret itself, if one does.
+			blamed, other := u, first
+			if u.fromPlatform && !first.fromPlatform {
+				blamed, other = first, u
+			}
+			at, why := field.NewPath("spec", "tls", "credentialName"), "name a Secret of this exposure's own"
+			if blamed.fromPlatform {
 				at, why = field.NewPath("metadata", "name"), "the platform's spec.tls.credentialName must make a Secret per exposure (with {namespace} and {name}, or {host}) when cert-manager writes them"
 			}
-			ps = append(ps, s.problem(framework.Error, at, fmt.Sprintf(
+			ps = append(ps, blamed.s.problem(framework.Error, at, fmt.Sprintf(
 				"ends TLS with Secret %s, which %s uses too: a Secret holds one exposure's certificate (one Certificate writes it); %s",
-				c.Secret, describeNode(first.s.node), why)))
+				c.Secret, describeNode(other.s.node), why)))
 		}
 	}
 	return ps

@@ -12,8 +12,10 @@ import (
 // platform ends TLS there (nil otherwise).
 type TLS struct {
 	Mode v1alpha1.TLSMode
-	// Port of the gateway its hosts are served on with TLS.
-	Port int32
+	// Port of the gateway its hosts are served on with TLS; PortSet says
+	// spec.tls.port sets it.
+	Port    int32
+	PortSet bool
 	// Credentials are the Secrets of its own hosts, in the order of its
 	// hosts (one for all of them, or one per host): none with
 	// passthrough, nor behind an ALB (the platform's one then).
@@ -99,7 +101,7 @@ func resolveTLS(x *Exposure, e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePl
 	}
 	x.Service.TCPPort = s.Service.TCPPort()
 	if mode := s.TLSModeOn(p); mode != "" && len(s.Hosts) > 0 {
-		t := &TLS{Mode: mode, Port: v1alpha1.TLSPort(s, p)}
+		t := &TLS{Mode: mode, Port: v1alpha1.TLSPort(s, p), PortSet: s.TLS != nil && s.TLS.Port != 0}
 		if x.ALBReencrypts {
 			t.Port = p.Gateway.HTTPSPort
 		}
