@@ -85,8 +85,9 @@ const (
 
 // ServiceSpec names the Service behind the exposure.
 type ServiceSpec struct {
-	// Port clients and the VirtualService use. Required, 1-65535.
-	Port int32 `json:"port"`
+	// Port clients and the VirtualService use. Required, 1-65535, unless
+	// ports lists the Service's ports.
+	Port int32 `json:"port,omitempty"`
 
 	// TargetPort on the pods: a number (1-65535) or a port name.
 	// Default: port.

@@ -71,6 +71,10 @@ func validatePlatformTLS(spec *field.Path, s *ExposurePlatformSpec) field.ErrorL
 				"minimum TLS version (a listener's tls.options are the implementation's own): remove it, or render this environment with api: istio"))
 		}
 	}
+	if _, set := s.ALB.Annotations[ALBBackendProtocol]; set && s.LoadBalancer == LoadBalancerALB {
+		errs = append(errs, field.Forbidden(spec.Child("alb", "annotations").Key(ALBBackendProtocol),
+			"with spec.tls the ALB re-encrypts to the gateway, and krm-fn writes backend-protocol: HTTPS itself: remove it"))
+	}
 	if t.HTTPSRedirect && s.API == APIGatewayAPI {
 		errs = append(errs, field.Forbidden(p.Child("httpsRedirect"),
 			"krm-fn renders the redirect to HTTPS as the Istio Gateway's httpsRedirect, which api: gateway-api has not: remove it, or render this environment with api: istio"))
@@ -144,6 +148,7 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 			"the platform has cert-manager issue a certificate for each exposure's hosts, and no certificate names every host: give it the hosts it serves, or a Secret of your own (spec.tls.credentialName)"))
 	}
 	errs = append(errs, validateTCP(spec, s, platform)...)
+	errs = append(errs, reencryptAnnotations(spec, s, platform)...)
 	return errs
 }
 
@@ -178,6 +183,20 @@ func exposureTLSOnPlatform(tp *field.Path, t *ExposureTLS, platform *ExposurePla
 			"is the gateway's HTTP port (gateway.port of the ExposurePlatform): one gateway port serves plain HTTP or TLS; choose another"))
 	}
 	return errs
+}
+
+// reencryptAnnotations refuses an exposure's backend-protocol where the
+// ALB re-encrypts to the gateway: anything but HTTPS would talk plain HTTP
+// to its TLS port.
+func reencryptAnnotations(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+	if platform == nil || !platform.ALBReencrypts() || s.Ingress == nil {
+		return nil
+	}
+	if _, set := s.Ingress.Annotations[ALBBackendProtocol]; set {
+		return field.ErrorList{field.Forbidden(spec.Child("ingress", "annotations").Key(ALBBackendProtocol),
+			"the platform's ALB re-encrypts to the gateway (spec.tls), and krm-fn writes backend-protocol: HTTPS itself: remove it")}
+	}
+	return nil
 }
 
 // passthroughRoutes checks the routes of a passthrough exposure: the
