@@ -197,7 +197,7 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 func destination(x *Exposure, service, namespace string, port int32, subset string) Destination {
 	if service == "" || service == x.Service.Name && namespace == x.Service.Namespace {
 		own := x.Service.Port
-		if port != 0 && service == "" { // a port of the exposure's own Service (validated)
+		if port != 0 { // a port of the exposure's own Service
 			own = port
 		}
 		return Destination{Host: x.Service.FQDN, Name: x.Service.Name, Namespace: x.Service.Namespace, Port: own, Subset: subset}
