@@ -90,6 +90,21 @@ func (env *Environment) resolveDestinations() {
 				env.resolveDestination(x, r.Mirror)
 			}
 		}
+		for i := range x.TCP {
+			for j := range x.TCP[i].Backends {
+				env.resolveL4Port(&x.TCP[i].Backends[j])
+				env.resolveDestination(x, &x.TCP[i].Backends[j])
+			}
+		}
+	}
+}
+
+// resolveL4Port gives d, a destination of connections (a tcp route's) to
+// another exposure's Service, that Service's tcp port when the spec
+// leaves the port out.
+func (env *Environment) resolveL4Port(d *Destination) {
+	if other, ok := env.ServiceExposure(d.OtherService); ok && d.Port == 0 && other.Service.TCPPort != 0 {
+		d.Port = other.Service.TCPPort
 	}
 }
 
