@@ -73,6 +73,10 @@ func newPlan(env *model.Environment, in *input) *plan {
 		p.owners[g.Owner] = true
 		p.objects = append(p.objects, planned{kind: emit.KindGatewayAPIGateway, namespace: g.Namespace, name: g.Name, owner: g.Owner,
 			build: func() emit.Object { return emit.GatewayAPIGateway(g) }})
+		if g.Redirect {
+			p.objects = append(p.objects, planned{kind: emit.KindHTTPRoute, namespace: g.Namespace, name: model.RedirectRouteName(g.Name), owner: g.Owner,
+				build: func() emit.Object { return emit.HTTPSRedirectRoute(g) }})
+		}
 	}
 	for _, ns := range env.Namespaces {
 		if n := in.namespaces[ns.Name]; n != nil {

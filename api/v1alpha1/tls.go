@@ -51,8 +51,9 @@ type GatewayTLS struct {
 	MinProtocolVersion string `json:"minProtocolVersion,omitempty"`
 
 	// HTTPSRedirect makes the gateway's HTTP server answer every request
-	// with a redirect to HTTPS. Only without an ALB in front (which talks
-	// to the gateway in HTTPS, or redirects itself: alb.redirectHTTPS).
+	// with a redirect to HTTPS (with api: gateway-api, an HTTPRoute of the
+	// HTTP listener). Only without an ALB in front (which talks to the
+	// gateway in HTTPS, or redirects itself: alb.redirectHTTPS).
 	// Default: false.
 	HTTPSRedirect bool `json:"httpsRedirect,omitempty"`
 }

@@ -75,10 +75,6 @@ func validatePlatformTLS(spec *field.Path, s *ExposurePlatformSpec) field.ErrorL
 		errs = append(errs, field.Forbidden(spec.Child("alb", "annotations").Key(ALBBackendProtocol),
 			"with spec.tls the ALB re-encrypts to the gateway, and krm-fn writes backend-protocol: HTTPS itself: remove it"))
 	}
-	if t.HTTPSRedirect && s.API == APIGatewayAPI {
-		errs = append(errs, field.Forbidden(p.Child("httpsRedirect"),
-			"krm-fn renders the redirect to HTTPS as the Istio Gateway's httpsRedirect, which api: gateway-api has not: remove it, or render this environment with api: istio"))
-	}
 	return errs
 }
 

@@ -25,11 +25,15 @@ func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
 	meta.Annotations[istioServiceTypeAnnotation] = g.ServiceType
 	var listeners []gwapiv1.Listener
 	if !g.NoHTTP {
+		from := g.Namespaces
+		if g.Redirect {
+			from = []string{g.Namespace} // the redirect's only
+		}
 		listeners = append(listeners, gwapiv1.Listener{
 			Name:          gatewayServerPortName,
 			Port:          g.Port,
 			Protocol:      gwapiv1.HTTPProtocolType,
-			AllowedRoutes: allowedFrom(g.Namespaces),
+			AllowedRoutes: allowedFrom(from),
 		})
 	}
 	// TLS at the gateway: an HTTPS listener per host (or one for every
@@ -94,6 +98,27 @@ func Waypoint(w *model.Waypoint) *gwapiv1.Gateway {
 		Spec: gwapiv1.GatewaySpec{
 			GatewayClassName: v1alpha1.GatewayClassWaypoint,
 			Listeners:        []gwapiv1.Listener{{Name: waypointListener, Port: waypointPort, Protocol: waypointProtocol}},
+		},
+	}
+}
+
+// HTTPSRedirectRoute builds the HTTPRoute that answers every request on
+// the HTTP listener of g with a redirect to HTTPS (the platform's
+// tls.httpsRedirect): the Gateway API's way, a RequestRedirect filter.
+func HTTPSRedirectRoute(g *model.PlatformGateway) *gwapiv1.HTTPRoute {
+	return &gwapiv1.HTTPRoute{
+		TypeMeta:   KindHTTPRoute.TypeMeta(),
+		ObjectMeta: ownedMeta(g.Owner, g.Carried, model.RedirectRouteName(g.Name), g.Namespace),
+		Spec: gwapiv1.HTTPRouteSpec{
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{
+				Name: gwapiv1.ObjectName(g.Name), SectionName: ptr(gwapiv1.SectionName(gatewayServerPortName)),
+			}}},
+			Rules: []gwapiv1.HTTPRouteRule{{
+				Matches: []gwapiv1.HTTPRouteMatch{{Path: &gwapiv1.HTTPPathMatch{Type: ptr(gwapiv1.PathMatchPathPrefix), Value: ptr("/")}}},
+				Filters: []gwapiv1.HTTPRouteFilter{{Type: gwapiv1.HTTPRouteFilterRequestRedirect, RequestRedirect: &gwapiv1.HTTPRequestRedirectFilter{
+					Scheme: ptr("https"), StatusCode: ptr(301),
+				}}},
+			}},
 		},
 	}
 }

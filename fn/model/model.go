@@ -69,6 +69,10 @@ type Exposure struct {
 	Passthrough bool
 	// TCP are its tcp routes at the gateway.
 	TCP []TCPRoute
+	// Listeners are the listeners of the Gateway API Gateway its
+	// HTTPRoute attaches to, by name, when not all of them: its hosts'
+	// HTTPS ones, when the HTTP listener redirects (NewEnvironment).
+	Listeners []string
 }
 
 // Service is the Service behind the exposure.
@@ -170,6 +174,10 @@ type PlatformGateway struct {
 	// it); TLSListeners are its HTTPS listeners, in order.
 	NoHTTP       bool
 	TLSListeners []TLSListener
+	// Redirect says its HTTP listener redirects every request to HTTPS
+	// (the platform's tls.httpsRedirect): an HTTPRoute of its own, the
+	// only one the listener takes (from its namespace).
+	Redirect bool
 }
 
 // Waypoint is the waypoint of an ambient namespace (api: gateway-api,

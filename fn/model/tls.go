@@ -294,6 +294,7 @@ func (g *PlatformGateway) completeTLS(exposures []*Exposure, shared []*SharedHos
 	if p.TLS == nil {
 		return
 	}
+	g.Redirect = p.TLS.HTTPSRedirect && !p.ALBReencrypts()
 	if p.ALBReencrypts() {
 		g.NoHTTP = true
 		g.TLSListeners = []TLSListener{{Name: "https", Port: p.Gateway.HTTPSPort, Secret: p.TLS.CredentialName, Namespaces: g.Namespaces}}
@@ -313,11 +314,28 @@ func (g *PlatformGateway) completeTLS(exposures []*Exposure, shared []*SharedHos
 		g.TLSListeners = append(g.TLSListeners, tlsListener(h.Host, p.Gateway.HTTPSPort, SharedCredential(h, p).Secret, h.Namespaces))
 	}
 	slices.SortStableFunc(g.TLSListeners, func(a, b TLSListener) int { return strings.Compare(a.Name, b.Name) })
+	if g.Redirect {
+		// The HTTP listener takes the redirect only: each HTTPRoute
+		// attaches to its hosts' HTTPS listeners.
+		for _, x := range exposures {
+			for _, h := range slices.Concat(x.Hosts, x.SharedHosts) {
+				x.Listeners = append(x.Listeners, ListenerName(h))
+			}
+		}
+	}
 }
+
+// ListenerName is the name of the HTTPS listener of host h: "https-" and
+// the host, a wildcard's "*" as "wildcard".
+func ListenerName(h string) string { return "https-" + v1alpha1.HostLabelForm(h) }
+
+// RedirectRouteName is the name of the HTTPRoute that redirects the HTTP
+// listener of Gateway gateway to HTTPS.
+func RedirectRouteName(gateway string) string { return gateway + "-https-redirect" }
 
 // tlsListener is the HTTPS listener of host h, named after it.
 func tlsListener(h string, port int32, secret string, namespaces []string) TLSListener {
-	l := TLSListener{Name: "https-" + v1alpha1.HostLabelForm(h), Hostname: h, Port: port, Secret: secret, Namespaces: namespaces}
+	l := TLSListener{Name: ListenerName(h), Hostname: h, Port: port, Secret: secret, Namespaces: namespaces}
 	if h == v1alpha1.AnyHost {
 		l.Hostname = ""
 	}
