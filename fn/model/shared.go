@@ -30,6 +30,8 @@ func NewSharedHost(h string, p *v1alpha1.ExposurePlatformSpec) *SharedHost {
 		Owner:   SharedOwnerPrefix + h,
 		Gateway: Gateway{Name: name, Selector: p.Gateway.Selector, Port: p.Gateway.Port},
 		Ingress: platformIngress(name, ann, group, p),
+		// With the environment's TLSGateway serving it.
+		ALBReencrypts: p.ALBReencrypts(),
 	}
 }
 
@@ -86,7 +88,11 @@ func sharedHosts(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) []*Sha
 			} else {
 				sh.Carried = sh.Carried.Common(c.X.Carried)
 			}
+			if !slices.Contains(sh.Namespaces, c.X.Namespace) {
+				sh.Namespaces = append(sh.Namespaces, c.X.Namespace)
+			}
 		}
+		slices.Sort(sh.Namespaces)
 		seen := map[string]Claim{}
 		for _, c := range cs {
 			key := matchKey(c.X.Routes[c.Route].Match)
