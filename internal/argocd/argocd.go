@@ -149,20 +149,39 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 // versions of the kinds krm-fn renders that the rendering uses (emit's
 // table of output kinds says what serves each). Argo CD sets
 // KUBE_API_VERSIONS ("group/version" and "group/version/Kind" entries);
-// without it, nothing is checked.
+// without it, nothing is checked. Where the list names kinds of a group
+// version, each kind rendered must be among them: a cluster may serve
+// gateway.networking.k8s.io/v1 with CRDs older than the TCPRoute and
+// TLSRoute of its v1.
 func servedByCluster(objects []resid.Gvk) error {
 	list := os.Getenv(envKubeAPIVersions)
 	if list == "" || os.Getenv(envCheckAPI) == "false" {
 		return nil
 	}
-	served := strings.Split(list, ",")
+	served, kindsOf := map[string]bool{}, map[string]bool{}
+	for _, e := range strings.Split(list, ",") {
+		served[e] = true
+		// "group/version/Kind", or the core group's "v1/Kind".
+		if i := strings.LastIndex(e, "/"); i > 0 && (strings.Contains(e[:i], "/") || e[:i] == "v1") {
+			kindsOf[e[:i]] = true
+		}
+	}
 	var missing []string
 	for _, o := range objects {
 		gv := o.ApiVersion()
-		if needs := emit.ServedBy(gv); needs != "" && !slices.Contains(served, gv) {
-			if m := fmt.Sprintf("%s (needs %s)", gv, needs); !slices.Contains(missing, m) {
-				missing = append(missing, m)
-			}
+		needs := emit.ServedBy(gv)
+		what := gv
+		switch {
+		case needs == "":
+			continue
+		case !served[gv]:
+		case kindsOf[gv] && !served[gv+"/"+o.Kind]:
+			what = gv + "/" + o.Kind
+		default:
+			continue
+		}
+		if m := fmt.Sprintf("%s (needs %s)", what, needs); !slices.Contains(missing, m) {
+			missing = append(missing, m)
 		}
 	}
 	if len(missing) == 0 {
