@@ -89,9 +89,13 @@ func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace stri
 		}
 	}
 	names := map[string]int{} // route name → index of the first route of that name
+	rule := "a rule of an HTTPRoute"
+	if !s.HTTPRoutes() {
+		rule = "the rule of a TLSRoute" // passthrough
+	}
 	for i := range s.Routes {
 		r := &s.Routes[i]
-		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), r)...)
+		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), r, rule)...)
 		if first, ok := names[r.Name]; ok && r.Name != "" {
 			errs = append(errs, field.Invalid(spec.Child("routes").Index(i).Child("name"), r.Name, fmt.Sprintf(
 				"names a rule of the HTTPRoute, whose rule names must be unique, and %s has this name: rename one", spec.Child("routes").Index(first))))
@@ -111,7 +115,9 @@ func gatewayAPITooMany(p *field.Path, n, limit int, why string) *field.Error {
 	return e
 }
 
-func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
+// validateGatewayAPIRoute checks route r as rule (what holds it, for
+// messages).
+func validateGatewayAPIRoute(p *field.Path, r *Route, rule string) field.ErrorList {
 	var errs field.ErrorList
 	if r.Name != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(r.Name) {
@@ -138,7 +144,7 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 		errs = append(errs, field.Forbidden(p.Child("respond"), gatewayAPINo+"fixed responses (Istio's directResponse): send the route to a backend that answers, or redirect it"))
 	}
 	if n := len(r.Backends); n > gatewayAPIMaxBackends {
-		errs = append(errs, gatewayAPITooMany(p.Child("backends"), n, gatewayAPIMaxBackends, "a rule of an HTTPRoute has at most %d backends"))
+		errs = append(errs, gatewayAPITooMany(p.Child("backends"), n, gatewayAPIMaxBackends, rule+" has at most %d backends"))
 	}
 	if n := len(r.Match.Headers); n > gatewayAPIMaxMatches {
 		errs = append(errs, gatewayAPITooMany(p.Child("match", "headers"), n, gatewayAPIMaxMatches, "a match of an HTTPRoute has at most %d headers"))
