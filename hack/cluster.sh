@@ -142,6 +142,11 @@ kubectl apply --server-side -f "$crds" >/dev/null
 # version go.mod pins: what api: gateway-api renders.
 (cd "$root" && go mod download sigs.k8s.io/gateway-api)
 gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard
+# The kinds krm-fn renders must all be there: TCPRoute and TLSRoute (tcp
+# routes, passthrough) are in the standard channel of the pinned v1.6.3.
+for kind in gateways httproutes referencegrants tcproutes tlsroutes; do
+	[[ -f "$gwapi/gateway.networking.k8s.io_$kind.yaml" ]] || { log "no Gateway API CRD $kind in $gwapi"; exit 1; }
+done
 for f in "$gwapi"/gateway.networking.k8s.io_*.yaml; do
 	# A ValidatingAdmissionPolicy against installing other channels' CRDs: no CRD.
 	[[ $f == *_vap_* ]] && continue
