@@ -55,6 +55,7 @@ func (p *ExposurePlatform) Default() {
 	if g.HealthCheckPath == "" {
 		g.HealthCheckPath = DefaultHealthCheckPath
 	}
+	s.defaultTenancy()
 }
 
 // GatewayAPIService is the Service Istio deploys for a Gateway API Gateway

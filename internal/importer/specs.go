@@ -189,8 +189,14 @@ func (im *importer) overrides(x *exposure, alb v1alpha1.ALBSpec, p *v1alpha1.Exp
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.other)) {
-		if k == annotationExternalDNS || k == v1alpha1.ALBGroupOrder && slices.ContainsFunc(x.hosts, func(h string) bool { return strings.HasPrefix(h, "*") }) {
-			continue // krm-fn orders wildcard hosts itself
+		if k == annotationExternalDNS {
+			continue
+		}
+		if k == v1alpha1.ALBGroupOrder {
+			if !slices.ContainsFunc(x.hosts, func(h string) bool { return strings.HasPrefix(h, "*") }) {
+				im.loss(src, at(k), "krm-fn orders the Ingresses of a group itself (wildcard hosts after exact ones), and no exposure may set group.order: it would put its rules before every other Ingress's of the group")
+			}
+			continue
 		}
 		if s.other[k] != alb.Annotations[k] {
 			if o.Annotations == nil {
