@@ -152,6 +152,9 @@ func stages(config *yaml.RNode, items []*yaml.RNode) (*plan, framework.Results) 
 
 	p := newPlan(env, in)
 	probs = append(probs, checkPlan(p, xs)...)
+	if !hasErrors(probs) {
+		probs = append(probs, amplification(p, xs, inputBytes(config, items))...)
+	}
 	if hasErrors(probs) {
 		return nil, results(probs)
 	}
@@ -166,6 +169,7 @@ func check(env *model.Environment, xs exposures) []problem {
 		destinations(env, xs),
 		sharedHostClaims(env, xs),
 		grpcHealthChecks(env, xs),
+		wildcardSchemes(env, xs),
 		warnings(env, xs),
 	)
 }

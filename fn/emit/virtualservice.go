@@ -47,7 +47,7 @@ func virtualService(x *model.Exposure, name string, hosts, gateways, exportTo []
 func SharedVirtualService(h *model.SharedHost) *IstioObject {
 	vs := &networking.VirtualService{Hosts: []string{h.Host}, Gateways: []string{h.Ingress.Namespace + "/" + h.Gateway.Name}}
 	for _, r := range h.Routes {
-		vs.Http = append(vs.Http, httpRoute(r))
+		vs.Http = append(vs.Http, httpRoute(*r))
 	}
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),

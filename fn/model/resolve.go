@@ -59,6 +59,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		Create:     *svc.Create,
 	}
 	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
+	x.Routes = make([]Route, 0, len(s.Routes))
 	for _, r := range s.Routes {
 		rr := resolveRoute(&r, x)
 		for _, d := range rr.Destinations() {
