@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
@@ -112,6 +113,11 @@ overlay that does not build leaves its file as it was.`,
 	return cmd
 }
 
+// overlayTimeout bounds the build of one overlay by the hooks and
+// validate: far above any real overlay's (a 1000-service environment takes
+// seconds), so that a repository cannot hold a commit or a CI job forever.
+const overlayTimeout = 5 * time.Minute
+
 // renderOverlay builds the overlay in dir as krm-fn render does, in the
 // repository root; its problems go to stderr, under a line naming the
 // overlay.
@@ -123,7 +129,7 @@ func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte,
 	var problems bytes.Buffer
 	o.Stderr, o.Notes = &problems, io.Discard
 	var b []byte
-	err = a.building(dir, 0, func() (err error) {
+	err = a.building(dir, overlayTimeout, func() (err error) {
 		b, err = render.Render(dir, o)
 		return err
 	})
