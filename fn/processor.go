@@ -184,6 +184,7 @@ func checkPlan(p *plan, xs exposures) []problem {
 		waypointLabels(p, xs),
 		reserved(p, xs),
 		collisions(p, xs),
+		handWritten(p, xs),
 	)
 }
 

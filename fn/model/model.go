@@ -48,13 +48,16 @@ type Exposure struct {
 	// (SubsetService).
 	RoutedSubsets map[string]bool
 
-	Service  Service
-	Routes   []Route
-	Subsets  []v1alpha1.Subset
-	Policy   *networking.TrafficPolicy
-	Gateway  Gateway
-	Ingress  Ingress
-	Injected bool // whether the platform's injection applies to the Service's pods
+	Service Service
+	Routes  []Route
+	Subsets []v1alpha1.Subset
+	Policy  *networking.TrafficPolicy
+	// PolicyZeroEnums are the enum fields the trafficPolicy sets to their
+	// zero value, which its rendering writes out (mode: DISABLE).
+	PolicyZeroEnums []v1alpha1.ZeroEnum
+	Gateway         Gateway
+	Ingress         Ingress
+	Injected        bool // whether the platform's injection applies to the Service's pods
 }
 
 // Service is the Service behind the exposure.

@@ -71,6 +71,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	}
 	if s.TrafficPolicy != nil {
 		x.Policy = s.TrafficPolicy.Policy
+		x.PolicyZeroEnums = s.TrafficPolicy.ZeroEnums()
 	}
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 	if p.API == v1alpha1.APIGatewayAPI {
