@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -25,6 +26,12 @@ func (t *TrafficPolicy) ZeroEnums() []ZeroEnum {
 		return nil
 	}
 	return zeroEnums(t.raw, t.Policy.ProtoReflect().Descriptor())
+}
+
+// ZeroEnumsOf are the enum fields raw, the JSON of an Istio spec of m's
+// type (as DecodeIstio decodes it), sets to their zero value.
+func ZeroEnumsOf(raw json.RawMessage, m proto.Message) []ZeroEnum {
+	return zeroEnums(raw, m.ProtoReflect().Descriptor())
 }
 
 // zeroEnums finds in raw, the JSON of a message of type md (checked: it

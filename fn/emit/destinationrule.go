@@ -39,6 +39,6 @@ func destinationRule(x *model.Exposure, name, host string, subsets []*networking
 			TrafficPolicy: x.Policy,
 			ExportTo:      x.DestinationRuleExportTo(),
 			Subsets:       subsets,
-		}, "trafficPolicy", x.PolicyZeroEnums)},
+		}, x.PolicyZeroEnums, "trafficPolicy")},
 	}
 }

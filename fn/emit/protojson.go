@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -49,14 +50,14 @@ type withZeroEnums struct {
 }
 
 // WithZeroEnums is spec m, whose JSON writes out the zero enums at their
-// paths (ZeroEnum.Path, under prefix).
-func WithZeroEnums(m proto.Message, prefix string, zeros []v1alpha1.ZeroEnum) proto.Message {
+// paths (ZeroEnum.Path, under the fields of prefix).
+func WithZeroEnums(m proto.Message, zeros []v1alpha1.ZeroEnum, prefix ...string) proto.Message {
 	if len(zeros) == 0 {
 		return m
 	}
 	w := withZeroEnums{Message: m}
 	for _, z := range zeros {
-		w.zeros = append(w.zeros, v1alpha1.ZeroEnum{Path: append([]string{prefix}, z.Path...), Name: z.Name})
+		w.zeros = append(w.zeros, v1alpha1.ZeroEnum{Path: append(slices.Clone(prefix), z.Path...), Name: z.Name})
 	}
 	return w
 }

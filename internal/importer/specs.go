@@ -249,7 +249,7 @@ func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExpos
 				e.Spec.Subsets = append(e.Spec.Subsets, v1alpha1.Subset{Name: ss.Name, Labels: ss.Labels})
 			}
 			if dr.spec.TrafficPolicy != nil {
-				b, err := json.Marshal(emit.IstioSpec{Message: dr.spec.TrafficPolicy})
+				b, err := json.Marshal(emit.IstioSpec{Message: emit.WithZeroEnums(dr.spec.TrafficPolicy, dr.zeros)})
 				if err != nil {
 					im.loss(dr.src, "spec.trafficPolicy", "cannot be written as a spec's trafficPolicy (%v): write it by hand", err)
 				} else {
