@@ -45,8 +45,8 @@ func conflicts(xs exposures) []problem {
 			i := s.x.HostIndex[j]
 			if first, ok := hosts[h]; ok {
 				ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "hosts").Index(i),
-					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only; remove it from one of them",
-						h, describeNode(first.src.node), first.idx)))
+					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only%s; remove it from one of them",
+						h, describeNode(first.src.node), first.idx, tlsClash(s.x, first.src.x))))
 				continue
 			}
 			hosts[h] = claim{s, i}

@@ -28,6 +28,11 @@ func destinations(env *model.Environment, xs exposures) []problem {
 				ps = append(ps, destination(env, s, r.Mirror, p.Child("mirror"))...)
 			}
 		}
+		for i := range s.x.TCP {
+			for j := range s.x.TCP[i].Backends {
+				ps = append(ps, destination(env, s, &s.x.TCP[i].Backends[j], field.NewPath("spec", "tcp").Index(i).Child("backends").Index(j))...)
+			}
+		}
 	}
 	return ps
 }

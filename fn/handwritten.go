@@ -32,6 +32,7 @@ type claims struct {
 func claimsOf(p *plan, xs exposures) claims {
 	c := claims{map[string]taken{}, map[string]taken{}, map[string]taken{}, map[string]taken{}, map[string]taken{}, map[string]taken{}}
 	byOwner := map[string]taken{}
+	groups := map[string]string{} // the ALB group of each owner's Ingress
 	for _, x := range p.env.Exposures {
 		t := taken{x.Namespace, xs.describe(x)}
 		byOwner[x.Owner] = t
@@ -39,19 +40,13 @@ func claimsOf(p *plan, xs exposures) claims {
 			c.hosts[h] = t
 		}
 		c.services[x.Service.FQDN] = taken{x.Service.Namespace, fmt.Sprintf("the Service of %s", t.what)}
-		if g := x.Ingress.Group; g != "" && len(x.Hosts) > 0 {
-			if _, ok := c.groups[g]; !ok {
-				c.groups[g] = t
-			}
-		}
+		groups[x.Owner] = x.Ingress.Group
 	}
 	for _, h := range p.env.SharedHosts {
 		t := taken{"", fmt.Sprintf("the platform's shared host %q", h.Host)}
 		byOwner[h.Owner] = t
 		c.hosts[h.Host] = t
-		if g := h.Ingress.Group; g != "" {
-			c.groups[g] = t
-		}
+		groups[h.Owner] = h.Ingress.Group
 	}
 	if g := p.env.Gateway; g != nil {
 		byOwner[g.Owner] = taken{"", "the platform's Gateway"}
@@ -72,6 +67,10 @@ func claimsOf(p *plan, xs exposures) claims {
 			c.gatewayAPI[key] = t
 		case emit.KindVirtualService:
 			c.vses[key] = t
+		case emit.KindIngress:
+			if _, ok := c.groups[groups[g.owner]]; !ok && groups[g.owner] != "" {
+				c.groups[groups[g.owner]] = t
+			}
 		}
 	}
 	return c

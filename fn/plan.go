@@ -57,12 +57,26 @@ func newPlan(env *model.Environment, in *input) *plan {
 	}
 	for _, h := range env.SharedHosts {
 		p.owners[h.Owner] = true
-		p.objects = append(p.objects, sharedHostObjects(h, env.Platform.API)...)
+		p.objects = append(p.objects, sharedHostObjects(h, env.Platform)...)
+	}
+	if g := env.TLSGateway; g != nil {
+		p.owners[g.Owner] = true
+		if env.Platform.API != v1alpha1.APIGatewayAPI {
+			p.objects = append(p.objects, planned{kind: emit.KindGateway, namespace: g.Namespace, name: g.Name, owner: g.Owner,
+				build: func() emit.Object { return emit.TLSGateway(g) }})
+		}
+		if c, ok := g.Certificate(); ok {
+			p.objects = append(p.objects, certificate(c))
+		}
 	}
 	if g := env.Gateway; g != nil {
 		p.owners[g.Owner] = true
 		p.objects = append(p.objects, planned{kind: emit.KindGatewayAPIGateway, namespace: g.Namespace, name: g.Name, owner: g.Owner,
 			build: func() emit.Object { return emit.GatewayAPIGateway(g) }})
+		if g.Redirect {
+			p.objects = append(p.objects, planned{kind: emit.KindHTTPRoute, namespace: g.Namespace, name: model.RedirectRouteName(g.Name), owner: g.Owner,
+				build: func() emit.Object { return emit.HTTPSRedirectRoute(g) }})
+		}
 	}
 	for _, ns := range env.Namespaces {
 		if n := in.namespaces[ns.Name]; n != nil {
@@ -109,11 +123,14 @@ func objectsOf(x *model.Exposure) []planned {
 		if len(x.Hosts)+len(x.SharedHosts) > 0 {
 			out = append(out, own(emit.KindHTTPRoute, x.Namespace, x.Name, func() emit.Object { return emit.HTTPRoute(x) }))
 		}
-		if len(x.Hosts) > 0 {
+		if len(x.Hosts) > 0 && x.LoadBalancer == v1alpha1.LoadBalancerALB {
 			out = append(out, own(emit.KindIngress, x.Ingress.Namespace, x.Ingress.Name, func() emit.Object { return emit.Ingress(x) }))
 		}
 		if x.Mesh {
 			out = append(out, own(emit.KindHTTPRoute, x.Namespace, x.MeshName(), func() emit.Object { return emit.MeshHTTPRoute(x) }))
+		}
+		for _, c := range x.Certificates() {
+			out = append(out, certificate(c))
 		}
 		if x.Service.Create {
 			out = append(out, own(emit.KindService, x.Service.Namespace, x.Service.Name, func() emit.Object { return emit.Service(x) }))
@@ -129,14 +146,23 @@ func objectsOf(x *model.Exposure) []planned {
 		}
 		return out
 	}
-	// Istio's API: its DestinationRule, for its hosts a Gateway,
-	// VirtualService and Ingress, its mesh VirtualService and its Service.
+	// Istio's API: its DestinationRule, for its hosts and tcp routes a
+	// Gateway (behind an ALB that re-encrypts, the environment's
+	// TLSGateway serves its hosts) and VirtualService, for its hosts an
+	// Ingress (with an ALB) and the Certificates of its Secrets, its mesh
+	// VirtualService and its Service.
 	out = append(out, own(emit.KindDestinationRule, x.Namespace, x.Name, func() emit.Object { return emit.DestinationRule(x) }))
-	if len(x.Hosts) > 0 {
-		out = append(out,
-			own(emit.KindGateway, x.Namespace, x.Gateway.Name, func() emit.Object { return emit.Gateway(x) }),
-			own(emit.KindVirtualService, x.Namespace, x.Name, func() emit.Object { return emit.VirtualService(x) }),
-			own(emit.KindIngress, x.Ingress.Namespace, x.Ingress.Name, func() emit.Object { return emit.Ingress(x) }))
+	if x.HasGateway() {
+		out = append(out, own(emit.KindGateway, x.Namespace, x.Gateway.Name, func() emit.Object { return emit.Gateway(x) }))
+	}
+	if x.HasRouting() {
+		out = append(out, own(emit.KindVirtualService, x.Namespace, x.Name, func() emit.Object { return emit.VirtualService(x) }))
+	}
+	if len(x.Hosts) > 0 && x.LoadBalancer == v1alpha1.LoadBalancerALB {
+		out = append(out, own(emit.KindIngress, x.Ingress.Namespace, x.Ingress.Name, func() emit.Object { return emit.Ingress(x) }))
+	}
+	for _, c := range x.Certificates() {
+		out = append(out, certificate(c))
 	}
 	if x.Mesh {
 		out = append(out, own(emit.KindVirtualService, x.Namespace, x.MeshName(), func() emit.Object { return emit.MeshVirtualService(x) }))
@@ -151,19 +177,35 @@ func objectsOf(x *model.Exposure) []planned {
 // VirtualService and Ingress; with the Gateway API, its Ingress alone (the
 // HTTPRoutes of the exposures that claim it name it, and the Gateway
 // merges them).
-func sharedHostObjects(h *model.SharedHost, api v1alpha1.PlatformAPI) []planned {
+//
+// With an ALB, the host's Ingress; behind an ALB that re-encrypts, the
+// environment's TLSGateway serves the host instead of a Gateway of its
+// own; with TLS ended at the gateway and an issuer, the Certificate of
+// its Secret.
+func sharedHostObjects(h *model.SharedHost, p *v1alpha1.ExposurePlatformSpec) []planned {
 	own := func(kind emit.Kind, build func() emit.Object) planned {
 		return planned{kind: kind, namespace: h.Ingress.Namespace, name: h.Name, owner: h.Owner, build: build}
 	}
-	ingress := own(emit.KindIngress, func() emit.Object { return emit.SharedIngress(h) })
-	if api == v1alpha1.APIGatewayAPI {
-		return []planned{ingress}
+	var out []planned
+	if p.API != v1alpha1.APIGatewayAPI {
+		if !h.ALBReencrypts {
+			out = append(out, own(emit.KindGateway, func() emit.Object { return emit.SharedGateway(h, p) }))
+		}
+		out = append(out, own(emit.KindVirtualService, func() emit.Object { return emit.SharedVirtualService(h) }))
 	}
-	return []planned{
-		own(emit.KindGateway, func() emit.Object { return emit.SharedGateway(h) }),
-		own(emit.KindVirtualService, func() emit.Object { return emit.SharedVirtualService(h) }),
-		ingress,
+	if p.Ingresses() {
+		out = append(out, own(emit.KindIngress, func() emit.Object { return emit.SharedIngress(h) }))
 	}
+	if c, ok := h.Certificate(p); ok {
+		out = append(out, certificate(c))
+	}
+	return out
+}
+
+// certificate plans the Certificate c.
+func certificate(c model.Certificate) planned {
+	return planned{kind: emit.KindCertificate, namespace: c.Namespace, name: c.Secret, owner: c.Owner,
+		build: func() emit.Object { return emit.Certificate(c) }}
 }
 
 // podLabels are the labels the platform's workload injection sets on the

@@ -169,6 +169,7 @@ func check(env *model.Environment, xs exposures) []problem {
 		destinations(env, xs),
 		sharedHostClaims(env, xs),
 		grpcHealthChecks(env, xs),
+		gatewayTLSConflicts(env, xs),
 		wildcardSchemes(env, xs),
 		warnings(env, xs),
 	)

@@ -409,6 +409,9 @@ func (t tenant) ingressAnnotations(path *field.Path, ann map[string]string, own 
 		if _, owned := ownedAnnotations[k]; owned || t.platform == nil {
 			continue
 		}
+		if k == ALBBackendProtocol && t.platform.ALBReencrypts() {
+			continue // written by krm-fn: reencryptAnnotations says so
+		}
 		if !anyGlob(SafeExposureAnnotations, k) && !anyGlob(t.platform.Tenancy.ExposureAnnotations, k) {
 			errs = append(errs, field.Forbidden(p, "is not an annotation an exposure may set: the safe ones are the health check's tuning, target-group-attributes, backend-protocol-version and external-dns' hostname and ttl; the ExposurePlatform's spec.tenancy.exposureAnnotations would allow it"))
 			continue

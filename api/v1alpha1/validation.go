@@ -135,6 +135,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 		}
 	}
 	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
+	errs = append(errs, validatePlatformTLS(spec, s)...)
 	errs = append(errs, validateTenancy(spec.Child("tenancy"), s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {
@@ -176,12 +177,12 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	spec := field.NewPath("spec")
 	s := &e.Spec
 	switch {
-	case len(s.Hosts) == 0 && !s.Mesh:
+	case len(s.Hosts) == 0 && !s.Mesh && len(s.TCP) == 0:
 		errs = append(errs, field.Required(spec.Child("hosts"), "at least one host name (or mesh: true, for routing inside the mesh only)"))
 	default:
 		errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform)...)
 	}
-	if s.Mesh && s.Service.Protocol == ProtocolTCP {
+	if s.Mesh && s.Service.HTTPProtocol() == ProtocolTCP {
 		errs = append(errs, field.Invalid(spec.Child("mesh"), true, "the routes are http routes, which do not apply to calls to a tcp port inside the mesh: set the protocol of the port, or remove mesh"))
 	}
 	errs = append(errs, validateExportTo(spec.Child("exportTo"), s.ExportTo)...)
@@ -204,7 +205,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
 	}
 	for i := range s.Routes {
-		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets, platform, tn})...)
+		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets: subsets, platform: platform, service: &s.Service, l4: !s.HTTPRoutes(), tenant: tn})...)
 	}
 	errs = append(errs, s.TrafficPolicy.validate(e.Namespace)...)
 	if in := s.Ingress; in != nil {
@@ -226,6 +227,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
 	}
+	errs = append(errs, validateExposureTLS(spec, s, platform)...)
 	return errs
 }
 
@@ -401,15 +403,19 @@ func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformS
 func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) field.ErrorList {
 	var errs field.ErrorList
 	exposureName := meta.Name
-	if s.Port == 0 {
+	if len(s.Ports) > 0 {
+		errs = append(errs, validateServicePorts(path, s)...)
+	} else if s.Port == 0 {
 		errs = append(errs, field.Required(path.Child("port"), "the port clients and the VirtualService use"))
 	} else {
 		errs = append(errs, portNumber(path.Child("port"), s.Port)...)
 	}
-	if s.TargetPort != nil && *s.TargetPort != intstr.FromInt32(s.Port) {
+	if s.TargetPort != nil && *s.TargetPort != intstr.FromInt32(s.Port) && len(s.Ports) == 0 {
 		errs = append(errs, portNumberOrName(path.Child("targetPort"), *s.TargetPort)...)
 	}
-	errs = append(errs, oneOf(path.Child("protocol"), s.Protocol, Protocols)...)
+	if len(s.Ports) == 0 {
+		errs = append(errs, oneOf(path.Child("protocol"), s.Protocol, Protocols)...)
+	}
 	if !maps.Equal(s.Selector, map[string]string{"app": exposureName}) || len(validation.IsDNS1123Label(exposureName)) == 0 {
 		errs = append(errs, labelMap(path.Child("selector"), s.Selector)...)
 	}

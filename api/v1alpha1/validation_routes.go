@@ -52,7 +52,12 @@ var controlChars = regexp.MustCompile("[\u0000-\u0008\u000A-\u001F\u007F]")
 type targets struct {
 	subsets  map[string]bool
 	platform *ExposurePlatformSpec
-	tenant   tenant // what the exposure may reach
+	// service is the exposure's own Service, whose ports a backend may
+	// name; l4 says whether the route sends connections (tcp routes,
+	// passthrough), which go to its tcp ports only.
+	service *ServiceSpec
+	l4      bool
+	tenant  tenant // what the exposure may reach
 }
 
 // validateRoute checks one route.
@@ -274,9 +279,7 @@ func validateTarget(p *field.Path, service, namespace string, port int32, subset
 		if namespace != "" {
 			errs = append(errs, field.Forbidden(p.Child("namespace"), "only with service: the exposure's own Service has its namespace"))
 		}
-		if port != 0 {
-			errs = append(errs, field.Forbidden(p.Child("port"), "only with service: the exposure's own Service has its port"))
-		}
+		errs = append(errs, ownPort(p.Child("port"), port, to)...)
 		if subset != "" && !to.subsets[subset] {
 			errs = append(errs, field.NotFound(p.Child("subset"), subset))
 		}

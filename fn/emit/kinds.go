@@ -24,17 +24,20 @@ const (
 	KindHTTPRoute
 	KindReferenceGrant
 	KindIngress
+	KindCertificate
 )
 
 // The API groups of the kinds, and what a cluster runs to serve them.
 const (
-	istioGroup      = "networking.istio.io"
-	gatewayAPIGroup = "gateway.networking.k8s.io"
-	ingressGroup    = "networking.k8s.io"
+	istioGroup       = "networking.istio.io"
+	gatewayAPIGroup  = "gateway.networking.k8s.io"
+	ingressGroup     = "networking.k8s.io"
+	certManagerGroup = "cert-manager.io"
 
-	servedByIstio      = "Istio 1.22 or later, with its CRDs"
-	servedByGatewayAPI = "the Gateway API's CRDs, standard channel v1.6.3 or later"
-	servedByIngress    = "Kubernetes 1.19 or later"
+	servedByIstio       = "Istio 1.22 or later, with its CRDs"
+	servedByGatewayAPI  = "the Gateway API's CRDs, standard channel v1.6.3 or later"
+	servedByIngress     = "Kubernetes 1.19 or later"
+	servedByCertManager = "cert-manager 1.0 or later, with its CRDs"
 )
 
 // kinds is the table of output kinds, in output order.
@@ -59,6 +62,7 @@ var kinds = [...]struct {
 	KindHTTPRoute:         {gatewayAPIGroup, "v1", "HTTPRoute", true, servedByGatewayAPI},
 	KindReferenceGrant:    {gatewayAPIGroup, "v1", "ReferenceGrant", true, servedByGatewayAPI},
 	KindIngress:           {ingressGroup, "v1", "Ingress", true, servedByIngress},
+	KindCertificate:       {certManagerGroup, "v1", "Certificate", true, servedByCertManager},
 }
 
 // Kinds are the kinds krm-fn renders, in output order.

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	networking "istio.io/api/networking/v1"
 )
 
 // MarshalJSON writes s in protojson's form but for 64-bit integers:
@@ -19,10 +20,14 @@ import (
 // CRDs of Istio's kinds declare them integers, so the API server would
 // refuse "65537" for a DestinationRule's maglev tableSize. An enum field
 // set to its zero value, which protojson leaves out, is written out where
-// it says what the rendering turns off (the mode of TLS settings: tls:
-// {mode: DISABLE}, never tls: {}) or where the spec wrote it
+// it says what the rendering turns off (the mode of a DestinationRule's
+// TLS settings: tls: {mode: DISABLE}, never tls: {}; a Gateway's
+// passthrough servers, passthroughGatewayJSON) or where the spec wrote it
 // (WithZeroEnums).
 func (s IstioSpec) MarshalJSON() ([]byte, error) {
+	if g, ok := s.Message.(*networking.Gateway); ok && passesThrough(g) {
+		return passthroughGatewayJSON(g)
+	}
 	msg, zeros := s.Message, []v1alpha1.ZeroEnum(nil)
 	if w, ok := msg.(withZeroEnums); ok {
 		msg, zeros = w.Message, w.zeros
@@ -63,11 +68,11 @@ func WithZeroEnums(m proto.Message, zeros []v1alpha1.ZeroEnum, prefix ...string)
 }
 
 // tlsSettings are the messages whose mode's zero value turns something
-// off (ClientTLSSettings: DISABLE) or chooses what the mode is
-// (ServerTLSSettings: PASSTHROUGH): their mode is always written.
+// off (ClientTLSSettings: DISABLE): their mode is always written. (A
+// Gateway server's, whose zero is PASSTHROUGH, is written where it
+// passes through: passthroughGatewayJSON.)
 var tlsSettings = map[protoreflect.FullName]bool{
 	"istio.networking.v1alpha3.ClientTLSSettings": true,
-	"istio.networking.v1alpha3.ServerTLSSettings": true,
 }
 
 // mayTLSCache remembers mayTLS by message type.
@@ -361,4 +366,50 @@ func number(v any) (any, error) {
 		}
 	}
 	return n, nil
+}
+
+// passesThrough says whether a server of g passes TLS through: its mode,
+// PASSTHROUGH, is the enum's zero, which protojson leaves out ("tls: {}").
+func passesThrough(g *networking.Gateway) bool {
+	for _, srv := range g.Servers {
+		if srv.Tls != nil && srv.Tls.Mode == networking.ServerTLSSettings_PASSTHROUGH && !srv.Tls.HttpsRedirect {
+			return true
+		}
+	}
+	return false
+}
+
+// passthroughGatewayJSON is g's JSON with the mode of its passthrough
+// servers written out: what a rendering chooses is there to read, never
+// left to a default.
+func passthroughGatewayJSON(g *networking.Gateway) ([]byte, error) {
+	out := struct {
+		Selector map[string]string `json:"selector,omitempty"`
+		Servers  []json.RawMessage `json:"servers,omitempty"`
+	}{Selector: g.Selector}
+	for _, srv := range g.Servers {
+		b, err := srv.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if srv.Tls != nil && srv.Tls.Mode == networking.ServerTLSSettings_PASSTHROUGH && !srv.Tls.HttpsRedirect {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(b, &fields); err != nil {
+				return nil, err
+			}
+			tls := map[string]json.RawMessage{}
+			if err := json.Unmarshal(fields["tls"], &tls); err != nil {
+				return nil, err
+			}
+			tls["mode"] = json.RawMessage(`"PASSTHROUGH"`)
+			if fields["tls"], err = json.Marshal(tls); err != nil {
+				return nil, err
+			}
+			if b, err = json.Marshal(fields); err != nil {
+				return nil, err
+			}
+		}
+		out.Servers = append(out.Servers, b)
+	}
+	return json.Marshal(out)
 }

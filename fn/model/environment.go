@@ -22,7 +22,10 @@ type Environment struct {
 	Gateway     *PlatformGateway // api: gateway-api, when an exposure has hosts; else nil
 	Waypoints   []*Waypoint      // by namespace
 	Namespaces  []*MeshNamespace // by name
-	services    map[string]*Exposure
+	// TLSGateway is the Istio Gateway of the environment's one TLS server
+	// when its ALB re-encrypts to the gateway (api: istio); else nil.
+	TLSGateway *TLSGateway
+	services   map[string]*Exposure
 }
 
 // MeshNamespace is a namespace krm-fn labels for the mesh: the platform's
@@ -53,6 +56,10 @@ func NewEnvironment(p *v1alpha1.ExposurePlatformSpec, exposures []*Exposure) *En
 	env.resolveDestinations()
 	env.SharedHosts = sharedHosts(exposures, p)
 	env.Gateway = platformGateway(exposures, p)
+	env.TLSGateway = tlsGateway(exposures, p, env.SharedHosts)
+	if env.Gateway != nil {
+		env.Gateway.completeTLS(exposures, env.SharedHosts, p)
+	}
 	env.Waypoints = waypoints(exposures, p)
 	env.Namespaces = meshNamespaces(exposures, env.Waypoints, p)
 	return env
@@ -83,6 +90,21 @@ func (env *Environment) resolveDestinations() {
 				env.resolveDestination(x, r.Mirror)
 			}
 		}
+		for i := range x.TCP {
+			for j := range x.TCP[i].Backends {
+				env.resolveL4Port(&x.TCP[i].Backends[j])
+				env.resolveDestination(x, &x.TCP[i].Backends[j])
+			}
+		}
+	}
+}
+
+// resolveL4Port gives d, a destination of connections (a tcp route's) to
+// another exposure's Service, that Service's tcp port when the spec
+// leaves the port out.
+func (env *Environment) resolveL4Port(d *Destination) {
+	if other, ok := env.ServiceExposure(d.OtherService); ok && d.Port == 0 && other.Service.TCPPort != 0 {
+		d.Port = other.Service.TCPPort
 	}
 }
 

@@ -58,6 +58,24 @@ type Exposure struct {
 	Gateway         Gateway
 	Ingress         Ingress
 	Injected        bool // whether the platform's injection applies to the Service's pods
+
+	// LoadBalancer is what the platform fronts the gateway with: Ingresses
+	// only with alb.
+	LoadBalancer v1alpha1.LoadBalancerKind
+	// PlatformTLS is the platform's TLS at the gateway (nil: none), and
+	// ALBReencrypts whether an ALB re-encrypts to the gateway.
+	PlatformTLS   *GatewayTLS
+	ALBReencrypts bool
+	// TLS is how its own hosts are served with TLS at the gateway (nil:
+	// not at all); Passthrough says its routes are tls routes by SNI.
+	TLS         *TLS
+	Passthrough bool
+	// TCP are its tcp routes at the gateway.
+	TCP []TCPRoute
+	// Listeners are the listeners of the Gateway API Gateway its
+	// HTTPRoute attaches to, by name, when not all of them: its hosts'
+	// HTTPS ones, when the HTTP listener redirects (NewEnvironment).
+	Listeners []string
 }
 
 // Service is the Service behind the exposure.
@@ -69,6 +87,11 @@ type Service struct {
 	Protocol        v1alpha1.Protocol
 	Selector        map[string]string
 	Create          bool
+	// Ports are spec.service.ports (none: the one port of Port,
+	// TargetPort and Protocol); TCPPort is the first tcp port (0: none),
+	// where tcp routes and passthrough send.
+	Ports   []ServicePort
+	TCPPort int32
 }
 
 // Route is one http route, with its durations parsed and its destinations
@@ -150,6 +173,14 @@ type PlatformGateway struct {
 	Carried     Carried // what every exposure that attaches to it carries
 	Namespaces  []string
 	ServiceType string // of the Service Istio deploys for it: ClusterIP (ALB target type ip) or NodePort (instance)
+	// NoHTTP says it has no plain HTTP listener (an ALB re-encrypts to
+	// it); TLSListeners are its HTTPS listeners, in order.
+	NoHTTP       bool
+	TLSListeners []TLSListener
+	// Redirect says its HTTP listener redirects every request to HTTPS
+	// (the platform's tls.httpsRedirect): an HTTPRoute of its own, the
+	// only one the listener takes (from its namespace).
+	Redirect bool
 }
 
 // Waypoint is the waypoint of an ambient namespace (api: gateway-api,
@@ -216,6 +247,11 @@ type SharedHost struct {
 	// earlier claim, by another exposure: a request goes to one route
 	// only, so they are left out of Routes (and the checks refuse them).
 	Duplicates []Duplicate
+	// Namespaces of the exposures that claim it, sorted.
+	Namespaces []string
+	// ALBReencrypts says whether the ALB re-encrypts to the gateway: the
+	// environment's TLSGateway serves the host then.
+	ALBReencrypts bool
 }
 
 // Claim is a route an exposure puts on a shared host.

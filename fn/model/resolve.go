@@ -49,14 +49,16 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	}
 	svc := &s.Service
 	x.Service = Service{
-		Name:       svc.Name,
-		Namespace:  svc.Namespace,
-		FQDN:       FQDN(svc.Name, svc.Namespace),
-		Port:       svc.Port,
-		TargetPort: *svc.TargetPort,
-		Protocol:   svc.Protocol,
-		Selector:   svc.Selector,
-		Create:     *svc.Create,
+		Name:      svc.Name,
+		Namespace: svc.Namespace,
+		FQDN:      FQDN(svc.Name, svc.Namespace),
+		Port:      svc.HTTPPort(),
+		Protocol:  svc.HTTPProtocol(),
+		Selector:  svc.Selector,
+		Create:    *svc.Create,
+	}
+	if svc.TargetPort != nil {
+		x.Service.TargetPort = *svc.TargetPort
 	}
 	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
 	x.Routes = make([]Route, 0, len(s.Routes))
@@ -69,6 +71,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		}
 		x.Routes = append(x.Routes, rr)
 	}
+	resolveTLS(x, e, p)
 	if s.TrafficPolicy != nil {
 		x.Policy = s.TrafficPolicy.Policy
 		x.PolicyZeroEnums = s.TrafficPolicy.ZeroEnums()
@@ -122,8 +125,17 @@ func platformIngress(name string, ann map[string]string, group string, p *v1alph
 		Group:       group,
 		Annotations: ann,
 		Service:     p.Gateway.Service,
-		Port:        p.Gateway.Port,
+		Port:        ingressPort(p),
 	}
+}
+
+// ingressPort is the gateway Service port the ALB sends to: the HTTPS
+// port when it re-encrypts to the gateway.
+func ingressPort(p *v1alpha1.ExposurePlatformSpec) int32 {
+	if p.ALBReencrypts() {
+		return p.Gateway.HTTPSPort
+	}
+	return p.Gateway.Port
 }
 
 // Destinations are where r sends requests: its backends, and its mirror.
@@ -186,7 +198,11 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 // destination is a backend or mirror of x: its own Service, or another.
 func destination(x *Exposure, service, namespace string, port int32, subset string) Destination {
 	if service == "" || service == x.Service.Name && namespace == x.Service.Namespace {
-		return Destination{Host: x.Service.FQDN, Name: x.Service.Name, Namespace: x.Service.Namespace, Port: x.Service.Port, Subset: subset}
+		own := x.Service.Port
+		if port != 0 { // a port of the exposure's own Service
+			own = port
+		}
+		return Destination{Host: x.Service.FQDN, Name: x.Service.Name, Namespace: x.Service.Namespace, Port: own, Subset: subset}
 	}
 	return Destination{Host: FQDN(service, namespace), Name: service, Namespace: namespace, Port: port, Subset: subset, OtherService: namespace + "/" + service}
 }
@@ -246,6 +262,9 @@ func platformAnnotations(p *v1alpha1.ExposurePlatformSpec, scheme string) map[st
 		}
 	}
 	ann[v1alpha1.ALBListenPorts] = listenPorts(listen)
+	if p.ALBReencrypts() {
+		ann[v1alpha1.ALBBackendProtocol] = v1alpha1.BackendProtocolHTTPS
+	}
 	if *p.ALB.RedirectHTTPS {
 		ann[v1alpha1.ALBSSLRedirect] = fmt.Sprint(v1alpha1.DefaultHTTPSPort)
 	}

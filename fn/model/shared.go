@@ -30,6 +30,8 @@ func NewSharedHost(h string, p *v1alpha1.ExposurePlatformSpec) *SharedHost {
 		Owner:   SharedOwnerPrefix + h,
 		Gateway: Gateway{Name: name, Selector: p.Gateway.Selector, Port: p.Gateway.Port},
 		Ingress: platformIngress(name, ann, group, p),
+		// With the environment's TLSGateway serving it.
+		ALBReencrypts: p.ALBReencrypts(),
 	}
 }
 
@@ -86,7 +88,11 @@ func sharedHosts(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) []*Sha
 			} else {
 				sh.Carried = sh.Carried.Common(x.Carried)
 			}
+			if !slices.Contains(sh.Namespaces, x.Namespace) {
+				sh.Namespaces = append(sh.Namespaces, x.Namespace)
+			}
 		}
+		slices.Sort(sh.Namespaces)
 		var key strings.Builder
 		for _, x := range sh.Claimants {
 			key.WriteString(x.Owner)

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 
 	"encoding/json"
 	"regexp"
@@ -77,6 +78,12 @@ type (
 	namespace struct {
 		src source
 	}
+	// certificate is a cert-manager Certificate: the issuer of a Secret
+	// the gateway ends TLS with.
+	certificate struct {
+		src  source
+		spec cmv1.CertificateSpec
+	}
 )
 
 // inventory is every object of the input the importer reads; the others
@@ -88,6 +95,7 @@ type inventory struct {
 	destinationRules []*destinationRule
 	services         []*service
 	namespaces       []*namespace
+	certificates     []*certificate
 }
 
 // Problem is an input the importer cannot read: the object and field,
@@ -157,6 +165,11 @@ func read(nodes []*yaml.RNode) (*inventory, Problems) {
 			}
 		case current && k == emit.KindNamespace:
 			inv.namespaces = append(inv.namespaces, &namespace{src: src})
+		case current && k == emit.KindCertificate:
+			var obj cmv1.Certificate
+			if errs = strict(n, &obj); len(errs) == 0 {
+				inv.certificates = append(inv.certificates, &certificate{src: src, spec: obj.Spec})
+			}
 		}
 		for _, e := range errs {
 			if e.Field == "" {

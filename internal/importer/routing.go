@@ -29,6 +29,8 @@ type routing struct {
 	// services are what the Services of one port do with what the
 	// routes send them, by FQDN.
 	services map[string]serviceRouting
+	// l4 is TLS at the gateway, passthrough and TCP (tls.go).
+	l4 l4Routing
 }
 
 // The fields of each are in the order of their JSON names, the order in
@@ -72,7 +74,7 @@ func routingOf(inv *inventory) *routing {
 	if !ok {
 		gw = gatewayRef{v1alpha1.DefaultGatewayNamespace, v1alpha1.DefaultGatewayService, v1alpha1.DefaultGatewayPort}
 	}
-	im := &importer{inv: inv, services: map[svcRef]*service{}, gateways: map[string]*gateway{}, gw: gw}
+	im := &importer{inv: inv, services: map[svcRef]*service{}, gateways: map[string]*gateway{}, gw: gw, l4: readGatewayL4(inv)}
 	for _, s := range inv.services {
 		im.services[svcRef{s.src.namespace, s.src.name}] = s
 	}
@@ -169,6 +171,7 @@ func routingOf(inv *inventory) *routing {
 		}
 	}
 	sharedALBs(rt)
+	rt.l4 = l4RoutingOf(inv, im.portOf)
 	return rt
 }
 

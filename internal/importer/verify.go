@@ -112,6 +112,7 @@ func compare(a, b *routing) []string {
 			out = append(out, fmt.Sprintf("Service %s: %s", k, d))
 		}
 	}
+	out = append(out, compareL4(a.l4, b.l4)...)
 	if a.hasALB {
 		for _, h := range sortedKeys(a.gateway) {
 			x, ok := a.alb[h]
