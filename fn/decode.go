@@ -28,11 +28,17 @@ func decodePlatform(node *yaml.RNode) (platform *v1alpha1.ExposurePlatform, ok b
 		return platform, true, nil
 	}
 	errs := decode(node, platform)
+	var warnings field.ErrorList
 	if len(errs) == 0 {
+		warnings = platform.Warnings()
 		platform.Default()
 		errs = platform.Validate()
 	}
-	return platform, len(errs) == 0, fieldProblems(node, framework.Error, errs)
+	ps = fieldProblems(node, framework.Error, errs)
+	for _, w := range warnings {
+		ps = append(ps, problem{node: node, severity: framework.Warning, field: w.Field, message: w.Detail})
+	}
+	return platform, len(errs) == 0, ps
 }
 
 // decodeExposures decodes the exposures of nodes, strictly, on every

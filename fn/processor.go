@@ -152,6 +152,9 @@ func stages(config *yaml.RNode, items []*yaml.RNode) (*plan, framework.Results) 
 
 	p := newPlan(env, in)
 	probs = append(probs, checkPlan(p, xs)...)
+	if !hasErrors(probs) {
+		probs = append(probs, amplification(p, xs, inputBytes(config, items))...)
+	}
 	if hasErrors(probs) {
 		return nil, results(probs)
 	}
@@ -167,6 +170,7 @@ func check(env *model.Environment, xs exposures) []problem {
 		sharedHostClaims(env, xs),
 		grpcHealthChecks(env, xs),
 		gatewayTLSConflicts(env, xs),
+		wildcardSchemes(env, xs),
 		warnings(env, xs),
 	)
 }
@@ -181,6 +185,7 @@ func checkPlan(p *plan, xs exposures) []problem {
 		waypointLabels(p, xs),
 		reserved(p, xs),
 		collisions(p, xs),
+		handWritten(p, xs),
 	)
 }
 

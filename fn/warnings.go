@@ -88,10 +88,27 @@ type shadowIndex struct {
 	prefixes     *prefixNode    // the first of each prefix, by its bytes
 }
 
-// prefixNode is a node of a trie of path prefixes.
+// prefixNode is a node of a trie of path prefixes. Most nodes have one
+// child: a list takes a few bytes where a map takes a few hundred.
 type prefixNode struct {
-	next  map[byte]*prefixNode
+	next  []prefixEdge
 	index int // the first route whose prefix ends here; -1
+}
+
+// prefixEdge leads to the node of one more byte.
+type prefixEdge struct {
+	c    byte
+	node *prefixNode
+}
+
+// child is n's child for byte c; nil if none.
+func (n *prefixNode) child(c byte) *prefixNode {
+	for _, e := range n.next {
+		if e.c == c {
+			return e.node
+		}
+	}
+	return nil
 }
 
 func newShadowIndex() *shadowIndex {
@@ -116,13 +133,12 @@ func (x *shadowIndex) add(i int, m v1alpha1.Match) {
 	case m.Prefix != "":
 		n := x.prefixes
 		for _, c := range []byte(m.Prefix) {
-			if n.next == nil {
-				n.next = map[byte]*prefixNode{}
+			next := n.child(c)
+			if next == nil {
+				next = &prefixNode{index: -1}
+				n.next = append(n.next, prefixEdge{c, next})
 			}
-			if n.next[c] == nil {
-				n.next[c] = &prefixNode{index: -1}
-			}
-			n = n.next[c]
+			n = next
 		}
 		if n.index < 0 {
 			n.index = i
@@ -153,7 +169,7 @@ func (x *shadowIndex) covering(m v1alpha1.Match) int {
 	for _, path := range []string{m.Prefix, m.Exact} {
 		n := x.prefixes
 		for k := 0; k < len(path) && n != nil; k++ {
-			if n = n.next[path[k]]; n != nil {
+			if n = n.child(path[k]); n != nil {
 				better(n.index)
 			}
 		}

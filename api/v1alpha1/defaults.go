@@ -56,6 +56,7 @@ func (p *ExposurePlatform) Default() {
 		g.HealthCheckPath = DefaultHealthCheckPath
 	}
 	p.defaultTLS()
+	s.defaultTenancy()
 }
 
 // GatewayAPIService is the Service Istio deploys for a Gateway API Gateway

@@ -215,11 +215,15 @@ type ExposurePlatformSpec struct {
 	// with nlb.
 	TLS *GatewayTLS `json:"tls,omitempty"`
 
-	// AllowedNamespaces are the namespaces exposures may live in, and
-	// their Services: an exposure elsewhere is an error. Default: any
-	// namespace (but Kubernetes' own: kube-system, kube-public and
-	// kube-node-lease are never allowed).
+	// AllowedNamespaces is deprecated: the older name of
+	// tenancy.namespaces, which it sets when that is unset (a warning says
+	// to move it). Default: none.
 	AllowedNamespaces []string `json:"allowedNamespaces,omitempty"`
+
+	// Tenancy is what exposures may touch: where they live, what they
+	// reach, the annotations they set (tenancy.go). Default: the safe
+	// defaults of each field.
+	Tenancy TenancySpec `json:"tenancy,omitempty"`
 }
 
 // PlatformAPI is the routing API exposures render to.

@@ -48,13 +48,16 @@ type Exposure struct {
 	// (SubsetService).
 	RoutedSubsets map[string]bool
 
-	Service  Service
-	Routes   []Route
-	Subsets  []v1alpha1.Subset
-	Policy   *networking.TrafficPolicy
-	Gateway  Gateway
-	Ingress  Ingress
-	Injected bool // whether the platform's injection applies to the Service's pods
+	Service Service
+	Routes  []Route
+	Subsets []v1alpha1.Subset
+	Policy  *networking.TrafficPolicy
+	// PolicyZeroEnums are the enum fields the trafficPolicy sets to their
+	// zero value, which its rendering writes out (mode: DISABLE).
+	PolicyZeroEnums []v1alpha1.ZeroEnum
+	Gateway         Gateway
+	Ingress         Ingress
+	Injected        bool // whether the platform's injection applies to the Service's pods
 
 	// LoadBalancer is what the platform fronts the gateway with: Ingresses
 	// only with alb.
@@ -241,12 +244,14 @@ type Ingress struct {
 // host's precedence.
 type SharedHost struct {
 	Host    string
-	Name    string  // of its Gateway, VirtualService and Ingress
-	Owner   string  // the owner annotation value, "host:<host>"
-	Carried Carried // what every exposure that claims it carries
-	Routes  []Route // of every claim, in the host's precedence
-	Gateway Gateway
-	Ingress Ingress
+	Name    string   // of its Gateway, VirtualService and Ingress
+	Owner   string   // the owner annotation value, "host:<host>"
+	Carried Carried  // what every exposure that claims it carries
+	Routes  []*Route // of every claim, in the host's precedence (its exposure's)
+	// Claimants are the exposures that claim it, by owner.
+	Claimants []*Exposure
+	Gateway   Gateway
+	Ingress   Ingress
 	// Duplicates are the claims that select exactly the requests of an
 	// earlier claim, by another exposure: a request goes to one route
 	// only, so they are left out of Routes (and the checks refuse them).
