@@ -139,9 +139,8 @@ func stages(config *yaml.RNode, items []*yaml.RNode) (*plan, framework.Results) 
 	}
 	platform, platformOK, ps := decodePlatform(in.platform)
 	probs = append(probs, ps...)
-	specs, ps := decodeExposures(in.exposures)
-	probs = append(probs, ps...)
-	xs, ps := resolve(in, specs, platform, platformOK)
+	specs, decoding := decodeExposures(in.exposures)
+	xs, ps := resolve(in, specs, decoding, platform, platformOK)
 	probs = append(probs, ps...)
 
 	env := model.NewEnvironment(&platform.Spec, xs.models())
