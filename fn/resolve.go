@@ -4,6 +4,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/fn/model"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/parallel"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -23,6 +24,7 @@ type exposures struct {
 	list   []exposure
 	nodes  map[*model.Exposure]*yaml.RNode
 	owners map[string]*yaml.RNode // the node of each owner annotation value
+	lines  *krmio.Lines           // where the input's objects are in their files
 }
 
 // ofOwner is the node of the exposure whose owner annotation value is
@@ -44,7 +46,10 @@ func (xs exposures) problem(x *model.Exposure, sev framework.Severity, path *fie
 }
 
 // describe names the spec of exposure x, with its file when known.
-func (xs exposures) describe(x *model.Exposure) string { return describeNode(xs.nodes[x]) }
+func (xs exposures) describe(x *model.Exposure) string { return xs.describeNode(xs.nodes[x]) }
+
+// describeNode names the object of n, with its file and line when known.
+func (xs exposures) describeNode(n *yaml.RNode) string { return describeAt(n, xs.lines) }
 
 // resolve follows the build's renames in, defaults, validates and
 // resolves each decoded exposure (specs[i] of in.exposures[i], nil when
