@@ -106,7 +106,7 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 	cmd.SetVersionTemplate("{{.Version}}\n")
 	// The function keeps its positional arguments: cobra takes the first
 	// argument as a subcommand only when it is one of these names.
-	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
+	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newExplainCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
 		cmd.AddCommand(showErrors(c))
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
