@@ -43,6 +43,11 @@ type ServiceExposureSpec struct {
 	// the service.
 	Routes []Route `json:"routes,omitempty"`
 
+	// RouteDefaults are settings applied to every route that does not set
+	// the field itself (a redirect or a fixed response takes only cors and
+	// responseHeaders: it sends nothing on). Default: none.
+	RouteDefaults *RouteDefaults `json:"routeDefaults,omitempty"`
+
 	// Subsets become the DestinationRule's subsets; routes send weights to
 	// them by name. Default: none.
 	Subsets []Subset `json:"subsets,omitempty"`

@@ -227,7 +227,10 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
 	}
-	return errs
+	if d := s.RouteDefaults; d != nil {
+		errs = append(validateRouteDefaults(spec.Child("routeDefaults"), d), errs...)
+	}
+	return fromRouteDefaults(spec, s, errs)
 }
 
 // validateTargetGroup checks that the target group the exposure's Ingress
