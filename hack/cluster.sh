@@ -139,12 +139,17 @@ crds=$(cd "$root" && go list -m -f '{{.Dir}}' istio.io/api)/kubernetes/customres
 [[ -f "$crds" ]] || { log "no Istio CRDs at $crds"; exit 1; }
 kubectl apply --server-side -f "$crds" >/dev/null
 # The Gateway API's CRDs (standard channel), from the sigs.k8s.io/gateway-api
-# version go.mod pins: what api: gateway-api renders.
+# version go.mod pins: what api: gateway-api renders. HTTPRoute's is the
+# experimental channel's, which has the standard one's fields and retry,
+# what a platform with gatewayAPI.channel: experimental renders (that the
+# others render standard fields only, fn's TestStandardChannel checks
+# against the standard CRD).
 (cd "$root" && go mod download sigs.k8s.io/gateway-api)
-gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard
-for f in "$gwapi"/gateway.networking.k8s.io_*.yaml; do
+gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd
+for f in "$gwapi"/standard/gateway.networking.k8s.io_*.yaml; do
 	# A ValidatingAdmissionPolicy against installing other channels' CRDs: no CRD.
 	[[ $f == *_vap_* ]] && continue
+	[[ $f == *_httproutes.yaml ]] && f=$gwapi/experimental/gateway.networking.k8s.io_httproutes.yaml
 	kubectl apply --server-side -f "$f" >/dev/null
 done
 kubectl wait --for condition=established --timeout=60s crd --all >/dev/null

@@ -160,6 +160,10 @@ type ExposurePlatformSpec struct {
 	// is an error. Default: istio.
 	API PlatformAPI `json:"api,omitempty"`
 
+	// GatewayAPI says what of the Gateway API the cluster serves, with api:
+	// gateway-api. Default: its standard channel.
+	GatewayAPI *GatewayAPISpec `json:"gatewayAPI,omitempty"`
+
 	// Gateway is the Istio ingress gateway the ALB forwards to.
 	Gateway GatewaySpec `json:"gateway,omitempty"`
 

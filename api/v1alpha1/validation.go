@@ -135,6 +135,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 		}
 	}
 	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
+	errs = append(errs, validateGatewayAPISpec(spec.Child("gatewayAPI"), s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {
 		p := spec.Child("allowedNamespaces").Index(i)
@@ -226,6 +227,9 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	errs = append(errs, validateTargetGroup(spec, s, platform)...)
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
+	}
+	if platform != nil && platform.API == APIGatewayAPI {
+		errs = append(errs, validateGatewayAPIRetries(spec, s, platform)...)
 	}
 	if d := s.RouteDefaults; d != nil {
 		errs = append(validateRouteDefaults(spec.Child("routeDefaults"), d), errs...)
