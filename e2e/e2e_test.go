@@ -124,23 +124,23 @@ func TestOverlaysContract(t *testing.T) {
 			slices.Sort(ids)
 			gatewayAPI := lookupOptional(platform, "spec", "api") == "gateway-api"
 			want := []string{
-				"Deployment prd-api/cb-test-api",
-				"Deployment prd-api/orders-api",
+				"Deployment shop/cb-test-api",
+				"Deployment shop/orders-api",
 				"DestinationRule istio-system/grafana",
-				"DestinationRule prd-api/cb-test-api",
-				"DestinationRule prd-api/orders-api",
+				"DestinationRule shop/cb-test-api",
+				"DestinationRule shop/orders-api",
 				"Gateway istio-system/grafana",
-				"Gateway prd-api/cb-test-api",
-				"Gateway prd-api/orders-api",
+				"Gateway shop/cb-test-api",
+				"Gateway shop/orders-api",
 				"Ingress istio-system/istio-system-grafana",
-				"Ingress istio-system/prd-api-cb-test-api",
-				"Ingress istio-system/prd-api-orders-api",
-				"Namespace /prd-api",
-				"Service prd-api/cb-test-api",
-				"Service prd-api/orders-api",
+				"Ingress istio-system/shop-cb-test-api",
+				"Ingress istio-system/shop-orders-api",
+				"Namespace /shop",
+				"Service shop/cb-test-api",
+				"Service shop/orders-api",
 				"VirtualService istio-system/grafana",
-				"VirtualService prd-api/cb-test-api",
-				"VirtualService prd-api/orders-api",
+				"VirtualService shop/cb-test-api",
+				"VirtualService shop/orders-api",
 			}
 			if env == "prd" {
 				// The shared host api.domain.shop: its own Gateway,
@@ -156,27 +156,28 @@ func TestOverlaysContract(t *testing.T) {
 				// exposure; no DestinationRule without a trafficPolicy;
 				// the shared host api.domain.shop keeps its Ingress.
 				want = []string{
-					"Deployment prd-api/cb-test-api",
-					"Deployment prd-api/orders-api",
+					"Deployment shop/cb-test-api",
+					"Deployment shop/orders-api",
 					"Gateway istio-system/ingress",
 					"HTTPRoute istio-system/grafana",
-					"HTTPRoute prd-api/cb-test-api",
-					"HTTPRoute prd-api/orders-api",
+					"HTTPRoute shop/cb-test-api",
+					"HTTPRoute shop/orders-api",
 					"Ingress istio-system/istio-system-grafana",
-					"Ingress istio-system/prd-api-cb-test-api",
-					"Ingress istio-system/prd-api-orders-api",
+					"Ingress istio-system/shop-cb-test-api",
+					"Ingress istio-system/shop-orders-api",
 					"Ingress istio-system/shared-api-domain-shop",
-					"Namespace /prd-api",
-					"Service prd-api/cb-test-api",
-					"Service prd-api/orders-api",
+					"Namespace /shop",
+					"Service shop/cb-test-api",
+					"Service shop/orders-api",
 				}
+				slices.Sort(want)
 			}
 			if !slices.Equal(ids, want) {
 				t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
 			}
 
 			for _, c := range []struct{ kind, name, host string }{
-				{"Ingress", "prd-api-cb-test-api", "cb-test-api." + domain},
+				{"Ingress", "shop-cb-test-api", "cb-test-api." + domain},
 				{"Ingress", "istio-system-grafana", "istio." + domain},
 			} {
 				in := get(t, out, c.kind, c.name)
@@ -202,14 +203,14 @@ func TestOverlaysContract(t *testing.T) {
 				if backend := lookup(t, route, "spec", "rules", "0", "backendRefs", "0", "name"); backend != "cb-test-api" {
 					t.Errorf("HTTPRoute backend %q", backend)
 				}
-				in := get(t, out, "Ingress", "prd-api-cb-test-api")
+				in := get(t, out, "Ingress", "shop-cb-test-api")
 				if svc := lookup(t, in, "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name"); svc != "ingress-istio" {
 					t.Errorf("Ingress backend %q, want the Gateway's Service ingress-istio", svc)
 				}
 			} else {
 				vs := get(t, out, "VirtualService", "cb-test-api")
 				dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
-				if dest != "cb-test-api.prd-api.svc.cluster.local" {
+				if dest != "cb-test-api.shop.svc.cluster.local" {
 					t.Errorf("VirtualService destination %q", dest)
 				}
 			}
@@ -244,8 +245,8 @@ func TestOverlaysContract(t *testing.T) {
 					// cb-test-api, the longest prefix first.
 					shared := get(t, out, "VirtualService", "shared-api-domain-shop")
 					for i, w := range []struct{ prefix, host string }{
-						{"/orders/", "orders-api.prd-api.svc.cluster.local"},
-						{"/", "cb-test-api.prd-api.svc.cluster.local"},
+						{"/orders/", "orders-api.shop.svc.cluster.local"},
+						{"/", "cb-test-api.shop.svc.cluster.local"},
 					} {
 						route := strconv.Itoa(i)
 						p := lookup(t, shared, "spec", "http", route, "match", "0", "uri", "prefix")
@@ -260,9 +261,9 @@ func TestOverlaysContract(t *testing.T) {
 					}
 				}
 			}
-			ns := get(t, out, "Namespace", "prd-api")
+			ns := get(t, out, "Namespace", "shop")
 			if ns.GetLabels()["istio-injection"] != "enabled" {
-				t.Errorf("Namespace prd-api labels %v, want istio-injection: enabled", ns.GetLabels())
+				t.Errorf("Namespace shop labels %v, want istio-injection: enabled", ns.GetLabels())
 			}
 
 			// Everything the bases have, but the specs, comes out unchanged.

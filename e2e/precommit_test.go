@@ -177,7 +177,7 @@ func TestPreCommitHooks(t *testing.T) {
 		}
 		// The base's typo, with its file and line, once per hook (not once
 		// per overlay), naming the overlays that build it.
-		want := `bases/cb-test-api/exposure.yaml:12: ServiceExposure prd-api/cb-test-api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"? (in overlays/dev, overlays/prd, overlays/prd-gateway-api, overlays/stg)`
+		want := `bases/cb-test-api/exposure.yaml:12: ServiceExposure shop/cb-test-api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"? (in overlays/dev, overlays/prd, overlays/prd-gateway-api, overlays/stg)`
 		if n := strings.Count(string(out), "spec.service.protocl"); !strings.Contains(string(out), want) || n != 2 {
 			t.Errorf("the output has %d lines about the typo, want 2 (one per hook), each %q:\n%s", n, want, out)
 		}
