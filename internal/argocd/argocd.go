@@ -13,8 +13,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/emit"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 )
 
@@ -89,6 +92,13 @@ func Discover(stdout io.Writer, dir string) error {
 	var stopped *render.Error
 	if err != nil && !errors.As(err, &stopped) {
 		return nil // not an application the plugin renders
+	}
+	if stopped != nil && len(files) == 0 {
+		// A walk that stopped before it found a function config (a
+		// kustomization krm-fn refuses to read, say) claims the overlay
+		// if one of its own files names krm-fn's API group: the build then
+		// says why, rather than Argo CD that no plugin renders it.
+		files = namingGroup(dir)
 	}
 	for _, f := range files { // a walk that stops claims what it found: the build says why it stops
 		if rel, err := filepath.Rel(root, f); err == nil {
@@ -174,4 +184,23 @@ func servedByCluster(objects []resid.Gvk) error {
 	return fmt.Errorf("krm-fn: %s does not serve %s, which the rendered objects use; "+
 		"if this application installs it, set the plugin's parameter %s to false",
 		cluster, strings.Join(missing, " or "), checkAPI)
+}
+
+// namingGroup lists the files directly in dir that name krm-fn's API
+// group in an apiVersion (read as every file is: regular, bounded).
+func namingGroup(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if e.Type().IsRegular() && krmio.MentionsGroup(path, v1alpha1.Group) {
+			if b, err := repofile.Read(path, krmio.MaxInputBytes); err == nil && len(b) > 0 {
+				files = append(files, path)
+			}
+		}
+	}
+	return files
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
@@ -123,6 +124,11 @@ overlay that does not build leaves its file as it was.`,
 	return cmd
 }
 
+// overlayTimeout bounds the build of one overlay by the hooks and
+// validate: far above any real overlay's (a 1000-service environment takes
+// seconds), so that a repository cannot hold a commit or a CI job forever.
+const overlayTimeout = 5 * time.Minute
+
 // renderOverlay builds the overlay in dir as krm-fn render does, in the
 // repository root, under the process's guard; krm-fn's problems and
 // warnings go to results.
@@ -133,7 +139,7 @@ func (a app) renderOverlay(dir, root string, results func(framework.Results)) ([
 	}
 	o.Stderr, o.Notes, o.Results = io.Discard, io.Discard, results
 	var b []byte
-	err = a.building(dir, 0, func() (err error) {
+	err = a.building(dir, overlayTimeout, func() (err error) {
 		b, err = render.Render(dir, o)
 		return err
 	})

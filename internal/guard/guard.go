@@ -119,12 +119,13 @@ func (g *Guard) limit() int64 {
 	return g.base + PerInputByte*g.input + PerExposure*g.exposures
 }
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}
 
-// heap is the memory the Go heap's objects hold, live or not yet freed.
+// heap is the memory the Go heap's objects hold, live or not yet freed,
+// and the goroutines' stacks (a recursion without end grows one).
 func heap() int64 {
 	metrics.Read(heapSample)
-	return int64(heapSample[0].Value.Uint64())
+	return int64(heapSample[0].Value.Uint64() + heapSample[1].Value.Uint64())
 }
 
 func (g *Guard) watch() {

@@ -134,6 +134,10 @@ func List(paths []string, ig *Ignore) ([]File, error) {
 			add(p, false)
 			continue
 		}
+		top, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, err
+		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			switch {
 			case err != nil:
@@ -143,6 +147,16 @@ func List(paths []string, ig *Ignore) ([]File, error) {
 					return filepath.SkipDir
 				}
 			case !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) && !slices.Contains(kustomizations, d.Name()):
+				if d.Type()&fs.ModeSymlink != 0 {
+					// What a directory holds is read, not what it links to.
+					real, err := filepath.EvalSymlinks(path)
+					if err != nil {
+						return err
+					}
+					if rel, err := filepath.Rel(top, real); err != nil || !filepath.IsLocal(rel) {
+						return fmt.Errorf("%s: a symbolic link out of %s (to %s): krm-fn reads only what the directories it is given hold; name the file itself to read it", path, p, real)
+					}
+				}
 				add(path, true)
 			}
 			return nil

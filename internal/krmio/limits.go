@@ -55,7 +55,7 @@ func CheckNodes(b []byte, what string) (int, error) {
 	if depth > MaxDepth {
 		return n, fmt.Errorf("%s: YAML nested about %d levels deep, more than krm-fn parses (%d; docs/security.md)", what, depth, MaxDepth)
 	}
-	return n, nil
+	return n, checkAliases(b, what, NodeAllowance+len(b)/bytesPerNode)
 }
 
 // NodeBudget bounds the YAML nodes of many inputs together, to one per

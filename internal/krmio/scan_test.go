@@ -3,6 +3,7 @@ package krmio
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -127,4 +128,33 @@ func FuzzCountNodes(f *testing.F) {
 			t.Fatalf("estimated %d nodes, go-yaml builds %d:\n%q", est, actual, b)
 		}
 	})
+}
+
+// TestCheckNodesRefusesAliasCycles: an alias inside the anchor it names
+// (which kyaml's DeAnchor follows forever) and aliases that expand past
+// the node limit are refused; aliases that expand within it are fine.
+func TestCheckNodesRefusesAliasCycles(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i := 'b'; i <= 'j'; i++ {
+		prev := string(i - 1)
+		laughs += fmt.Sprintf("%c: &%c [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", i, i, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"a sequence holding its own alias", "data: {x: &a [*a]}\n", "the alias *a refers to the anchor that holds it"},
+		{"a mapping holding its own alias", "data: &a {b: *a}\n", "the alias *a refers to the anchor that holds it"},
+		{"nested further down", "a: &top\n  b:\n    c: [1, {d: *top}]\n", "the alias *top refers to the anchor that holds it"},
+		{"a billion laughs", laughs, "its aliases expand to more than"},
+		{"aliases within the limit", "a: &a {x: 1}\nb: *a\nc: [*a, *a]\nhost: '*.example.com'\n", ""},
+		{"no YAML at all", "\x00&*\x01", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := CheckNodes([]byte(tc.yaml), "f.yaml")
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("want an error containing %q, got %v", tc.want, err)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@
 package kustomization
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // File is a directory's kustomization file.
@@ -50,8 +53,14 @@ func Read(fsys filesys.FileSystem, dir string) (*File, error) {
 	return Parse(path, b)
 }
 
-// Parse decodes b, the kustomization file at path, as Read does.
+// Parse decodes b, the kustomization file at path, as Read does. A key
+// written twice in one mapping, or a YAML merge key, is an error: which of
+// two keys counts is a detail of each YAML library, and krm-fn checks a
+// kustomization to serve kustomize exactly what it checked.
 func Parse(path string, b []byte) (*File, error) {
+	if err := writtenOnce(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	k := &types.Kustomization{}
 	if err := k.Unmarshal(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -103,4 +112,44 @@ func InComponent(component string) string {
 // or moves objects after krm-fn has run.
 func RenamedAfter(listing, renamer string) string {
 	return fmt.Sprintf("%s runs krm-fn, and %s, which includes it, then renames or moves objects (namePrefix, nameSuffix, namespace, replacements or a JSON patch of a name), which would leave what krm-fn rendered naming objects that are not in the output: list the ExposurePlatform in the transformers of %s instead, where kustomize runs it after them", listing, renamer, renamer)
+}
+
+// writtenOnce checks that no mapping of the YAML documents of b holds a
+// key twice or a merge key (<<).
+func writtenOnce(b []byte) error {
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if err := keysOnce(n.YNode(), 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keysOnce(n *yaml.Node, depth int) error {
+	if n == nil || depth > 100 {
+		return nil // kustomize's decoding refuses what is deeper
+	}
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			switch {
+			case k.Tag == "!!merge" || k.Value == "<<":
+				return fmt.Errorf("line %d: a YAML merge key (<<): write the fields out, krm-fn reads a kustomization as written", k.Line)
+			case seen[k.Value]:
+				return fmt.Errorf("line %d: the key %q is written twice in one mapping: keep one", k.Line, k.Value)
+			}
+			seen[k.Value] = true
+		}
+	}
+	for _, c := range n.Content {
+		if err := keysOnce(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }

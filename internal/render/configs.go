@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -72,10 +74,15 @@ type fnEntry struct {
 
 // loaded is what serveConfigs found.
 type loaded struct {
+	fsys      *servedFS
 	functions []function // krm-fn's own configs
 	problems  []string
 	renames   bool       // a builtin transformer may rename or move objects
 	top       []*fnEntry // the transformers of the kustomization built
+	// patches and replacements are the builtin configs' that copy into
+	// every object they select.
+	patches      []selectorPatch
+	replacements []replacementCopy
 }
 
 // loadOrder is the configs of entries in the order kustomize loads them
@@ -97,7 +104,7 @@ func loadOrder(entries []*fnEntry) []config {
 // reads function configs from, with those configs computed and checked
 // (see above).
 func (s *servedFS) serveConfigs(t *tree, o Options) (*loaded, error) {
-	out := &loaded{}
+	out := &loaded{fsys: s}
 	for _, kd := range t.kustomizations { // those included come first
 		n, err := yaml.Parse(string(kd.raw))
 		if err != nil {
@@ -174,11 +181,28 @@ func setEntries(n *yaml.RNode, field string, entries []*fnEntry) (map[string][]b
 	return files, n.PipeE(yaml.SetField(field, list))
 }
 
-// serveNode serves the kustomization n at path.
+// serveNode serves the kustomization n at path, having checked that
+// kustomize reads in what is served the function configs n holds (a check
+// behind kustomization.Parse's refusal of keys written twice).
 func (s *servedFS) serveNode(path string, n *yaml.RNode) error {
 	text, err := n.String()
 	if err != nil {
 		return err
+	}
+	served, err := kustomization.Parse(path, []byte(text))
+	if err != nil {
+		return fmt.Errorf("krm-fn render: %s as served: %w (please report it)", path, err)
+	}
+	for _, field := range fnFields {
+		var want []string
+		if list, err := n.Pipe(yaml.Lookup(field)); err == nil && list != nil {
+			for _, e := range list.YNode().Content {
+				want = append(want, e.Value)
+			}
+		}
+		if !slices.Equal(fnEntries(served.Kustomization, field), want) {
+			return fmt.Errorf("krm-fn render: %s: kustomize would read other %s than krm-fn checked (please report it)", path, field)
+		}
 	}
 	return s.serve(path, []byte(text))
 }
@@ -284,8 +308,14 @@ func (l *loaded) check(kd *kust, c config, o Options) (*yaml.RNode, string) {
 	case err != nil:
 		return nil, fmt.Sprintf("%s: %v", what, err)
 	case isBuiltin(n):
+		if long := longFieldPath(n.YNode(), 0); long != "" {
+			return nil, fmt.Sprintf("%s: the field path %s has more than %d parts, more than krm-fn lets kustomize walk (docs/security.md)", what, excerpt(long), krmio.MaxDepth)
+		}
 		if c.field == "transformers" && slices.Contains(renamingBuiltins, n.GetKind()) {
 			l.renames = true
+		}
+		if problem := l.copies(kd, n, what); problem != "" {
+			return nil, problem
 		}
 		return n, ""
 	case v1alpha1.InGroup(n.GetApiVersion()):
@@ -315,6 +345,53 @@ func (l *loaded) check(kd *kust, c config, o Options) (*yaml.RNode, string) {
 	default:
 		return nil, fmt.Sprintf("%s: not a kustomize builtin, so kustomize would run a plugin program for it; krm-fn renders untrusted repositories without running any (docs/security.md)", what)
 	}
+}
+
+// copies records what a builtin patch or replacement config n (loaded by
+// kd) may copy into the objects it selects, for the same bound as the
+// kustomizations' own patches and replacements (tree.amplification).
+func (l *loaded) copies(kd *kust, n *yaml.RNode, what string) string {
+	switch n.GetKind() {
+	case "PatchTransformer", "PatchJson6902Transformer", "PatchStrategicMergeTransformer":
+		var c struct {
+			Path   string          `json:"path"`
+			Patch  string          `json:"patch"`
+			Target *types.Selector `json:"target"`
+		}
+		if err := n.Document().Decode(&c); err != nil || c.Target == nil {
+			return "" // kustomize says what is wrong, or the patch names its one object
+		}
+		b := []byte(c.Patch)
+		if c.Path != "" {
+			var err error
+			if b, err = l.fsys.ReadFile(filepath.Join(kd.dir, c.Path)); err != nil {
+				return fmt.Sprintf("%s: %v", what, err)
+			}
+		}
+		nodes, _ := krmio.Scan(b)
+		l.patches = append(l.patches, selectorPatch{kustomization: kd.file, index: -1, what: what, target: c.Target, nodes: nodes})
+	case "ReplacementTransformer":
+		var c struct {
+			Replacements []types.ReplacementField `json:"replacements"`
+		}
+		if err := n.Document().Decode(&c); err != nil {
+			return ""
+		}
+		for i, r := range c.Replacements {
+			if r.Path != "" {
+				return fmt.Sprintf("%s: replacements[%d]: a replacement from a file, in a builtin config: list it in the kustomization's replacements instead, where krm-fn can bound it", what, i)
+			}
+			if long := longReplacementPath(r.Replacement); long != "" {
+				return fmt.Sprintf("%s: replacements[%d]: the field path %s has more than %d parts, more than krm-fn lets kustomize walk (docs/security.md)", what, i, excerpt(long), krmio.MaxDepth)
+			}
+			c := replacementCopy{kustomization: kd.file, index: i, what: what, targets: r.Targets}
+			if r.Source != nil {
+				c.sourceKind = r.Source.Kind
+			}
+			l.replacements = append(l.replacements, c)
+		}
+	}
+	return ""
 }
 
 // describeConfig says where kustomize loads config c of kd from, for a

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -32,6 +33,9 @@ func runKustomize(fsys *servedFS, dir string, opts *krusty.Options, fresh bool) 
 			// kustomize's own error is one about a file it could not read.
 			m, err = nil, &Error{Problems: []string{stopped.Error()}}
 		}
+		if err != nil {
+			err = cut(err)
+		}
 	}()
 	if fresh && !defaultSchema() {
 		openapi.ResetOpenAPI()
@@ -44,4 +48,25 @@ func runKustomize(fsys *servedFS, dir string, opts *krusty.Options, fresh bool) 
 func defaultSchema() bool {
 	v := openapi.GetSchemaVersion()
 	return v == "" || v == openapi.DefaultOpenAPI
+}
+
+// maxKustomizeError bounds what an error of kustomize's says: it quotes
+// whole values (a 200 KB annotation of an object without a name, say).
+const maxKustomizeError = 2048
+
+// cut is err with its message cut to maxKustomizeError bytes, its start
+// and end kept (the error, and the value that caused it).
+func cut(err error) error {
+	msg := err.Error()
+	if len(msg) <= maxKustomizeError {
+		return err
+	}
+	head, tail := msg[:maxKustomizeError/2], msg[len(msg)-maxKustomizeError/4:]
+	for len(head) > 0 && !utf8.RuneStart(msg[len(head)]) {
+		head = head[:len(head)-1]
+	}
+	for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+		tail = tail[1:]
+	}
+	return fmt.Errorf("%s … (%d bytes left out) … %s", head, len(msg)-len(head)-len(tail), tail)
 }

@@ -37,6 +37,7 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 	}
 	var dirs []string
 	walked := 0
+	known := map[string]bool{}
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		switch {
 		case err != nil:
@@ -59,7 +60,7 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 		}
 		// One whose walk stops is built too: the build says why it stops,
 		// rather than a hook passing over it.
-		if files, err := Functions(path, repo); err != nil || len(files) > 0 {
+		if files, err := functions(path, repo, known); err != nil || len(files) > 0 {
 			dirs = append(dirs, path)
 		}
 		return nil

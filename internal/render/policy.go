@@ -2,9 +2,11 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/provider"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -109,6 +112,7 @@ type tree struct {
 type replacementCopy struct {
 	kustomization string
 	index         int
+	what          string // the builtin config holding it, if one does
 	sourceKind    string
 	targets       []*types.TargetSelector
 }
@@ -118,6 +122,7 @@ type replacementCopy struct {
 type selectorPatch struct {
 	kustomization string
 	index         int
+	what          string // the builtin config holding it, if one does
 	target        *types.Selector
 	nodes         int // about how many YAML nodes the patch adds to each
 }
@@ -141,6 +146,7 @@ type walker struct {
 	fsys    *confinedFS
 	policy  Policy
 	seen    map[string]bool // kustomization directories, resolved
+	known   map[string]bool // kept across walks (walk)
 	entries int
 	stopped bool // a limit was reached
 	tree    tree
@@ -169,11 +175,16 @@ func (w *walker) stop(format string, args ...any) {
 // check walks the kustomization in dir (resolved, inside the root) and
 // what it includes.
 func check(fsys *confinedFS, dir string, p Policy) tree {
-	w := &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, tree: tree{kinds: map[string]int{}, largestByKind: map[string]int{}}}
-	w.kustomization(dir, 0, false)
-	if !w.stopped {
-		w.tree.problems = append(w.tree.problems, w.tree.amplification(fsys.meter.input())...)
-	}
+	return newWalker(fsys, dir, p).walk()
+}
+
+func newWalker(fsys *confinedFS, dir string, p Policy) *walker {
+	return &walker{fsys: fsys, policy: p, seen: map[string]bool{}, top: dir, tree: tree{kinds: map[string]int{}, largestByKind: map[string]int{}}}
+}
+
+// walk walks the kustomization of w.top and those it includes.
+func (w *walker) walk() tree {
+	w.kustomization(w.top, 0, false)
 	return w.tree
 }
 
@@ -188,6 +199,24 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 		return
 	}
 	w.seen[dir] = true
+	key := dir // what it runs depends on whether its resources are configs
+	if configs {
+		key += "\x00configs"
+	}
+	if runs, ok := w.known[key]; ok {
+		if runs { // as an earlier walk found
+			w.tree.functions = append(w.tree.functions, function{kustomization: dir, dir: dir})
+		}
+		return
+	}
+	if w.known != nil {
+		functions, problems := len(w.tree.functions), len(w.tree.problems)
+		defer func() {
+			if !w.stopped && len(w.tree.problems) == problems {
+				w.known[key] = len(w.tree.functions) > functions
+			}
+		}()
+	}
 	kf, err := kustomization.Read(w.fsys, dir)
 	if err != nil {
 		if !errors.Is(err, kustomization.ErrNone) {
@@ -235,8 +264,12 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 
 	// The files kustomize loads (kustomize's Load): local paths only.
 	var files []string
-	files = append(files, k.Crds...)
-	files = append(files, k.Configurations...)
+	for _, c := range k.Crds {
+		w.crds(file, dir, c)
+	}
+	for _, c := range k.Configurations {
+		w.fieldPathsOf(file, dir, "configurations", c)
+	}
 	if p := k.OpenAPI["path"]; p != "" {
 		files = append(files, p)
 	}
@@ -254,9 +287,11 @@ func (w *walker) kustomization(dir string, depth int, configs bool) {
 	w.replacementsOf(file, dir, k)
 	for _, g := range k.ConfigMapGenerator {
 		files = append(files, kvFiles(g.KvPairSources)...)
+		w.generated(dir, "ConfigMap", g.KvPairSources)
 	}
 	for _, g := range k.SecretGenerator {
 		files = append(files, kvFiles(g.KvPairSources)...)
+		w.generated(dir, "Secret", g.KvPairSources)
 	}
 	for _, f := range files {
 		if f != "" {
@@ -342,6 +377,10 @@ func (w *walker) replacementsOf(file, dir string, k *types.Kustomization) {
 			}
 		}
 		for _, r := range rs {
+			if long := longReplacementPath(r); long != "" {
+				w.problem("%s: replacements[%d]: the field path %s has more than %d parts, more than krm-fn lets kustomize walk (docs/security.md)", file, i, excerpt(long), krmio.MaxDepth)
+				continue
+			}
 			c := replacementCopy{kustomization: file, index: i, targets: r.Targets}
 			if r.Source != nil {
 				c.sourceKind = r.Source.Kind
@@ -379,30 +418,33 @@ func (w *walker) patchesBySelector(file, dir string, k *types.Kustomization) {
 
 // amplification checks that the patches applied by a selector cannot make
 // more of what the build read than krm-fn lets a build make of its input
-// (the YAML nodes of buildBytesPerNode bytes of it, and an allowance):
-// a patch copied into every object it selects costs its size each time,
-// and kustomize keeps every copy (a 40 KB patch over 100 ConfigMaps: 340
-// MB). The objects a selector may pick are counted as the resource files
-// hold them, all of them unless the target names one kind.
-func (t *tree) amplification(input int64) []string {
+// (the YAML nodes of buildBytesPerNode bytes of it, and an allowance): a
+// patch copied into every object it selects costs its size each time, and
+// kustomize keeps every copy (a 40 KB patch over 100 ConfigMaps: 340 MB).
+// The objects a selector may pick are counted as the resource files and
+// generators make them, all of them unless the target names one kind.
+// Likewise for replacements, which copy one value into every field their
+// targets select, against what a build may render. patches and
+// replacements are those of builtin configs, beside the kustomizations'.
+func (t *tree) amplification(input int64, patches []selectorPatch, replacements []replacementCopy) []string {
 	var problems []string
 	budget := krmio.NodeAllowance + int(input)/buildBytesPerNode
 	added := 0
-	for _, p := range t.patches {
+	for _, p := range slices.Concat(t.patches, patches) {
 		objects, scope := t.objects, "its objects"
 		if plainKind.MatchString(p.target.Kind) {
 			objects, scope = t.kinds[p.target.Kind], p.target.Kind+" objects"
 		}
 		added += p.nodes * objects
 		if added > budget {
-			problems = append(problems, fmt.Sprintf("%s: patches[%d]: about %d YAML nodes, which the build may copy into each of about %d %s: more than krm-fn lets a build of %d bytes make (%d nodes: %d and one per %d bytes; docs/security.md); narrow its target, or patch fewer objects at a time",
-				p.kustomization, p.index, p.nodes, objects, scope, input, budget, krmio.NodeAllowance, buildBytesPerNode))
+			problems = append(problems, fmt.Sprintf("%s: about %d YAML nodes, which the build may copy into each of about %d %s: more than krm-fn lets a build of %d bytes make (%d nodes: %d and one per %d bytes; docs/security.md); narrow its target, or patch fewer objects at a time",
+				where(p.kustomization, "patches", p.index, p.what), p.nodes, objects, scope, input, budget, krmio.NodeAllowance, buildBytesPerNode))
 			break
 		}
 	}
 	copied := int64(0)
 	limit := outputPerInput*input + outputAllowance
-	for _, r := range t.replacements {
+	for _, r := range slices.Concat(t.replacements, replacements) {
 		value := t.largest
 		if plainKind.MatchString(r.sourceKind) {
 			value = t.largestByKind[r.sourceKind]
@@ -416,12 +458,21 @@ func (t *tree) amplification(input int64) []string {
 			fields += objects * max(1, len(target.FieldPaths))
 		}
 		if copied += int64(value) * int64(fields); copied > limit {
-			problems = append(problems, fmt.Sprintf("%s: replacements[%d]: copies a value of up to %d bytes (the largest file holding its source's kind) into about %d fields: more than krm-fn lets a build of %d bytes render (%d times that and %d MiB; docs/security.md); select fewer targets, or copy a smaller value",
-				r.kustomization, r.index, value, fields, input, outputPerInput, outputAllowance>>20))
+			problems = append(problems, fmt.Sprintf("%s: copies a value of up to %d bytes (the largest file or generator holding its source's kind) into about %d fields: more than krm-fn lets a build of %d bytes render (%d times that and %d MiB; docs/security.md); select fewer targets, or copy a smaller value",
+				where(r.kustomization, "replacements", r.index, r.what), value, fields, input, outputPerInput, outputAllowance>>20))
 			break
 		}
 	}
 	return problems
+}
+
+// where names a patch or replacement: the builtin config holding it, or
+// the kustomization's field and index.
+func where(kustomization, field string, index int, what string) string {
+	if what != "" {
+		return what
+	}
+	return fmt.Sprintf("%s: %s[%d]", kustomization, field, index)
 }
 
 // plainKind matches a selector's kind that is a kind, not a pattern.
@@ -568,7 +619,7 @@ func (w *walker) local(file, dir, e string) (string, bool) {
 // its kustomization files, resource files, patches and function configs,
 // resolved.
 func Sources(dir, root string) ([]string, error) {
-	t, err := walk(dir, root)
+	t, err := walk(dir, root, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -576,7 +627,11 @@ func Sources(dir, root string) ([]string, error) {
 }
 
 // walk walks the kustomization of dir inside root as a build would.
-func walk(dir, root string) (tree, error) {
+// known, if set, remembers across walks which kustomizations run krm-fn
+// (in themselves or what they include), so that the walks of every
+// directory of a repository (Overlays) visit each kustomization once, not
+// once per kustomization that includes it.
+func walk(dir, root string, known map[string]bool) (tree, error) {
 	cfs, err := newConfinedFS(root, krmio.MaxInputBytes)
 	if err != nil {
 		return tree{}, err
@@ -585,7 +640,9 @@ func walk(dir, root string) (tree, error) {
 	if err != nil {
 		return tree{}, err
 	}
-	return check(cfs, real, Policy{Root: root}), nil
+	w := newWalker(cfs, real, Policy{Root: root})
+	w.known = known
+	return w.walk(), nil
 }
 
 // Functions lists the files that hold krm-fn function configs (or, for an
@@ -594,7 +651,11 @@ func walk(dir, root string) (tree, error) {
 // nothing fetched). None: dir runs no krm-fn, as far as the walk got: the
 // error, an *Error, says what stopped it, if anything did.
 func Functions(dir, root string) ([]string, error) {
-	t, err := walk(dir, root)
+	return functions(dir, root, nil)
+}
+
+func functions(dir, root string, known map[string]bool) ([]string, error) {
+	t, err := walk(dir, root, known)
 	if err != nil {
 		return nil, err
 	}
@@ -626,4 +687,184 @@ func (w *walker) renamedAfter(dir string) string {
 		}
 	}
 	return ""
+}
+
+// maxCRDPaths bounds the property paths kustomize visits in a crds file.
+const maxCRDPaths = 100000
+
+// crds checks the crds entry c of kustomization file (in dir) as kustomize
+// loads it (accumulator.LoadConfigFromCRDs): it visits every property of
+// every definition, following a property's $ref into the definition it
+// names, so a $ref back to a definition on the way recurses until the
+// process dies, and refs to refs multiply the paths.
+func (w *walker) crds(file, dir, c string) {
+	path, ok := w.local(file, dir, c)
+	if !ok {
+		return
+	}
+	b, err := w.fsys.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return // kustomize says what is wrong
+	}
+	var defs map[string]struct{ Schema spec.Schema }
+	if b[0] == '{' {
+		err = json.Unmarshal(b, &defs)
+	} else {
+		err = sigsyaml.Unmarshal(b, &defs)
+	}
+	if err != nil {
+		return // kustomize says what is wrong
+	}
+	paths := map[string]int{}
+	open := map[string]bool{}
+	var count func(name string) (int, error)
+	count = func(name string) (int, error) {
+		def, ok := defs[name]
+		if !ok {
+			return 0, nil
+		}
+		if n, ok := paths[name]; ok {
+			return n, nil
+		}
+		if open[name] {
+			return 0, fmt.Errorf("the definition %q refers back to itself through $ref", name)
+		}
+		open[name] = true
+		n := 0
+		for _, p := range def.Schema.Properties {
+			n++
+			if p.Ref.GetURL() != nil {
+				m, err := count(p.Ref.String())
+				if err != nil {
+					return 0, err
+				}
+				n += m
+			}
+			if n > maxCRDPaths {
+				return 0, fmt.Errorf("its $refs lead kustomize through more than %d property paths", maxCRDPaths)
+			}
+		}
+		open[name] = false
+		paths[name] = n
+		return n, nil
+	}
+	names := make([]string, 0, len(defs))
+	for name := range defs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, err := count(name); err != nil {
+			w.problem("%s: crds %q: %v, which kustomize follows without end (docs/security.md)", file, c, err)
+			return
+		}
+	}
+}
+
+// Field paths: kustomize walks a field path of n parts in time that grows
+// with n squared (kyaml's PathGetter), and creates what it names: a
+// replacement or a fieldSpec of 80,000 parts took minutes and rendered an
+// object 80,000 levels deep. A path may have as many parts as a document
+// may nest (krmio.MaxDepth).
+
+// longPath says whether the field path p has more parts than a document
+// may nest.
+func longPath(p string) bool {
+	return strings.Count(p, "/")+strings.Count(p, ".") >= krmio.MaxDepth
+}
+
+// excerpt is p cut for a message.
+func excerpt(p string) string {
+	if len(p) > 64 {
+		return fmt.Sprintf("%q… (%d bytes)", p[:64], len(p))
+	}
+	return fmt.Sprintf("%q", p)
+}
+
+// longReplacementPath is a field path of r that is too long, or "".
+func longReplacementPath(r types.Replacement) string {
+	if r.Source != nil && longPath(r.Source.FieldPath) {
+		return r.Source.FieldPath
+	}
+	for _, t := range r.Targets {
+		for _, p := range t.FieldPaths {
+			if longPath(p) {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// longFieldPath is the first value of a path, fieldPath or fieldPaths
+// field under n that is too long, or "".
+func longFieldPath(n *yaml.Node, depth int) string {
+	if n == nil || depth > krmio.MaxDepth {
+		return ""
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			switch {
+			case (k == "path" || k == "fieldPath") && v.Kind == yaml.ScalarNode && longPath(v.Value):
+				return v.Value
+			case k == "fieldPaths" && v.Kind == yaml.SequenceNode:
+				for _, p := range v.Content {
+					if longPath(p.Value) {
+						return p.Value
+					}
+				}
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if p := longFieldPath(c, depth+1); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// fieldPathsOf checks the field paths of the file entry e of field of
+// kustomization file (in dir): a configurations file's fieldSpecs.
+func (w *walker) fieldPathsOf(file, dir, field, e string) {
+	path, ok := w.local(file, dir, e)
+	if !ok {
+		return
+	}
+	b, err := w.fsys.ReadFile(path)
+	if err != nil {
+		return // kustomize says what is wrong
+	}
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return // kustomize says what is wrong
+	}
+	for _, n := range nodes {
+		if long := longFieldPath(n.YNode(), 0); long != "" {
+			w.problem("%s: %s %q: the field path %s has more than %d parts, more than krm-fn lets kustomize walk (docs/security.md)", file, field, e, excerpt(long), krmio.MaxDepth)
+			return
+		}
+	}
+}
+
+// generated counts the object of kind a ConfigMap or Secret generator of
+// the kustomization in dir makes from s: its literals and files, which a
+// replacement may copy as it may copy a resource file's values.
+func (w *walker) generated(dir, kind string, s types.KvPairSources) {
+	size := 0
+	for _, l := range s.LiteralSources {
+		size += len(l)
+	}
+	for _, f := range kvFiles(s) {
+		if real, err := w.fsys.check(filepath.Join(dir, f)); err == nil {
+			if info, err := os.Stat(real); err == nil {
+				size += int(min(info.Size(), krmio.MaxInputBytes))
+			}
+		}
+	}
+	w.tree.objects++
+	w.tree.kinds[kind]++
+	w.tree.largest = max(w.tree.largest, size)
+	w.tree.largestByKind[kind] = max(w.tree.largestByKind[kind], size)
 }

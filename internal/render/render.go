@@ -161,6 +161,7 @@ func Render(dir string, o Options) ([]byte, error) {
 		return nil, err
 	}
 	problems := l.problems
+	problems = append(problems, t.amplification(cfs.meter.input(), l.patches, l.replacements)...)
 	for _, f := range l.functions {
 		// kustomize would run these before what renames and moves the
 		// objects krm-fn renders: krm-fn, run by it, refuses a Component;
