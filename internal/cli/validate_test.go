@@ -63,7 +63,7 @@ func TestValidateExample(t *testing.T) {
 	if failed || stderr != "" {
 		t.Fatalf("the example does not validate:\n%s", stderr)
 	}
-	if want := "krm-fn validate: 3 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
+	if want := "krm-fn validate: 4 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}
 }
@@ -260,5 +260,31 @@ krm-fn validate: 2 of 2 overlays do not build; 1 error
 				t.Errorf("stderr:\n%s--- want:\n%s", stderr, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestValidateFromElsewhere: validate judges a repository named by its
+// path from any directory, the repository being the path named (no git
+// work tree holds it here), so an overlay's ../../bases is inside it.
+func TestValidateFromElsewhere(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"bases/api/kustomization.yaml": "resources: [exposure.yaml]\n",
+		"bases/api/exposure.yaml":      exposureAPI,
+		"overlays/prd/kustomization.yaml": `resources: [../../bases/api]
+transformers: [platform.yaml]
+`,
+		"overlays/prd/platform.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ExposurePlatform
+metadata:
+  name: prd
+  annotations:
+    config.kubernetes.io/function: "exec: {path: krm-fn}"
+spec: {domain: domain.shop}
+`,
+	})
+	t.Chdir(t.TempDir())
+	stdout, stderr, failed := validate(t, dir)
+	if failed || stdout != "krm-fn validate: 1 overlay built\n" {
+		t.Errorf("validate %s from elsewhere: stdout %q, stderr:\n%s", dir, stdout, stderr)
 	}
 }
