@@ -40,7 +40,9 @@ Every problem is printed once, naming its file and line, the object and
 the field, and the overlays whose builds found it (a problem of a base is
 one problem, whichever overlays use it); the exit status is 1 when there
 is any. -o json prints them as a JSON list on stdout, -o github as GitHub
-Actions annotations (on the pull request's files and lines).`,
+Actions annotations (on the pull request's files and lines). An overlay's
+files are named from the repository's root, the other files as given: in
+CI, run it from the repository's root.`,
 		Example: `  # every overlay of the repository, and any spec no overlay uses
   krm-fn validate .
 
