@@ -17,7 +17,7 @@ import (
 // of the YAML they render, for every golden case that renders.
 func TestOutputEstimateTracksTheRendering(t *testing.T) {
 	for _, c := range goldenSeeds(t) {
-		p, _ := stages(c.config.Copy(), copyAll(c.items))
+		p, _ := stages(c.config.Copy(), copyAll(c.items), nil)
 		if p == nil || len(p.objects) == 0 {
 			continue
 		}
@@ -111,7 +111,7 @@ func TestOutputEstimateTracksAmplifiedShapes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, rs := stages(rl.FunctionConfig, rl.Items)
+		p, rs := stages(rl.FunctionConfig, rl.Items, nil)
 		if p == nil {
 			t.Fatalf("%s: %v", name, rs)
 		}

@@ -130,6 +130,9 @@ func (e *ServiceExposure) Default() {
 		if r.Redirect != nil && r.Redirect.Code == 0 {
 			r.Redirect.Code = DefaultRedirectCode
 		}
+		if d := e.Spec.RouteDefaults; d != nil {
+			applyRouteDefaults(r, d)
+		}
 	}
 	e.defaultPorts()
 }

@@ -43,6 +43,11 @@ type ServiceExposureSpec struct {
 	// the service.
 	Routes []Route `json:"routes,omitempty"`
 
+	// RouteDefaults are settings applied to every route that does not set
+	// the field itself (a redirect or a fixed response takes only cors and
+	// responseHeaders: it sends nothing on). Default: none.
+	RouteDefaults *RouteDefaults `json:"routeDefaults,omitempty"`
+
 	// Subsets become the DestinationRule's subsets; routes send weights to
 	// them by name. Default: none.
 	Subsets []Subset `json:"subsets,omitempty"`
@@ -175,6 +180,10 @@ type ExposurePlatformSpec struct {
 	// for a trafficPolicy). A route setting the Gateway API cannot express
 	// is an error. Default: istio.
 	API PlatformAPI `json:"api,omitempty"`
+
+	// GatewayAPI says what of the Gateway API the cluster serves, with api:
+	// gateway-api. Default: its standard channel.
+	GatewayAPI *GatewayAPISpec `json:"gatewayAPI,omitempty"`
 
 	// Gateway is the Istio ingress gateway the ALB forwards to.
 	Gateway GatewaySpec `json:"gateway,omitempty"`

@@ -137,6 +137,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
 	errs = append(errs, validatePlatformTLS(spec, s)...)
 	errs = append(errs, validateTenancy(spec.Child("tenancy"), s)...)
+	errs = append(errs, validateGatewayAPISpec(spec.Child("gatewayAPI"), s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {
 		p := spec.Child("allowedNamespaces").Index(i)
@@ -227,8 +228,14 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
 	}
+	if platform != nil && platform.API == APIGatewayAPI {
+		errs = append(errs, validateGatewayAPIRetries(spec, s, platform)...)
+	}
 	errs = append(errs, validateExposureTLS(spec, s, platform)...)
-	return errs
+	if d := s.RouteDefaults; d != nil {
+		errs = append(validateRouteDefaults(spec.Child("routeDefaults"), d), errs...)
+	}
+	return fromRouteDefaults(spec, s, errs)
 }
 
 // validateTargetGroup checks that the target group the exposure's Ingress

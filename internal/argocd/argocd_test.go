@@ -34,7 +34,8 @@ func TestServedByCluster(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(envKubeAPIVersions, tc.served)
-			t.Setenv(envCheckAPI, "")
+			t.Setenv("PARAM_"+checkAPI, "")
+			t.Setenv("ARGOCD_ENV_"+checkAPI, "")
 			t.Setenv(envKubeVersion, "1.34.0")
 			err := servedByCluster(tc.objects)
 			switch {
