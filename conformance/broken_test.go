@@ -98,7 +98,6 @@ func TestBrokenObjectsFail(t *testing.T) {
 		"gateway-api-refuses-route-rules": {
 			// krm-fn's Gateway API rules, refused by the API server too (testdata/adversarial/gateway-api).
 			{"HTTPRoute shop/cors", APIServer, Error, `spec.rules[0].filters[0].cors.allowOrigins[0]: Invalid value: "https://.*\\.example\\.com"`},
-			{"HTTPRoute shop/retries", APIServer, Error, `unknown field "spec.rules[0].retry"`},
 			{"HTTPRoute shop/rule-name", APIServer, Error, `spec.rules[0].name: Invalid value: "Faulty_Route"`},
 		},
 		"gateway-api-refuses-l4": {
