@@ -154,7 +154,9 @@ type HeaderOps struct {
 // CORS is a cross-origin resource sharing policy.
 type CORS struct {
 	// AllowOrigins are the origins allowed: strings (exact) or {exact: v},
-	// {prefix: v}, {regex: v}. Required, at least one.
+	// {prefix: v}, {regex: v}. In an exact origin a "*" is a wildcard, as
+	// in the Gateway API's ("https://*.example.com", "*" for any origin).
+	// Required, at least one.
 	AllowOrigins []StringMatch `json:"allowOrigins"`
 	// AllowMethods are the methods allowed (GET, POST, ...). Default:
 	// none listed.
