@@ -129,6 +129,7 @@ func validateGatewayAPIRoute(p *field.Path, r *Route, rule string) field.ErrorLi
 	}
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "prefix"), r.Match.Prefix)...)
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "exact"), r.Match.Exact)...)
+	errs = append(errs, gatewayAPIReplacements(p, r)...)
 	if m := r.Mirror; m != nil && m.Percent != nil && math.Abs(*m.Percent*10000-math.Round(*m.Percent*10000)) > 1e-6 {
 		errs = append(errs, field.Invalid(p.Child("mirror", "percent"), *m.Percent,
 			"the Gateway API (platform api: gateway-api) takes a mirrored share in millionths of the requests: round it to at most 4 decimals"))
