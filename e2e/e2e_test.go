@@ -238,16 +238,21 @@ func TestOverlaysContract(t *testing.T) {
 				}
 			}
 			if gatewayAPI {
-				// orders-api is mounted under /orders/; on api.domain.shop
-				// the Gateway merges both APIs' HTTPRoutes.
+				// orders-api is mounted under /orders/, and /orders
+				// redirects there (as under api: istio, where the prefix
+				// /orders/ does not take it); on api.domain.shop the
+				// Gateway merges both APIs' HTTPRoutes.
 				orders := get(t, out, "HTTPRoute", "orders-api")
+				if p, to := lookup(t, orders, "spec", "rules", "0", "matches", "0", "path", "value"), lookup(t, orders, "spec", "rules", "0", "filters", "0", "requestRedirect", "path", "replaceFullPath"); p != "/orders" || to != "/orders/" {
+					t.Errorf("HTTPRoute orders-api: rule 0 is %q redirected to %q, want /orders to /orders/", p, to)
+				}
 				var r string
 				for i := range 8 {
-					if v := lookupOptional(orders, "spec", "rules", "0", "filters", strconv.Itoa(i), "urlRewrite", "path", "replacePrefixMatch"); v != "" {
+					if v := lookupOptional(orders, "spec", "rules", "1", "filters", strconv.Itoa(i), "urlRewrite", "path", "replacePrefixMatch"); v != "" {
 						r = v
 					}
 				}
-				if p := lookup(t, orders, "spec", "rules", "0", "matches", "0", "path", "value"); p != "/orders/" || r != "/" {
+				if p := lookup(t, orders, "spec", "rules", "1", "matches", "0", "path", "value"); p != "/orders/" || r != "/" {
 					t.Errorf("HTTPRoute orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
 				}
 				for _, name := range []string{"orders-api", "cb-test-api"} {
@@ -258,24 +263,32 @@ func TestOverlaysContract(t *testing.T) {
 				}
 			} else {
 				// orders-api is mounted under /orders/: the prefix is
-				// stripped before the app sees the request.
+				// stripped before the app sees the request; /orders
+				// redirects there.
 				orders := get(t, out, "VirtualService", "orders-api")
-				if p, r := lookup(t, orders, "spec", "http", "0", "match", "0", "uri", "prefix"), lookup(t, orders, "spec", "http", "0", "rewrite", "uri"); p != "/orders/" || r != "/" {
+				if p, to := lookup(t, orders, "spec", "http", "0", "match", "0", "uri", "exact"), lookup(t, orders, "spec", "http", "0", "redirect", "uri"); p != "/orders" || to != "/orders/" {
+					t.Errorf("VirtualService orders-api: route 0 is %q redirected to %q, want /orders to /orders/", p, to)
+				}
+				if p, r := lookup(t, orders, "spec", "http", "1", "match", "0", "uri", "prefix"), lookup(t, orders, "spec", "http", "1", "rewrite", "uri"); p != "/orders/" || r != "/" {
 					t.Errorf("VirtualService orders-api: prefix %q rewritten to %q, want /orders/ to /", p, r)
 				}
 				if env == "prd" {
-					// api.domain.shop: /orders/ to orders-api, the rest to
-					// cb-test-api, the longest prefix first.
+					// api.domain.shop: /orders redirected to /orders/,
+					// /orders/ to orders-api, the rest to cb-test-api:
+					// exact paths first, then the longest prefix.
 					shared := get(t, out, "VirtualService", "shared-api-domain-shop")
+					if p, to := lookup(t, shared, "spec", "http", "0", "match", "0", "uri", "exact"), lookup(t, shared, "spec", "http", "0", "redirect", "uri"); p != "/orders" || to != "/orders/" {
+						t.Errorf("VirtualService shared-api-domain-shop: route 0 is %q redirected to %q, want /orders to /orders/", p, to)
+					}
 					for i, w := range []struct{ prefix, host string }{
 						{"/orders/", "orders-api.shop.svc.cluster.local"},
 						{"/", "cb-test-api.shop.svc.cluster.local"},
 					} {
-						route := strconv.Itoa(i)
+						route := strconv.Itoa(i + 1)
 						p := lookup(t, shared, "spec", "http", route, "match", "0", "uri", "prefix")
 						h := lookup(t, shared, "spec", "http", route, "route", "0", "destination", "host")
 						if p != w.prefix || h != w.host {
-							t.Errorf("VirtualService shared-api-domain-shop: route %d is %s to %s, want %s to %s", i, p, h, w.prefix, w.host)
+							t.Errorf("VirtualService shared-api-domain-shop: route %s is %s to %s, want %s to %s", route, p, h, w.prefix, w.host)
 						}
 					}
 					in := get(t, out, "Ingress", "shared-api-domain-shop")

@@ -178,6 +178,7 @@ func check(env *model.Environment, xs exposures) []problem {
 		grpcHealthChecks(env, xs),
 		gatewayTLSConflicts(env, xs),
 		wildcardSchemes(env, xs),
+		slashPrefixes(env, xs),
 		warnings(env, xs),
 	)
 }

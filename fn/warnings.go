@@ -42,17 +42,19 @@ func warnings(env *model.Environment, xs exposures) []problem {
 }
 
 // routeWarnings are the routes of s that render but do not do what they
-// seem to: one an earlier route shadows, and a prefix replaced by "/"
-// where the matched prefix does not end in "/" (the path keeps the
-// slash after it: /api/x becomes //x).
+// seem to: one an earlier route shadows, and a prefix replaced by one
+// ending in "/" where the matched prefix does not end in "/" (the path
+// keeps the slash after it: /api/x becomes //x).
 func routeWarnings(s exposure) []problem {
 	var ps []problem
 	routes := field.NewPath("spec", "routes")
 	// On shared hosts, routes take the host's precedence, not their order.
 	ordered := len(s.x.Hosts) > 0 || s.x.Mesh
 	// The Gateway API tries the most specific match first (validation
-	// refuses an order it would change), and replacing a prefix with "/"
-	// takes its slash too.
+	// refuses an order it would change), and its rewrite of a prefix by
+	// one ending in "/" takes the slash after it too (validation refuses
+	// the rewrites that differ from api: istio's); its redirect keeps it,
+	// as api: istio's does.
 	gatewayAPI := s.x.API == v1alpha1.APIGatewayAPI
 	if gatewayAPI {
 		ordered = false
@@ -68,11 +70,21 @@ func routeWarnings(s exposure) []problem {
 		for _, rp := range []struct {
 			field, value string
 		}{{"rewrite", rewritePrefix(r.Rewrite)}, {"redirect", redirectPrefix(r.Redirect)}} {
-			if rp.value == "/" && prefix != "" && !strings.HasSuffix(prefix, "/") && !gatewayAPI {
-				ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child(rp.field, "prefix"),
-					fmt.Sprintf("replaces the matched prefix %q with \"/\", and the slash after it stays: %s/x becomes //x; match prefix %q instead (and exact %q on a route of its own, if that path is served too)",
-						prefix, prefix, prefix+"/", prefix)))
+			if !strings.HasSuffix(rp.value, "/") || prefix == "" || strings.HasSuffix(prefix, "/") || rp.field == "rewrite" && gatewayAPI {
+				continue
 			}
+			fix := fmt.Sprintf("match prefix %q instead (and exact %q on a route of its own, if that path is served too)", prefix+"/", prefix)
+			switch {
+			case rp.value != "/":
+				fix = fmt.Sprintf("replace it with %q", strings.TrimSuffix(rp.value, "/"))
+			case gatewayAPI:
+				// Istio's Gateway API redirect keeps the slash after the
+				// path segment it replaces, whatever the prefix.
+				fix = "the Gateway API as Istio implements it cannot redirect to a prefix \"/\" without it: redirect to a whole path (redirect.path), or to a prefix other than \"/\""
+			}
+			ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child(rp.field, "prefix"),
+				fmt.Sprintf("replaces the matched prefix %q with %q, and the slash after it stays: %s/x becomes %s/x; %s",
+					prefix, rp.value, prefix, rp.value, fix)))
 		}
 	}
 	return ps

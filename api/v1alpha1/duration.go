@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -81,7 +82,9 @@ func jsonKind(b []byte) string {
 }
 
 // validateDuration checks a set duration: a string that parses, of at
-// least a millisecond.
+// least a millisecond, in whole milliseconds (Istio's validation of every
+// duration it takes, agent.ValidateDuration, refuses anything finer, and
+// so would the Argo CD sync of a VirtualService with "0.001500s").
 func validateDuration(path *field.Path, d Duration) field.ErrorList {
 	switch {
 	case d.notText:
@@ -90,6 +93,15 @@ func validateDuration(path *field.Path, d Duration) field.ErrorList {
 		return field.ErrorList{field.Invalid(path, d.text, d.wrong)}
 	case d.value < time.Millisecond:
 		return field.ErrorList{field.Invalid(path, d.text, "must be at least 1ms")}
+	case d.value%time.Millisecond != 0:
+		return field.ErrorList{field.Invalid(path, d.text, notWholeMilliseconds(d.value))}
 	}
 	return nil
+}
+
+// notWholeMilliseconds says that d (of at least 1ms) is finer than Istio
+// takes, and the two durations next to it that it takes.
+func notWholeMilliseconds(d time.Duration) string {
+	down := d.Truncate(time.Millisecond)
+	return fmt.Sprintf("must be a whole number of milliseconds: Istio takes nothing finer; write %q or %q", down, down+time.Millisecond)
 }

@@ -23,6 +23,12 @@ func TestDuration(t *testing.T) {
 		{`"500ms"`, 500 * time.Millisecond, nil},
 		{`"10"`, 0, field.ErrorList{field.Invalid(p, "10", durationHint)}},
 		{`"0.5ms"`, 500 * time.Microsecond, field.ErrorList{field.Invalid(p, "0.5ms", "must be at least 1ms")}},
+		// Istio refuses what is finer than a millisecond ("only durations
+		// to ms precision are supported"): the two nearest it takes.
+		{`"1500us"`, 1500 * time.Microsecond, field.ErrorList{field.Invalid(p, "1500us", `must be a whole number of milliseconds: Istio takes nothing finer; write "1ms" or "2ms"`)}},
+		{`"1.5ms"`, 1500 * time.Microsecond, field.ErrorList{field.Invalid(p, "1.5ms", `must be a whole number of milliseconds: Istio takes nothing finer; write "1ms" or "2ms"`)}},
+		{`"1m0.0005s"`, time.Minute + 500*time.Microsecond, field.ErrorList{field.Invalid(p, "1m0.0005s", `must be a whole number of milliseconds: Istio takes nothing finer; write "1m0s" or "1m0.001s"`)}},
+		{`"10.001s"`, 10001 * time.Millisecond, nil},
 		{`10`, 0, field.ErrorList{{Type: field.ErrorTypeTypeInvalid, Field: p.String(), BadValue: field.OmitValueType{}, Detail: "must be a string, not a number"}}},
 		{`{"seconds": 1}`, 0, field.ErrorList{{Type: field.ErrorTypeTypeInvalid, Field: p.String(), BadValue: field.OmitValueType{}, Detail: "must be a string, not an object"}}},
 		{`true`, 0, field.ErrorList{{Type: field.ErrorTypeTypeInvalid, Field: p.String(), BadValue: field.OmitValueType{}, Detail: "must be a string, not a boolean"}}},

@@ -11,8 +11,8 @@ import (
 // RouteDefaults are route settings applied to every route of the
 // exposure that does not set the field itself.
 type RouteDefaults struct {
-	// Timeout of a request, as a duration ("10s"), for every route that
-	// sends to backends and sets none.
+	// Timeout of a request, as a duration ("10s") in whole milliseconds,
+	// for every route that sends to backends and sets none.
 	Timeout Duration `json:"timeout,omitempty,omitzero"`
 	// Retries of a failed request, for every route that sends to backends
 	// and sets none.

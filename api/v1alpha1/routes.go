@@ -11,8 +11,8 @@ type Route struct {
 	// Match selects the requests of this route. Default: prefix "/".
 	Match Match `json:"match,omitempty"`
 
-	// Timeout of a request, as a duration ("10s", "1m"). Default: none
-	// (Istio's default: no timeout).
+	// Timeout of a request, as a duration ("10s", "1m") in whole
+	// milliseconds. Default: none (Istio's default: no timeout).
 	Timeout Duration `json:"timeout,omitempty,omitzero"`
 
 	// Retries of a failed request. Default: none (Istio's default policy).
@@ -97,8 +97,8 @@ type Retries struct {
 	// Attempts is the number of retries, 0-100. Required. 0 disables
 	// retries, and then no other field may be set.
 	Attempts int32 `json:"attempts"`
-	// PerTryTimeout is the timeout of each attempt, as a duration.
-	// Default: the route's timeout.
+	// PerTryTimeout is the timeout of each attempt, as a duration in
+	// whole milliseconds. Default: the route's timeout.
 	PerTryTimeout Duration `json:"perTryTimeout,omitempty,omitzero"`
 	// RetryOn is a comma-separated list of Envoy retry conditions
 	// (5xx, gateway-error, reset, connect-failure, retriable-4xx,
@@ -154,7 +154,9 @@ type HeaderOps struct {
 // CORS is a cross-origin resource sharing policy.
 type CORS struct {
 	// AllowOrigins are the origins allowed: strings (exact) or {exact: v},
-	// {prefix: v}, {regex: v}. Required, at least one.
+	// {prefix: v}, {regex: v}. In an exact origin a "*" is a wildcard, as
+	// in the Gateway API's ("https://*.example.com", "*" for any origin).
+	// Required, at least one.
 	AllowOrigins []StringMatch `json:"allowOrigins"`
 	// AllowMethods are the methods allowed (GET, POST, ...). Default:
 	// none listed.
@@ -184,7 +186,8 @@ type Fault struct {
 
 // FaultDelay holds requests back.
 type FaultDelay struct {
-	// Fixed is the delay, as a duration ("7s"). Required.
+	// Fixed is the delay, as a duration ("7s") in whole milliseconds.
+	// Required.
 	Fixed Duration `json:"fixed"`
 	// Percent of the requests delayed, 0 or 0.0001-100. Default: 100.
 	Percent *float64 `json:"percent,omitempty"`

@@ -453,7 +453,7 @@ func istioDuration(path *field.Path, d *durationpb.Duration) field.ErrorList {
 		return errs
 	}
 	if d.AsDuration()%time.Millisecond != 0 {
-		return field.ErrorList{field.Invalid(path, d.AsDuration().String(), "must be a whole number of milliseconds: Istio takes nothing finer")}
+		return field.ErrorList{field.Invalid(path, d.AsDuration().String(), notWholeMilliseconds(d.AsDuration()))}
 	}
 	return nil
 }

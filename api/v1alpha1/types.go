@@ -321,7 +321,8 @@ type GatewaySpec struct {
 	// HealthCheckPort is the gateway Service port (name or number) the ALB
 	// health check uses: Istio's status port. Default: status-port (15021).
 	// A name resolves to the NodePort (target type instance) or the pod
-	// port (ip).
+	// port (ip); a number is taken as it is, so with target type instance
+	// it must be a NodePort (30000-32767).
 	HealthCheckPort string `json:"healthCheckPort,omitempty"`
 
 	// HealthCheckPath answered by the status port when the gateway is ready.

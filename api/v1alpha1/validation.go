@@ -123,6 +123,9 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	}
 	errs = append(errs, portNumber(gw.Child("port"), s.Gateway.Port)...)
 	errs = append(errs, portNumberOrName(gw.Child("healthCheckPort"), intstr.Parse(s.Gateway.HealthCheckPort))...)
+	if s.Ingresses() {
+		errs = append(errs, instanceHealthCheckPort(gw.Child("healthCheckPort"), s.Gateway.HealthCheckPort, s.ALB.TargetType)...)
+	}
 	if !strings.HasPrefix(s.Gateway.HealthCheckPath, "/") {
 		errs = append(errs, field.Invalid(gw.Child("healthCheckPath"), s.Gateway.HealthCheckPath, `must start with "/"`))
 	}
@@ -285,6 +288,9 @@ func validateTargetGroup(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 		}
 		if port, ok := over[ALBHealthCheckPort]; ok && port != HealthCheckPortTrafficPort {
 			errs = append(errs, portNumberOrName(annotation(ALBHealthCheckPort), intstr.Parse(port))...)
+			if platform != nil {
+				errs = append(errs, instanceHealthCheckPort(annotation(ALBHealthCheckPort), port, platform.ALB.TargetType)...)
+			}
 		}
 	}
 	return errs
@@ -497,6 +503,30 @@ func portNumberOrName(path *field.Path, port intstr.IntOrString) field.ErrorList
 		errs = append(errs, field.Invalid(path, port.StrVal, msg))
 	}
 	return errs
+}
+
+// The range of a NodePort (kube-apiserver's default
+// --service-node-port-range).
+const (
+	minNodePort = 30000
+	maxNodePort = 32767
+)
+
+// instanceHealthCheckPort checks a health check port (a number or a name)
+// for the target type of the ALB's target groups. With targetType
+// instance the ALB checks each node: the AWS Load Balancer Controller
+// resolves a port's name to that port's NodePort, but writes a number as
+// it is, and a port of the gateway Service (15021) is no port a node
+// answers on, so every target would be unhealthy (and the ALB would fail
+// open, sending to all of them). A number can only be a NodePort.
+func instanceHealthCheckPort(path *field.Path, port, targetType string) field.ErrorList {
+	p := intstr.Parse(port)
+	if targetType != TargetTypeInstance || p.Type != intstr.Int || p.IntVal >= minNodePort && p.IntVal <= maxNodePort || p.IntVal < 1 || p.IntVal > 65535 {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(path, port, fmt.Sprintf(
+		"with the platform's alb.targetType instance the ALB health-checks every node on this port, and the AWS Load Balancer Controller takes a number as it is: %s is no NodePort (%d-%d), so no target would ever be healthy; name the gateway Service's port instead (status-port for Istio's 15021), which the controller resolves to its NodePort",
+		port, minNodePort, maxNodePort))}
 }
 
 // labelMap validates a label map key by key in sorted order, so its errors

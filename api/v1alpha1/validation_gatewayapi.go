@@ -129,6 +129,7 @@ func validateGatewayAPIRoute(p *field.Path, r *Route, rule string) field.ErrorLi
 	}
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "prefix"), r.Match.Prefix)...)
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "exact"), r.Match.Exact)...)
+	errs = append(errs, gatewayAPIReplacements(p, r)...)
 	if m := r.Mirror; m != nil && m.Percent != nil && math.Abs(*m.Percent*10000-math.Round(*m.Percent*10000)) > 1e-6 {
 		errs = append(errs, field.Invalid(p.Child("mirror", "percent"), *m.Percent,
 			"the Gateway API (platform api: gateway-api) takes a mirrored share in millionths of the requests: round it to at most 4 decimals"))
@@ -167,13 +168,14 @@ func validateGatewayAPIRoute(p *field.Path, r *Route, rule string) field.ErrorLi
 }
 
 // gatewayAPIDuration checks that a (valid) duration has the Gateway API's
-// form: whole milliseconds, at most 99999h59m59.999s.
+// form: at most 99999h59m59.999s (in whole milliseconds, as every duration
+// is: validateDuration).
 func gatewayAPIDuration(p *field.Path, d Duration) field.ErrorList {
 	if d.wrong != "" {
 		return nil // reported already
 	}
-	if v := d.Value(); v%time.Millisecond != 0 || v > gatewayAPIMaxDuration {
-		return field.ErrorList{field.Invalid(p, d.String(), "the Gateway API takes durations in whole milliseconds, under 100000h: round it")}
+	if d.Value() > gatewayAPIMaxDuration {
+		return field.ErrorList{field.Invalid(p, d.String(), "the Gateway API takes durations under 100000h: shorten it")}
 	}
 	return nil
 }

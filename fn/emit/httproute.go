@@ -156,7 +156,11 @@ func httpRouteRule(r model.Route, ns string) gwapiv1.HTTPRouteRule {
 		rule.Filters = append(rule.Filters, gwapiv1.HTTPRouteFilter{Type: gwapiv1.HTTPRouteFilterRequestMirror, RequestMirror: f})
 	}
 	if rd := r.Redirect; rd != nil {
-		f := &gwapiv1.HTTPRequestRedirectFilter{Path: pathModifier(rd.Prefix, rd.Path), StatusCode: ptr(int(rd.Code))}
+		prefix := rd.Prefix
+		if prefix != "" {
+			prefix = v1alpha1.GatewayAPIRedirectPrefix(r.Match.Prefix, prefix)
+		}
+		f := &gwapiv1.HTTPRequestRedirectFilter{Path: pathModifier(prefix, rd.Path), StatusCode: ptr(int(rd.Code))}
 		if rd.Scheme != "" {
 			f.Scheme = ptr(rd.Scheme)
 		}

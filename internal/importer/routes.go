@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -161,7 +162,29 @@ func normalizeRoute(r *networking.HTTPRoute, ns string, ports portOf) bool {
 		}
 		c.AllowOrigin = nil
 	}
+	if c := r.CorsPolicy; c != nil {
+		for i, o := range c.AllowOrigins {
+			c.AllowOrigins[i] = literalOrigin(o)
+		}
+	}
 	return ok
+}
+
+// literalOrigin is an allowed CORS origin as Envoy matches it, in a form
+// krm-fn renders as it is. An exact origin with a "*" in a VirtualService
+// is matched literally (so it matches no browser's Origin header), where
+// krm-fn reads a "*" in an exact origin as the Gateway API's wildcard: it
+// is imported as the regex of the literal, which means what it did. "*"
+// alone, which Envoy reads as any origin, is the regex of any string.
+func literalOrigin(o *networking.StringMatch) *networking.StringMatch {
+	exact := o.GetExact()
+	switch {
+	case !strings.Contains(exact, "*"):
+		return o
+	case exact == "*":
+		return &networking.StringMatch{MatchType: &networking.StringMatch_Regex{Regex: ".*"}}
+	}
+	return &networking.StringMatch{MatchType: &networking.StringMatch_Regex{Regex: regexp.QuoteMeta(exact)}}
 }
 
 // carried are the fields of an Istio http route a ServiceExposure route
