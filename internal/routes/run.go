@@ -189,8 +189,12 @@ func (o Options) read(paths []string, rev *revision) (*Routes, error) {
 	if rev != nil {
 		source = rev.name + ":" + source
 	}
+	if rev != nil && len(paths) == 1 && paths[0] != "-" {
+		// The revision's tree stands where the work tree really is.
+		paths = []string{realPath(paths[0])}
+	}
 	var env *model.Environment
-	if dir, ok, err := o.overlay(paths, rev); err != nil {
+	if dir, ok, err := o.overlay(paths, rev, source); err != nil {
 		return nil, err
 	} else if ok {
 		root := o.Root
@@ -233,23 +237,19 @@ func (o Options) read(paths []string, rev *revision) (*Routes, error) {
 // overlay says whether paths are one overlay directory (it holds a
 // kustomization); a directory that holds none is an error naming the
 // overlays under it.
-func (o Options) overlay(paths []string, rev *revision) (string, bool, error) {
+func (o Options) overlay(paths []string, rev *revision, shown string) (string, bool, error) {
 	if len(paths) != 1 || paths[0] == "-" {
 		return "", false, nil
 	}
 	dir := paths[0]
 	isDir, hasKustomization := false, false
 	if rev != nil {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return "", false, err
-		}
-		isDir = rev.tree.IsDir(abs)
+		isDir = rev.tree.IsDir(dir)
 		for _, k := range konfig.RecognizedKustomizationFileNames() {
-			hasKustomization = hasKustomization || rev.tree.Exists(filepath.Join(abs, k))
+			hasKustomization = hasKustomization || rev.tree.Exists(filepath.Join(dir, k))
 		}
-		if !isDir && !rev.tree.Exists(abs) {
-			return "", false, fmt.Errorf("%s:%s: no such file or directory at that revision", rev.name, dir)
+		if !isDir && !rev.tree.Exists(dir) {
+			return "", false, fmt.Errorf("%s: no such file or directory at that revision", shown)
 		}
 	} else {
 		info, err := os.Stat(dir)
@@ -284,4 +284,23 @@ func (o Options) overlay(paths []string, rev *revision) (string, bool, error) {
 		}
 	}
 	return "", false, errors.New(msg)
+}
+
+// realPath is path absolute, with the symbolic links of the part of it
+// that exists on disk resolved.
+func realPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rest := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if filepath.Dir(p) == p {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
 }
