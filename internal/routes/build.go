@@ -42,7 +42,7 @@ func Build(env *model.Environment, source string) *Routes {
 	}
 	out := &Routes{Version: Version, Source: source, Platform: env.Name, API: api, Tables: []Table{}}
 	keys := slices.SortedFunc(maps.Keys(b.tables), func(a, b tableKey) int {
-		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.proxy, b.proxy), cmp.Compare(a.port, b.port))
+		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.proxy, b.proxy), cmp.Compare(a.port, b.port), strings.Compare(a.exportTo, b.exportTo))
 	})
 	for _, k := range keys {
 		out.Tables = append(out.Tables, b.tables[k].finish(b.gatewayAPI))
@@ -58,11 +58,13 @@ type builder struct {
 	tables     map[tableKey]*table
 }
 
-// tableKey identifies a table: gateways (rank 0) before the mesh (1).
+// tableKey identifies a table: gateways (rank 0) before the mesh (1);
+// the mesh's by the namespaces it is exported to too.
 type tableKey struct {
-	rank  int
-	proxy string
-	port  uint32
+	rank     int
+	proxy    string
+	port     uint32
+	exportTo string
 }
 
 // table is a table being built: its hosts' routes by domain, before the
@@ -88,11 +90,11 @@ type entry struct {
 	object [2]string // namespace, name
 }
 
-func (b *builder) table(rank int, proxy string, port int32) *table {
-	k := tableKey{rank, proxy, uint32(port)}
+func (b *builder) table(rank int, proxy string, port int32, exportTo ...string) *table {
+	k := tableKey{rank, proxy, uint32(port), strings.Join(exportTo, ",")}
 	t := b.tables[k]
 	if t == nil {
-		t = &table{Table: Table{Proxy: proxy, Port: uint32(port)}, hosts: map[string]*host{}}
+		t = &table{Table: Table{Proxy: proxy, Port: uint32(port), ExportTo: exportTo}, hosts: map[string]*host{}}
 		b.tables[k] = t
 	}
 	return t
@@ -409,9 +411,7 @@ func (b *builder) mesh() {
 			}
 		}
 		for _, port := range httpPorts(x) {
-			t := b.table(1, proxy, port)
-			t.ExportTo = exportTo
-			hr := t.host(x.Service.FQDN)
+			hr := b.table(1, proxy, port, exportTo...).host(x.Service.FQDN)
 			for i := range x.Routes {
 				hr.entries = append(hr.entries, entry{route: b.route(x, i, &x.Routes[i], from, prefix), match: x.Routes[i].Match,
 					object: [2]string{x.Namespace, x.MeshName()}})
