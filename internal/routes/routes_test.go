@@ -2,6 +2,8 @@ package routes
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -241,5 +243,39 @@ func TestDiffOfOrder(t *testing.T) {
 func TestMermaidQuotes(t *testing.T) {
 	if got, want := quote(`regex ^/a|b"<c>#`+"`\n"), `"regex ^/a#124;b#quot;#lt;c#gt;#35;#96;<br/>"`; got != want {
 		t.Errorf("%s, want %s", got, want)
+	}
+}
+
+// TestSchemaIsDocumented: every field of the JSON (Routes, Diff) is named
+// in docs/routes.md, so that the documented schema is the one printed.
+func TestSchemaIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "routes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(tp reflect.Type) {
+		for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice || tp.Kind() == reflect.Map {
+			tp = tp.Elem()
+		}
+		if tp.Kind() != reflect.Struct || seen[tp] {
+			return
+		}
+		seen[tp] = true
+		for i := range tp.NumField() {
+			f := tp.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			named := slices.ContainsFunc([]string{"`" + name + "`", "." + name + "`", "`" + name + "[]`", "." + name + "[]`"}, func(s string) bool { return strings.Contains(string(doc), s) })
+			if name != "" && !named {
+				t.Errorf("docs/routes.md does not name %s.%s (%q)", tp.Name(), f.Name, name)
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(Routes{}))
+	walk(reflect.TypeOf(Diff{}))
+	if len(seen) < 15 {
+		t.Fatalf("only %d types walked", len(seen))
 	}
 }

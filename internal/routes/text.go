@@ -82,7 +82,11 @@ func writeTable(b *strings.Builder, r *Routes) {
 func tableTitle(t Table) string {
 	s := fmt.Sprintf("%s port %d", t.Proxy, t.Port)
 	switch {
-	case len(t.ExportTo) > 0:
+	case slices.Contains(t.ExportTo, "*"):
+		s += " (calls from every namespace's sidecars)"
+	case len(t.ExportTo) == 1:
+		s += " (calls from the sidecars of namespace " + t.ExportTo[0] + ")"
+	case len(t.ExportTo) > 1:
 		s += " (calls from the sidecars of namespaces " + strings.Join(t.ExportTo, ", ") + ")"
 	case t.TLS:
 		s += " (TLS)"
