@@ -13,6 +13,21 @@
 // and the routes no request reaches, which istiod leaves out of what
 // Envoy receives (krm-fn routes'). The package needs nothing but the two
 // JSON documents, so that it builds without the proof layer's modules.
+//
+// Over the proof layer's sources (conformance/proof_test.go, once a run r
+// of source src has its istio-proof report r.Istio), with the krm-fn the
+// layer built:
+//
+//	args, err := routecmp.Args(root, src.Name) // an overlay, or a golden case
+//	if err == nil {
+//		out, err := run(t.Context(), root, nil, krmFn, append([]string{"routes", "-o", "json"}, args...)...)
+//		if err != nil { ... } // an overlay kustomize must run krm-fn for is not read: t.Log it
+//		istio, _ := json.Marshal(r.Istio)
+//		diffs, err := routecmp.Compare([]byte(out.stdout), istio)
+//		for _, d := range diffs {
+//			t.Errorf("%s: krm-fn routes is not what istiod computes: %s", src.Name, d)
+//		}
+//	}
 package routecmp
 
 import (
