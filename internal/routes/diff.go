@@ -16,7 +16,7 @@ type Diff struct {
 	Old     Summary `json:"old"`
 	New     Summary `json:"new"`
 	// Changes, in the order of the new tables (what is removed where it
-	// was); none when the two route alike.
+	// was); none when the routes are the same.
 	Changes []Change `json:"changes"`
 }
 
@@ -351,7 +351,7 @@ func WriteDiff(w io.Writer, d *Diff, format string) error {
 func writeDiffTable(b *strings.Builder, d *Diff) {
 	fmt.Fprintf(b, "--- %s\n+++ %s\n", sideText(d.Old), sideText(d.New))
 	if len(d.Changes) == 0 {
-		b.WriteString("\nThe two route alike.\n")
+		b.WriteString("\nNo difference in the routes.\n")
 		return
 	}
 	apiChanged := slices.ContainsFunc(d.Changes, func(c Change) bool { return c.What == WhatAPI })

@@ -70,7 +70,7 @@ func routeLabel(n int, r Route) string {
 func writeDiffMermaid(b *strings.Builder, d *Diff) {
 	g := newGraph(fmt.Sprintf("%s → %s", sideText(d.Old), sideText(d.New)))
 	if len(d.Changes) == 0 {
-		g.node("same", "[", "]", "The two route alike.", "")
+		g.node("same", "[", "]", "No difference in the routes.", "")
 		g.write(b)
 		return
 	}
