@@ -12,6 +12,9 @@ import (
 // the route to each Service it sends to (its weight), dotted to a mirror.
 func writeMermaid(b *strings.Builder, r *Routes) {
 	g := newGraph(fmt.Sprintf("%s: %s", heading(r), "routes in the order Envoy tries them"))
+	if len(r.Tables) == 0 {
+		g.node("none", "[", "]", "No routes: no exposure has hosts, mesh routing or tcp routes.", "")
+	}
 	for ti, t := range r.Tables {
 		g.table(ti, tableTitle(t))
 		for ci, c := range t.TCP {
