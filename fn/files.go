@@ -17,24 +17,30 @@ import (
 // else is skipped); the output is the items, without a ResourceList, each
 // problem naming its file. It prints no error: the caller does.
 func ExecuteFiles(p *Processor, stdin io.Reader, stdout io.Writer, paths []string) error {
-	var in krmio.Files
-	config, err := in.Read(stdin, paths[0])
-	if err != nil {
-		return err
-	}
-	if len(config) != 1 {
-		return fmt.Errorf("%s: the function config file must hold exactly one object, it holds %d", paths[0], len(config))
-	}
-	items, err := in.Objects(stdin, paths[1:], func(path string) bool { return !krmio.MentionsGroup(path, v1alpha1.Group) })
-	if err != nil {
-		return err
-	}
-	if p.Source == nil {
-		p.Source = in.Source
-	}
-	r, err := p.Run(&framework.ResourceList{FunctionConfig: config[0], Items: items})
+	r, err := RenderFiles(p, stdin, paths)
 	if err != nil {
 		return err
 	}
 	return r.Write(kio.ByteWriter{Writer: stdout, ClearAnnotations: []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation}})
+}
+
+// RenderFiles renders files as ExecuteFiles does, and returns the
+// rendering unwritten (with its model: krm-fn routes).
+func RenderFiles(p *Processor, stdin io.Reader, paths []string) (*Rendering, error) {
+	var in krmio.Files
+	config, err := in.Read(stdin, paths[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(config) != 1 {
+		return nil, fmt.Errorf("%s: the function config file must hold exactly one object, it holds %d", paths[0], len(config))
+	}
+	items, err := in.Objects(stdin, paths[1:], func(path string) bool { return !krmio.MentionsGroup(path, v1alpha1.Group) })
+	if err != nil {
+		return nil, err
+	}
+	if p.Source == nil {
+		p.Source = in.Source
+	}
+	return p.Run(&framework.ResourceList{FunctionConfig: config[0], Items: items})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/krmfn/krm-fn/fn/model"
 	"github.com/krmfn/krm-fn/internal/yamlout"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -13,8 +14,11 @@ import (
 // (the Namespaces and pod templates the mesh needs labelled), then the
 // objects it generates, in output order, each built when it is encoded.
 type Rendering struct {
-	Items   []*yaml.RNode
-	objects []planned
+	Items []*yaml.RNode
+	// Environment is the model the objects are built from (package
+	// model): what krm-fn routes reads.
+	Environment *model.Environment
+	objects     []planned
 }
 
 // output makes plan p's rendering: it sets the planned labels on the
@@ -25,7 +29,7 @@ func (p *plan) output() (*Rendering, error) {
 			return nil, err
 		}
 	}
-	return &Rendering{Items: p.items, objects: p.objects}, nil
+	return &Rendering{Items: p.items, Environment: p.env, objects: p.objects}, nil
 }
 
 // set sets label l on its item.

@@ -152,6 +152,7 @@ func stages(config *yaml.RNode, items []*yaml.RNode, lines *krmio.Lines) (*plan,
 	probs = append(probs, ps...)
 
 	env := model.NewEnvironment(&platform.Spec, xs.models())
+	env.Name = platform.Name
 	probs = append(probs, check(env, xs)...)
 	if hasErrors(probs) {
 		return nil, results(probs, lines)

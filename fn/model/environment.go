@@ -16,6 +16,9 @@ import (
 // and nothing changes it after: the checks read it, and the plan turns it
 // into objects.
 type Environment struct {
+	// Name is the ExposurePlatform's metadata.name ("": the built-in
+	// defaults, or a generator's platform of none).
+	Name        string
 	Platform    *v1alpha1.ExposurePlatformSpec
 	Exposures   []*Exposure      // in the order of the input
 	SharedHosts []*SharedHost    // the claimed ones, by host

@@ -13,7 +13,7 @@ import (
 	"github.com/krmfn/krm-fn/internal/cli"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of ../../testdata/import from what krm-fn import does now")
+var update = flag.Bool("update", false, "rewrite the golden files of ../../testdata/import and ../../testdata/routes from what krm-fn import and routes do now")
 
 // TestImportGolden runs `krm-fn import --verify manifests.yaml` in every
 // case under testdata/import and checks what a user sees: the specs on

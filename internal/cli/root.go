@@ -100,13 +100,16 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
   kustomize build --enable-alpha-plugins --enable-exec overlays/prd
 
   # check specs without rendering (file:line: Kind ns/name: field: problem)
-  krm-fn validate overlays/prd/platform.yaml bases/`
+  krm-fn validate overlays/prd/platform.yaml bases/
+
+  # the routing table of an environment
+  krm-fn routes overlays/prd`
 	cmd.Version = versionLine(buildInfo())
 	cmd.SuggestionsMinimumDistance = 2
 	cmd.SetVersionTemplate("{{.Version}}\n")
 	// The function keeps its positional arguments: cobra takes the first
 	// argument as a subcommand only when it is one of these names.
-	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newExplainCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
+	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), a.newRoutesCommand(), newVersionCommand(), newExplainCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
 		cmd.AddCommand(showErrors(c))
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

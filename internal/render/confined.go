@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/repofile"
+	"github.com/krmfn/krm-fn/internal/snapshot"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -19,7 +22,7 @@ import (
 // local file through it; what it cannot see (remote URLs) is refused
 // before the build (policy.go).
 type confinedFS struct {
-	disk     filesys.FileSystem
+	disk     base
 	root     string // absolute, symbolic links resolved
 	maxBytes int64  // what ReadFile may return in all
 	meter    *meter
@@ -28,28 +31,93 @@ type confinedFS struct {
 // errOutside says that a path leads out of the repository.
 var errOutside = errors.New("outside the repository")
 
-func newConfinedFS(root string, maxBytes int64) (*confinedFS, error) {
+func newConfinedFS(root string, maxBytes int64, tree *snapshot.Tree) (*confinedFS, error) {
+	var disk base = onDisk{filesys.MakeFsOnDisk()}
+	if tree != nil {
+		disk = inTree{tree}
+	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
 	}
-	real, err := filepath.EvalSymlinks(abs)
+	real, err := disk.evalSymlinks(abs)
 	if err != nil {
 		return nil, fmt.Errorf("the repository root %s: %w", root, err)
 	}
-	return &confinedFS{disk: filesys.MakeFsOnDisk(), root: real, maxBytes: maxBytes, meter: newMeter(maxBytes)}, nil
+	return &confinedFS{disk: disk, root: real, maxBytes: maxBytes, meter: newMeter(maxBytes)}, nil
 }
+
+// base is what a build reads below the repository's root: the disk, or
+// the files of a git revision (internal/snapshot), which nothing reads
+// past. Every method takes a resolved path but the FileSystem's
+// CleanedAbs and Glob.
+type base interface {
+	filesys.FileSystem
+	// evalSymlinks is filepath.EvalSymlinks.
+	evalSymlinks(path string) (string, error)
+	// read reads a regular file of at most max bytes; open opens one.
+	read(path string, max int64) ([]byte, error)
+	open(path string) (filesys.File, error)
+	// size is the size of a file.
+	size(path string) (int64, error)
+}
+
+// onDisk is the disk.
+type onDisk struct{ filesys.FileSystem }
+
+func (onDisk) evalSymlinks(path string) (string, error)    { return filepath.EvalSymlinks(path) }
+func (onDisk) read(path string, max int64) ([]byte, error) { return repofile.Read(path, max) }
+func (onDisk) open(path string) (filesys.File, error)      { return repofile.Open(path) }
+func (onDisk) size(path string) (int64, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), nil
+}
+
+// inTree is the files of a revision, read only.
+type inTree struct{ *snapshot.Tree }
+
+func (t inTree) evalSymlinks(path string) (string, error)    { return t.EvalSymlinks(path) }
+func (t inTree) read(path string, max int64) ([]byte, error) { return t.Read(path, max) }
+func (t inTree) open(path string) (filesys.File, error)      { return t.Open(path) }
+func (t inTree) size(path string) (int64, error) {
+	info, err := t.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), nil
+}
+func (t inTree) ReadFile(path string) ([]byte, error) { return t.Read(path, krmio.MaxInputBytes) }
+func (t inTree) Create(path string) (filesys.File, error) {
+	return nil, &fs.PathError{Op: "create", Path: path, Err: errReadOnly}
+}
+func (t inTree) Mkdir(path string) error {
+	return &fs.PathError{Op: "mkdir", Path: path, Err: errReadOnly}
+}
+func (t inTree) MkdirAll(path string) error {
+	return &fs.PathError{Op: "mkdir", Path: path, Err: errReadOnly}
+}
+func (t inTree) RemoveAll(path string) error {
+	return &fs.PathError{Op: "remove", Path: path, Err: errReadOnly}
+}
+func (t inTree) WriteFile(path string, _ []byte) error {
+	return &fs.PathError{Op: "write", Path: path, Err: errReadOnly}
+}
+
+var errReadOnly = errors.New("the files of a revision are read only")
 
 // resolve is path made absolute with every symbolic link of its existing
 // part resolved: where it really is.
-func resolve(path string) (string, error) {
+func (c *confinedFS) resolve(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
 	}
 	rest := ""
 	for p := abs; ; p = filepath.Dir(p) {
-		real, err := filepath.EvalSymlinks(p)
+		real, err := c.disk.evalSymlinks(p)
 		if err == nil {
 			return filepath.Join(real, rest), nil
 		}
@@ -71,7 +139,7 @@ func inside(root, real string) bool {
 // check returns path's resolved location, or an error naming the path if
 // it is outside the repository.
 func (c *confinedFS) check(path string) (string, error) {
-	real, err := resolve(path)
+	real, err := c.resolve(path)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
@@ -98,7 +166,7 @@ func (c *confinedFS) Open(path string) (filesys.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repofile.Open(real)
+	return c.disk.open(real)
 }
 
 func (c *confinedFS) IsDir(path string) bool {
@@ -155,7 +223,7 @@ func (c *confinedFS) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := repofile.Read(real, c.maxBytes)
+	b, err := c.disk.read(real, c.maxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ const maxWalk = 100000
 // skip are not looked into; symbolic links to directories are not
 // followed.
 func Overlays(root, repo string, skip []string) ([]string, error) {
-	cfs, err := newConfinedFS(repo, krmio.MaxInputBytes)
+	cfs, err := newConfinedFS(repo, krmio.MaxInputBytes, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -632,7 +631,7 @@ func Sources(dir, root string) ([]string, error) {
 // directory of a repository (Overlays) visit each kustomization once, not
 // once per kustomization that includes it.
 func walk(dir, root string, known map[string]bool) (tree, error) {
-	cfs, err := newConfinedFS(root, krmio.MaxInputBytes)
+	cfs, err := newConfinedFS(root, krmio.MaxInputBytes, nil)
 	if err != nil {
 		return tree{}, err
 	}
@@ -858,8 +857,8 @@ func (w *walker) generated(dir, kind string, s types.KvPairSources) {
 	}
 	for _, f := range kvFiles(s) {
 		if real, err := w.fsys.check(filepath.Join(dir, f)); err == nil {
-			if info, err := os.Stat(real); err == nil {
-				size += int(min(info.Size(), krmio.MaxInputBytes))
+			if n, err := w.fsys.disk.size(real); err == nil {
+				size += int(min(n, krmio.MaxInputBytes))
 			}
 		}
 	}

@@ -20,9 +20,11 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/fn/model"
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/krmfn/krm-fn/internal/parallel"
+	"github.com/krmfn/krm-fn/internal/snapshot"
 	"github.com/krmfn/krm-fn/internal/yamlout"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -73,6 +75,16 @@ type Options struct {
 	// Observe, if set, is told what the build reads and expands, for a
 	// bound on the process's memory in proportion (internal/guard).
 	Observe Observer
+
+	// Tree, if set, holds the repository's files instead of the disk:
+	// those of a git revision (krm-fn routes --diff REV).
+	Tree *snapshot.Tree
+
+	// Model, if set, is given the model krm-fn computes for the overlay
+	// (fn/model) once the build has succeeded: what krm-fn routes reads.
+	// A build that could not run krm-fn in process, which has no model
+	// to give, is then an error saying why.
+	Model func(*model.Environment)
 }
 
 // Observer is told what a build reads and expands.
@@ -126,7 +138,7 @@ func Render(dir string, o Options) ([]byte, error) {
 	if o.MaxBytes == 0 {
 		o.MaxBytes = krmio.MaxInputBytes
 	}
-	cfs, err := newConfinedFS(root, o.MaxBytes)
+	cfs, err := newConfinedFS(root, o.MaxBytes, o.Tree)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +205,9 @@ func Render(dir string, o Options) ([]byte, error) {
 		return plan.run(served, real, o)
 	}
 	if len(l.functions) > 0 {
+		if o.Model != nil {
+			return nil, &Error{Problems: []string{fmt.Sprintf("%s: %s, so kustomize would run krm-fn as a program, and the routes krm-fn computes there are not at hand: krm-fn routes reads an overlay krm-fn expands in process (its ExposurePlatform the overlay's last transformer, nothing renaming or moving objects; docs/routes.md), or the specs' files", dir, why)}}
+		}
 		if o.Self == "" && !o.AllowFunctions {
 			return nil, &Error{Problems: []string{fmt.Sprintf("%s: %s, so kustomize must run krm-fn as an exec function, and this build knows no krm-fn program to run", dir, why)}}
 		}
@@ -337,7 +352,7 @@ func newServedFS(cfs *confinedFS) *servedFS {
 
 // serve replaces the content of the file at path for the build.
 func (s *servedFS) serve(path string, data []byte) error {
-	real, err := resolve(path)
+	real, err := s.cfs.resolve(path)
 	if err != nil {
 		return err
 	}
@@ -351,7 +366,7 @@ func (s *servedFS) served(path string) ([]byte, bool) {
 }
 
 func (s *servedFS) lookup(path string) (string, []byte, bool) {
-	real, err := resolve(path)
+	real, err := s.cfs.resolve(path)
 	if err != nil {
 		return "", nil, false
 	}
@@ -414,10 +429,7 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		return nil, err
 	}
 	items := make([]*yaml.RNode, len(rs))
-	root := o.Root
-	if real, err := filepath.EvalSymlinks(root); err == nil {
-		root = real
-	}
+	root := fsys.cfs.root
 	for i, r := range rs {
 		// The file each came from, named from the repository's root.
 		if origin, err := r.GetOrigin(); err == nil && origin != nil && origin.Path != "" && origin.Repo == "" {
@@ -458,7 +470,11 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		return nil, err
 	}
 	o.rendered(rs)
-	return printResources(rs, true, dir, outputLimit(fsys.cfs.meter))
+	out, err := printResources(rs, true, dir, outputLimit(fsys.cfs.meter))
+	if err == nil && o.Model != nil {
+		o.Model(rendering.Environment)
+	}
+	return out, err
 }
 
 // printResources is what krusty does last and the kustomize CLI prints
