@@ -104,9 +104,11 @@ func TestRoutesExample(t *testing.T) {
 	}
 	for _, want := range []string{
 		"gateway istio-system/istio-ingressgateway port 80 (HTTP)",
-		"  api.domain.shop\n    1. prefix /orders/ → shop/orders-api:8080\n",
-		"    2. prefix / → shop/cb-test-api:9000\n",
-		"  payments.domain.shop\n    1. POST prefix /webhooks/ → shop/payments-api:8080\n",
+		"  api.domain.shop\n    1. exact /orders → redirect 301 to https, same host, path /orders/\n",
+		"    2. prefix /orders/ → shop/orders-api:8080\n",
+		"    3. prefix / → shop/cb-test-api:9000\n",
+		"  payments.domain.shop\n    1. POST exact /webhooks → shop/payments-api:8080\n",
+		"    2. POST prefix /webhooks/ → shop/payments-api:8080\n",
 		"← ServiceExposure shop/payments-api spec.routes[1]",
 	} {
 		if !strings.Contains(stdout, want) {
