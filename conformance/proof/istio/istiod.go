@@ -1,0 +1,438 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"google.golang.org/protobuf/proto"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/krmfn/krm-fn/conformance/proof/istio/envoymatch"
+	"istio.io/istio/pilot/pkg/config/kube/gateway"
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pilot/pkg/simulation"
+	pstatus "istio.io/istio/pilot/pkg/status"
+	"istio.io/istio/pilot/test/xds"
+	"istio.io/istio/pkg/config"
+	"istio.io/istio/pkg/config/constants"
+	"istio.io/istio/pkg/config/schema/collection"
+	"istio.io/istio/pkg/config/schema/gvk"
+	"istio.io/istio/pkg/spiffe"
+	"istio.io/istio/pkg/test"
+)
+
+// proxy is one Envoy whose configuration istio-proof computes.
+type proxy struct {
+	// name is "gateway ns/pod" or "sidecar ns".
+	name      string
+	namespace string
+	model     *model.Proxy
+	gateway   bool
+	listeners []*listenerv3.Listener
+	clusters  map[string]*clusterv3.Cluster
+	routes    map[string]*routev3.RouteConfiguration
+	endpoints map[string]int
+}
+
+// prover holds one run of istiod's configuration generation.
+type prover struct {
+	t       test.Failer
+	c       *cluster
+	s       *xds.FakeDiscoveryServer
+	status  *statusSink
+	parents map[string]string // generated VirtualService ns/name -> its Gateway API parents
+	gateway []*proxy
+	sidecar []*proxy
+}
+
+// prove runs istiod (Istio's FakeDiscoveryServer, what Istio's own tests
+// drive, over a fake kube client holding the cluster's objects), computes
+// the configuration of every gateway pod and of a sidecar in every
+// namespace, and reports the routing tables, the problems, and the
+// answers to reqs.
+func prove(t test.Failer, c *cluster, reqs []Request) *Report {
+	s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: c.configs, KubernetesObjects: c.kube})
+	p := &prover{t: t, c: c, s: s, status: newStatusSink(), parents: map[string]string{}}
+	p.watchStatus()
+	p.readGatewayAPIOutputs()
+	p.buildProxies()
+
+	rep := &Report{Problems: slices.Clone(c.problems)}
+	rep.Tables = append(rep.Tables, p.gatewayTables()...)
+	rep.Tables = append(rep.Tables, p.sidecarTables()...)
+	rep.Problems = append(rep.Problems, p.routeProblems(rep.Tables)...)
+	rep.Problems = append(rep.Problems, p.pushProblems()...)
+	rep.Problems = append(rep.Problems, p.statusProblems()...)
+	for _, r := range reqs {
+		rep.Answers = append(rep.Answers, p.answer(r))
+	}
+	sortProblems(rep.Problems)
+	return rep
+}
+
+// watchStatus has the Gateway API controller write status, as istiod's
+// leader does, into statusSink instead of the API server.
+func (p *prover) watchStatus() {
+	gwc, ok := p.s.Env().GatewayAPIController.(*gateway.Controller)
+	if !ok || len(p.c.gatewayAPI) == 0 {
+		return
+	}
+	m := pstatus.NewManager(p.status)
+	gwc.SetStatusWrite(true, m)
+	m.Start(test.NewStop(p.t))
+}
+
+// readGatewayAPIOutputs records which Gateway API objects each
+// VirtualService the Gateway API controller generates comes from.
+func (p *prover) readGatewayAPIOutputs() {
+	gwc, ok := p.s.Env().GatewayAPIController.(*gateway.Controller)
+	if !ok {
+		return
+	}
+	for _, vs := range gwc.List(gvk.VirtualService, "") {
+		p.parents[vs.Namespace+"/"+vs.Name] = vs.Annotations[constants.InternalParentNames]
+	}
+}
+
+func (p *prover) buildProxies() {
+	for _, pod := range p.c.pods {
+		if pod.Annotations[roleAnnotation] != "gateway" {
+			continue
+		}
+		mp := &model.Proxy{
+			Type:            model.Router,
+			ID:              pod.Name + "." + pod.Namespace,
+			IPAddresses:     []string{pod.Status.PodIP},
+			ConfigNamespace: pod.Namespace,
+			Labels:          pod.Labels,
+			Metadata: &model.NodeMetadata{
+				Namespace: pod.Namespace, Labels: pod.Labels, ServiceAccount: pod.Spec.ServiceAccountName,
+			},
+			VerifiedIdentity: &spiffe.Identity{TrustDomain: "cluster.local", Namespace: pod.Namespace, ServiceAccount: pod.Spec.ServiceAccountName},
+		}
+		p.gateway = append(p.gateway, p.generate("gateway "+pod.Namespace+"/"+pod.Name, pod.Namespace, mp, true))
+	}
+	for i, ns := range p.c.namespaces {
+		mp := &model.Proxy{
+			Type:            model.SidecarProxy,
+			ID:              "proof-client." + ns,
+			IPAddresses:     []string{fmt.Sprintf("240.240.%d.%d", i/250, i%250+1)},
+			ConfigNamespace: ns,
+			Metadata:        &model.NodeMetadata{Namespace: ns},
+		}
+		p.sidecar = append(p.sidecar, p.generate("sidecar "+ns, ns, mp, false))
+	}
+}
+
+// generate computes a proxy's listeners, clusters, routes and endpoints.
+func (p *prover) generate(name, namespace string, mp *model.Proxy, gw bool) *proxy {
+	mp = p.s.SetupProxy(mp)
+	x := &proxy{name: name, namespace: namespace, model: mp, gateway: gw,
+		clusters: map[string]*clusterv3.Cluster{}, routes: map[string]*routev3.RouteConfiguration{}, endpoints: map[string]int{}}
+	x.listeners = p.s.Listeners(mp)
+	for _, c := range p.s.Clusters(mp) {
+		x.clusters[c.Name] = c
+		if c.GetLoadAssignment() != nil {
+			x.endpoints[c.Name] = countEndpoints(c.GetLoadAssignment().GetEndpoints())
+		}
+	}
+	for _, r := range p.s.RoutesFromListeners(mp, x.listeners) {
+		x.routes[r.Name] = r
+	}
+	for _, cla := range p.s.Endpoints(mp) {
+		x.endpoints[cla.ClusterName] = countEndpoints(cla.GetEndpoints())
+	}
+	return x
+}
+
+// locate finds the listener and route configuration a plain HTTP request
+// to address:port reaches, with Istio's own simulation of Envoy's listener
+// and filter chain selection (pilot/pkg/simulation). It gives the
+// simulation the route configurations without their virtual hosts, so
+// that it stops there: envoymatch picks the virtual host and the route.
+func (x *proxy) locate(address string, port int, mode simulation.CallMode) (listener, routeConfig string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Istio's simulation failed on this proxy's listeners: %v", r)
+		}
+	}()
+	bare := make([]*routev3.RouteConfiguration, 0, len(x.routes))
+	for _, rc := range x.routes {
+		b := proto.Clone(rc).(*routev3.RouteConfiguration)
+		b.VirtualHosts = nil
+		bare = append(bare, b)
+	}
+	sim := &simulation.Simulation{Listeners: x.listeners, Routes: bare}
+	res := sim.Run(simulation.Call{
+		Address: address, Port: port, Protocol: simulation.HTTP, CallMode: mode,
+		HostHeader: "proof.invalid",
+	})
+	switch {
+	case res.RouteConfigMatched != "":
+		return res.ListenerMatched, res.RouteConfigMatched, nil
+	case res.Error != nil && res.Error != simulation.ErrNoVirtualHost:
+		return res.ListenerMatched, "", fmt.Errorf("%s: %v", x.name, res.Error)
+	default:
+		return res.ListenerMatched, "", fmt.Errorf("%s: port %d reaches no HTTP route configuration (listener %q)", x.name, port, res.ListenerMatched)
+	}
+}
+
+// gatewayTables: for every gateway pod, every port of every Service that
+// selects it (but the status port), the routing of the HTTP listener it
+// reaches.
+func (p *prover) gatewayTables() []Table {
+	var out []Table
+	for _, x := range p.gateway {
+		pod := p.pod(x)
+		for _, svc := range p.servicesOf(pod) {
+			for _, sp := range svc.Spec.Ports {
+				if sp.Port == statusPort {
+					continue
+				}
+				target := targetPort(pod, sp)
+				if target == 0 {
+					continue
+				}
+				t := Table{Proxy: "gateway " + svc.Namespace + "/" + svc.Name, Port: uint32(sp.Port)}
+				listener, rc, err := x.locate(pod.Status.PodIP, target, simulation.CallModeGateway)
+				t.Listener, t.RouteConfig = listener, rc
+				if err == nil {
+					t.Hosts = p.hosts(x, x.routes[rc], false)
+				}
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// sidecarTables: the routes of the mesh, as the sidecar of each namespace
+// sees them: every virtual host that has a route from a VirtualService or
+// an HTTPRoute. Namespaces whose sidecars route alike share one table.
+func (p *prover) sidecarTables() []Table {
+	type key struct {
+		rc   string
+		body string
+	}
+	byKey := map[key]*Table{}
+	var order []key
+	for _, x := range p.sidecar {
+		names := make([]string, 0, len(x.routes))
+		for n := range x.routes {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			hosts := p.hosts(x, x.routes[n], true)
+			if len(hosts) == 0 {
+				continue
+			}
+			port, _ := strconv.Atoi(n)
+			t := Table{Proxy: "sidecar", Port: uint32(port), RouteConfig: n, Hosts: hosts}
+			k := key{n, fmt.Sprintf("%v", mustJSON(t))}
+			if prev, ok := byKey[k]; ok {
+				prev.Namespaces = append(prev.Namespaces, x.namespace)
+				continue
+			}
+			t.Namespaces = []string{x.namespace}
+			byKey[k] = &t
+			order = append(order, k)
+		}
+	}
+	out := make([]Table, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byKey[k])
+	}
+	return out
+}
+
+// hosts reads a route configuration's virtual hosts; configured keeps only
+// those with a route from a VirtualService or an HTTPRoute.
+func (p *prover) hosts(x *proxy, rc *routev3.RouteConfiguration, configured bool) []Host {
+	var out []Host
+	for _, vh := range rc.GetVirtualHosts() {
+		h := Host{Name: vh.GetName(), Domains: envoymatch.Domains(vh)}
+		any := false
+		for _, r := range vh.GetRoutes() {
+			route := readRoute(r, x)
+			route.From = p.from(r)
+			any = any || route.From != ""
+			h.Routes = append(h.Routes, route)
+		}
+		if configured && !any {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// from names the object an Envoy route comes from, by the config metadata
+// istiod puts on it.
+func (p *prover) from(r *routev3.Route) string {
+	md := r.GetMetadata().GetFilterMetadata()["istio"].GetFields()["config"].GetStringValue()
+	// /apis/networking.istio.io/v1/namespaces/<ns>/virtual-service/<name>
+	parts := strings.Split(md, "/")
+	if len(parts) != 8 || parts[4] != "namespaces" {
+		return ""
+	}
+	ns, kind, name := parts[5], parts[6], parts[7]
+	if kind != "virtual-service" {
+		return kind + " " + ns + "/" + name
+	}
+	parents, generated := p.parents[ns+"/"+name]
+	if !generated {
+		return "VirtualService " + ns + "/" + name
+	}
+	return gatewayAPIParent(parents, r.GetName(), p.c.ruleNames)
+}
+
+// gatewayAPIParent names the HTTPRoute (or GRPCRoute) a generated route
+// comes from: parents is "HTTPRoute/name.ns,..."; an unnamed rule's route
+// is named "ns.name.index", a named rule's route by the rule's name, which
+// ruleNames lists per route.
+func gatewayAPIParent(parents, route string, ruleNames map[string][]string) string {
+	var names, named []string
+	for _, p := range strings.Split(parents, ",") {
+		kind, rest, ok := strings.Cut(p, "/")
+		if !ok {
+			continue
+		}
+		dot := strings.LastIndexByte(rest, '.')
+		if dot < 0 {
+			continue
+		}
+		name, ns := rest[:dot], rest[dot+1:]
+		id := kind + " " + ns + "/" + name
+		if strings.HasPrefix(route, ns+"."+name+".") {
+			return id
+		}
+		if slices.Contains(ruleNames[id], route) {
+			named = append(named, id)
+		}
+		names = append(names, id)
+	}
+	if len(named) == 1 {
+		return named[0]
+	}
+	return strings.Join(names, ", ")
+}
+
+func (p *prover) pod(x *proxy) *corev1.Pod {
+	for _, pod := range p.c.pods {
+		if "gateway "+pod.Namespace+"/"+pod.Name == x.name {
+			return pod
+		}
+	}
+	return nil
+}
+
+// servicesOf lists the Services of the pod's namespace that select it.
+func (p *prover) servicesOf(pod *corev1.Pod) []*corev1.Service {
+	var out []*corev1.Service
+	for _, svc := range p.c.services {
+		if svc.Namespace == pod.Namespace && len(svc.Spec.Selector) > 0 &&
+			labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(pod.Labels)) {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+const statusPort = 15021
+
+// targetPort resolves a Service port to the pod's port.
+func targetPort(pod *corev1.Pod, sp corev1.ServicePort) int {
+	if sp.TargetPort.IntValue() != 0 {
+		return sp.TargetPort.IntValue()
+	}
+	if sp.TargetPort.StrVal == "" {
+		return int(sp.Port)
+	}
+	for _, c := range pod.Spec.Containers {
+		for _, cp := range c.Ports {
+			if cp.Name == sp.TargetPort.StrVal {
+				return int(cp.ContainerPort)
+			}
+		}
+	}
+	return 0
+}
+
+// statusSink is the store the status manager writes Gateway API status
+// to: it keeps the latest status of each object.
+type statusSink struct {
+	mu     sync.Mutex
+	status map[string]any
+	last   time.Time
+}
+
+func newStatusSink() *statusSink { return &statusSink{status: map[string]any{}} }
+
+func (s *statusSink) get(name string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.status[name]
+	return st, ok
+}
+
+// settle waits until every name has a status and none has changed for a
+// moment, or until the deadline.
+func (s *statusSink) settle(names []string, deadline time.Duration) {
+	end := time.Now().Add(deadline)
+	for time.Now().Before(end) {
+		s.mu.Lock()
+		all := true
+		for _, n := range names {
+			if _, ok := s.status[n]; !ok {
+				all = false
+				break
+			}
+		}
+		quiet := time.Since(s.last) > 100*time.Millisecond
+		s.mu.Unlock()
+		if all && quiet {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var _ model.ConfigStore = (*statusSink)(nil)
+
+func (s *statusSink) Schemas() collection.Schemas { return collection.Schemas{} }
+
+func (s *statusSink) Get(typ config.GroupVersionKind, name, namespace string) *config.Config {
+	// The status manager only checks the generation (the objects here
+	// have none) and hands the status to UpdateStatus.
+	return &config.Config{Meta: config.Meta{GroupVersionKind: typ, Name: name, Namespace: namespace}}
+}
+
+func (s *statusSink) List(config.GroupVersionKind, string) []config.Config { return nil }
+
+func (s *statusSink) Create(config.Config) (string, error) {
+	return "", fmt.Errorf("istio-proof's status store only takes status")
+}
+
+func (s *statusSink) Update(config.Config) (string, error) {
+	return "", fmt.Errorf("istio-proof's status store only takes status")
+}
+
+func (s *statusSink) UpdateStatus(c config.Config) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status[objectName(c.GroupVersionKind.Kind, c.Namespace, c.Name)] = c.Status
+	s.last = time.Now()
+	return "", nil
+}
+
+func (s *statusSink) Delete(config.GroupVersionKind, string, string, *string) error { return nil }

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// printTables prints a report for a reader: each table's routes in the
+// order Envoy tries them, then the problems.
+func printTables(w io.Writer, rep *Report) error {
+	var b strings.Builder
+	for _, t := range rep.Tables {
+		fmt.Fprintf(&b, "%s port %d", t.Proxy, t.Port)
+		if len(t.Namespaces) > 0 {
+			fmt.Fprintf(&b, " (from %s)", strings.Join(t.Namespaces, ", "))
+		}
+		fmt.Fprintf(&b, " — listener %s, routes %s\n", t.Listener, t.RouteConfig)
+		for _, h := range t.Hosts {
+			fmt.Fprintf(&b, "  %s\n", strings.Join(h.Domains, ", "))
+			for i, r := range h.Routes {
+				fmt.Fprintf(&b, "    %d. %s → %s", i+1, matchText(r.Match), actionText(r))
+				if r.From != "" {
+					fmt.Fprintf(&b, "   [%s]", r.From)
+				}
+				b.WriteString("\n")
+			}
+		}
+	}
+	if len(rep.Problems) > 0 {
+		b.WriteString("problems:\n")
+		for _, p := range rep.Problems {
+			fmt.Fprintf(&b, "  %s: %s: %s\n", p.Class, p.Object, p.Message)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func matchText(m Match) string {
+	parts := []string{m.Path}
+	if m.Method != "" {
+		parts = append([]string{m.Method}, parts...)
+	}
+	for _, h := range m.Headers {
+		parts = append(parts, "header "+h.Name+" "+h.Match)
+	}
+	for _, q := range m.Query {
+		parts = append(parts, "query "+q.Name+" "+q.Match)
+	}
+	if m.IgnoreCase {
+		parts = append(parts, "(any case)")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func actionText(r Route) string {
+	switch {
+	case r.Redirect != nil:
+		return fmt.Sprintf("redirect %d %+v", r.Redirect.Status, *r.Redirect)
+	case r.Response != nil:
+		return fmt.Sprintf("respond %d %q", r.Response.Status, r.Response.Body)
+	}
+	var parts []string
+	for _, b := range r.Backends {
+		s := b.String()
+		if b.Weight != 0 {
+			s += fmt.Sprintf(" %d%%", b.Weight)
+		}
+		parts = append(parts, s)
+	}
+	out := strings.Join(parts, ", ")
+	if r.Rewrite != nil {
+		if r.Rewrite.Prefix != "" {
+			out += ", prefix rewritten to " + r.Rewrite.Prefix
+		}
+		if r.Rewrite.Regex != "" {
+			out += fmt.Sprintf(", path rewritten s/%s/%s/", r.Rewrite.Regex, r.Rewrite.Substitution)
+		}
+		if r.Rewrite.Host != "" {
+			out += ", host rewritten to " + r.Rewrite.Host
+		}
+	}
+	if r.Timeout != "" {
+		out += ", timeout " + r.Timeout
+	}
+	return out
+}
