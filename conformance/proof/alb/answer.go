@@ -15,13 +15,13 @@ import (
 // Balancer": values of one condition are ORed, conditions ANDed; host,
 // header and query values are case-insensitive, paths case-sensitive; '*'
 // matches any characters, '?' exactly one).
-func answer(albs []ALB, r Request) Answer {
+func answer(albs []LoadBalancer, r Request) Answer {
 	a := Answer{ID: r.ID}
 	host := strings.ToLower(r.Host)
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	var serving []*ALB
+	var serving []*LoadBalancer
 	for i := range albs {
 		if servesHost(&albs[i], host) {
 			serving = append(serving, &albs[i])
@@ -85,7 +85,7 @@ func answer(albs []ALB, r Request) Answer {
 
 // servesHost: one of the ALB's rules names the host (or the ALB has a
 // rule for every host).
-func servesHost(alb *ALB, host string) bool {
+func servesHost(alb *LoadBalancer, host string) bool {
 	for _, l := range alb.Listeners {
 		for _, rule := range l.Rules {
 			hostCondition := false

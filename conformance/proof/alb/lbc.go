@@ -167,7 +167,7 @@ func prove(objs []runtime.Object, reqs []Request) (*Report, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	rep := &Report{ALBs: []ALB{}, Problems: []Problem{}, Answers: []Answer{}}
+	rep := &Report{ALBs: []LoadBalancer{}, Problems: []Problem{}, Answers: []Answer{}}
 	var groups []ingress.GroupID
 	for _, o := range objs {
 		ing, ok := o.(*networking.Ingress)
@@ -208,7 +208,7 @@ func groupName(id ingress.GroupID) string {
 
 // build loads a group as the controller does and builds its model; a call
 // to AWS the mocks do not answer is an error.
-func (c *controller) build(ctx context.Context, id ingress.GroupID) (alb *ALB, err error) {
+func (c *controller) build(ctx context.Context, id ingress.GroupID) (alb *LoadBalancer, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			u, ok := r.(unanswered)
@@ -233,8 +233,8 @@ func (c *controller) build(ctx context.Context, id ingress.GroupID) (alb *ALB, e
 }
 
 // readStack reads the model the builder made.
-func readStack(ctx context.Context, id ingress.GroupID, group ingress.Group, stack core.Stack) (*ALB, error) {
-	alb := &ALB{Group: groupName(id)}
+func readStack(ctx context.Context, id ingress.GroupID, group ingress.Group, stack core.Stack) (*LoadBalancer, error) {
+	alb := &LoadBalancer{Group: groupName(id)}
 	for _, m := range group.Members {
 		alb.Ingresses = append(alb.Ingresses, m.Ing.Namespace+"/"+m.Ing.Name)
 	}

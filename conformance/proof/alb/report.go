@@ -5,13 +5,13 @@ package main
 
 // Report is everything alb-proof says about one cluster.
 type Report struct {
-	ALBs     []ALB     `json:"albs"`
-	Problems []Problem `json:"problems"`
-	Answers  []Answer  `json:"answers"`
+	ALBs     []LoadBalancer `json:"albs"`
+	Problems []Problem      `json:"problems"`
+	Answers  []Answer       `json:"answers"`
 }
 
-// ALB is the load balancer of one IngressGroup.
-type ALB struct {
+// LoadBalancer is the load balancer of one IngressGroup.
+type LoadBalancer struct {
 	// Group is the group's name (alb.ingress.kubernetes.io/group.name), or
 	// "namespace/name" of the Ingress that is a group of its own.
 	Group     string   `json:"group"`

@@ -52,6 +52,9 @@ func (p *prover) answer(r Request) Answer {
 	}
 	route := vh.GetRoutes()[i]
 	a.Route, a.RouteName, a.From = i, route.GetName(), p.from(route)
+	matched := readRoute(route, x)
+	matched.From = a.From
+	a.Matched = &matched
 	out, err := envoymatch.Apply(route, req)
 	if err != nil {
 		a.Error = err.Error()

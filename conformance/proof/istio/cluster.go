@@ -44,13 +44,15 @@ type cluster struct {
 	gatewayAPI map[string]bool
 	// ruleNames lists the names of the rules of each HTTPRoute and
 	// GRPCRoute, "Kind ns/name".
-	ruleNames  map[string][]string
+	ruleNames map[string][]string
+	// waypoints are the Gateways of class istio-waypoint.
+	waypoints  map[string]bool
 	namespaces []string
 }
 
 // readCluster reads a YAML stream of objects.
 func readCluster(data []byte) (*cluster, error) {
-	c := &cluster{gatewayAPI: map[string]bool{}, ruleNames: map[string][]string{}}
+	c := &cluster{gatewayAPI: map[string]bool{}, ruleNames: map[string][]string{}, waypoints: map[string]bool{}}
 	namespaces := map[string]bool{}
 	r := k8syaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for i := 0; ; i++ {
@@ -93,6 +95,12 @@ func readCluster(data []byte) (*cluster, error) {
 			}
 			continue
 		}
+		if gvk.Group == "gateway.networking.k8s.io" && gvk.Kind == "ReferenceGrant" && gvk.Version == "v1" {
+			// The API server serves ReferenceGrant at v1 and v1beta1 alike
+			// (one stored object); istiod lists v1beta1, which the fake
+			// client only serves what it was given as.
+			js = bytes.Replace(js, []byte(`"gateway.networking.k8s.io/v1"`), []byte(`"gateway.networking.k8s.io/v1beta1"`), 1)
+		}
 		obj, _, err := kubelib.IstioCodec.UniversalDeserializer().Decode(js, nil, nil)
 		if err != nil {
 			// A kind istiod does not read (the function's own kinds, a
@@ -109,12 +117,16 @@ func readCluster(data []byte) (*cluster, error) {
 			c.gatewayAPI[name] = true
 			var rules struct {
 				Spec struct {
-					Rules []struct {
+					GatewayClassName string `json:"gatewayClassName"`
+					Rules            []struct {
 						Name string `json:"name"`
 					} `json:"rules"`
 				} `json:"spec"`
 			}
 			if json.Unmarshal(js, &rules) == nil {
+				if meta.Kind == "Gateway" && rules.Spec.GatewayClassName == "istio-waypoint" {
+					c.waypoints[name] = true
+				}
 				for _, r := range rules.Spec.Rules {
 					if r.Name != "" {
 						c.ruleNames[name] = append(c.ruleNames[name], r.Name)

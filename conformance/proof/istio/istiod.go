@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"sort"
 	"strconv"
@@ -40,7 +41,7 @@ type proxy struct {
 	listeners []*listenerv3.Listener
 	clusters  map[string]*clusterv3.Cluster
 	routes    map[string]*routev3.RouteConfiguration
-	endpoints map[string]int
+	endpoints map[string][]string
 }
 
 // prover holds one run of istiod's configuration generation.
@@ -137,19 +138,19 @@ func (p *prover) buildProxies() {
 func (p *prover) generate(name, namespace string, mp *model.Proxy, gw bool) *proxy {
 	mp = p.s.SetupProxy(mp)
 	x := &proxy{name: name, namespace: namespace, model: mp, gateway: gw,
-		clusters: map[string]*clusterv3.Cluster{}, routes: map[string]*routev3.RouteConfiguration{}, endpoints: map[string]int{}}
+		clusters: map[string]*clusterv3.Cluster{}, routes: map[string]*routev3.RouteConfiguration{}, endpoints: map[string][]string{}}
 	x.listeners = p.s.Listeners(mp)
 	for _, c := range p.s.Clusters(mp) {
 		x.clusters[c.Name] = c
 		if c.GetLoadAssignment() != nil {
-			x.endpoints[c.Name] = countEndpoints(c.GetLoadAssignment().GetEndpoints())
+			x.endpoints[c.Name] = endpointAddresses(c.GetLoadAssignment().GetEndpoints())
 		}
 	}
 	for _, r := range p.s.RoutesFromListeners(mp, x.listeners) {
 		x.routes[r.Name] = r
 	}
 	for _, cla := range p.s.Endpoints(mp) {
-		x.endpoints[cla.ClusterName] = countEndpoints(cla.GetEndpoints())
+		x.endpoints[cla.ClusterName] = endpointAddresses(cla.GetEndpoints())
 	}
 	return x
 }
@@ -261,6 +262,9 @@ func (p *prover) hosts(x *proxy, rc *routev3.RouteConfiguration, configured bool
 	var out []Host
 	for _, vh := range rc.GetVirtualHosts() {
 		h := Host{Name: vh.GetName(), Domains: envoymatch.Domains(vh)}
+		if configured {
+			h.Domains = longestNames(h.Domains)
+		}
 		any := false
 		for _, r := range vh.GetRoutes() {
 			route := readRoute(r, x)
@@ -325,6 +329,24 @@ func gatewayAPIParent(parents, route string, ruleNames map[string][]string) stri
 		return named[0]
 	}
 	return strings.Join(names, ", ")
+}
+
+// longestNames keeps, of a sidecar's virtual host's domains, the names
+// the others abbreviate (reviews.bookinfo.svc.cluster.local, not reviews,
+// reviews.bookinfo, its trailing-dot form or its cluster IP), so that the
+// tables of sidecars in different namespaces compare.
+func longestNames(domains []string) []string {
+	var out []string
+	for _, d := range domains {
+		if net.ParseIP(d) != nil || strings.HasSuffix(d, ".") {
+			continue
+		}
+		if slices.ContainsFunc(domains, func(e string) bool { return e != d && strings.HasPrefix(e, d+".") }) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func (p *prover) pod(x *proxy) *corev1.Pod {

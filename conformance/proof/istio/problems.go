@@ -126,6 +126,11 @@ func (p *prover) pushProblems() []Problem {
 func (p *prover) statusProblems() []Problem {
 	var want []string
 	for name := range p.c.gatewayAPI {
+		if p.c.waypoints[name] {
+			// A waypoint (class istio-waypoint) is served by istiod's
+			// ambient mesh controller, which this proof does not run.
+			continue
+		}
 		if strings.HasPrefix(name, "HTTPRoute ") || strings.HasPrefix(name, "GRPCRoute ") || strings.HasPrefix(name, "Gateway ") {
 			want = append(want, name)
 		}

@@ -86,8 +86,10 @@ type Backend struct {
 	// a single backend.
 	Weight uint32 `json:"weight,omitempty"`
 	// Endpoints the proxy knows for the cluster (-1: the proxy has no such
-	// cluster).
-	Endpoints int `json:"endpoints"`
+	// cluster), and their addresses (ip:port, sorted): where the requests
+	// end up, whichever API named them.
+	Endpoints int      `json:"endpoints"`
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // Rewrite is what a route changes in a forwarded request: Prefix replaces
@@ -226,6 +228,8 @@ type Answer struct {
 	Route       int    `json:"route"`
 	RouteName   string `json:"routeName,omitempty"`
 	From        string `json:"from,omitempty"`
+	// Matched is that route, as its table has it.
+	Matched *Route `json:"matched,omitempty"`
 	// Status is 404 when no virtual host or route matches, else 0.
 	Status   int       `json:"status,omitempty"`
 	Backends []Backend `json:"backends,omitempty"`

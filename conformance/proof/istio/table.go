@@ -269,7 +269,8 @@ func percent(f *typev3.FractionalPercent) float64 {
 func (x *proxy) backend(name string, weight uint32) Backend {
 	b := Backend{Weight: weight, Endpoints: -1}
 	if _, ok := x.clusters[name]; ok {
-		b.Endpoints = x.endpoints[name]
+		b.Addresses = x.endpoints[name]
+		b.Endpoints = len(b.Addresses)
 	}
 	parts := strings.Split(name, "|")
 	if len(parts) == 4 && parts[0] == "outbound" {
@@ -282,17 +283,21 @@ func (x *proxy) backend(name string, weight uint32) Backend {
 	return b
 }
 
-func countEndpoints(locs []*endpointv3.LocalityLbEndpoints) int {
-	n := 0
+// endpointAddresses lists the healthy endpoints of a cluster, ip:port,
+// sorted.
+func endpointAddresses(locs []*endpointv3.LocalityLbEndpoints) []string {
+	var out []string
 	for _, l := range locs {
 		for _, e := range l.GetLbEndpoints() {
 			switch e.GetHealthStatus() {
 			case corev3.HealthStatus_UNKNOWN, corev3.HealthStatus_HEALTHY:
-				n++
+				a := e.GetEndpoint().GetAddress().GetSocketAddress()
+				out = append(out, fmt.Sprintf("%s:%d", a.GetAddress(), a.GetPortValue()))
 			}
 		}
 	}
-	return n
+	sort.Strings(out)
+	return out
 }
 
 func mustJSON(v any) string {
