@@ -1,0 +1,212 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// One meaning under both APIs: where a spec renders under api: istio and
+// under api: gateway-api, the same requests must go to the same place
+// (the same backends and weights, the same path and host, the same
+// redirect or answer), with the same CORS policy, header changes, timeout,
+// mirrors and faults on the route that takes them. Only the gateway the
+// ALB targets differs (istio-ingressgateway, or the Service Istio deploys
+// for the Gateway).
+
+// CompareAPIs compares two runs of the same requests: istio's under api:
+// istio, gw's under api: gateway-api.
+func CompareAPIs(istio, gw *ProofRun) []Finding {
+	source := istio.Source + " ~ " + gw.Source
+	var out []Finding
+	for i, r := range istio.Requests {
+		a, b := istio.Outcomes[i], gw.Outcomes[i]
+		var diffs []string
+		if a.meaning() != b.meaning() {
+			diffs = append(diffs, fmt.Sprintf("it gets %s under api: istio but %s under api: gateway-api", a.meaning(), b.meaning()))
+		}
+		diffs = append(diffs, routePolicyDiffs(istio.Matched[i], gw.Matched[i], istio.World, gw.World)...)
+		if len(diffs) == 0 {
+			continue
+		}
+		out = append(out, Finding{Source: source, Object: requestName(r), Component: BothAPIs, Severity: Error,
+			Words: strings.Join(diffs, "\n") + fmt.Sprintf("\nvia (istio)        %s\nvia (gateway-api)  %s", istio.Outcomes[i].Via, gw.Outcomes[i].Via)})
+	}
+	sortFindings(out)
+	return out
+}
+
+// meaning is what a request gets, whichever API rendered the route: the
+// pods it ends up on and their weights (not the Services that name them),
+// the path and host they receive, or the redirect, the answer, the 404.
+func (o Outcome) meaning() string {
+	m := o
+	m.Backends, m.ALB, m.Via = nil, nil, ""
+	s := m.String()
+	if len(o.Pods) > 0 {
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(o.Pods)) {
+			kv = append(kv, fmt.Sprintf("%s: %d", k, o.Pods[k]))
+		}
+		s = "{pods: {" + strings.Join(kv, ", ") + "}, path: " + o.Path + ", host: " + o.Host + "}"
+	}
+	return s
+}
+
+// routePolicyDiffs: what the two routes that take a request do to it
+// besides sending it somewhere.
+func routePolicyDiffs(a, b *IstioRoute, aw, bw *World) []string {
+	if a == nil || b == nil {
+		return nil
+	}
+	var out []string
+	diff := func(what string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			out = append(out, fmt.Sprintf("its route's %s is %s under api: istio but %s under api: gateway-api", what, jsonText(x), jsonText(y)))
+		}
+	}
+	diff("CORS policy", a.CORS, b.CORS)
+	diff("header changes", a.Headers, b.Headers)
+	diff("timeout", a.Timeout, b.Timeout)
+	diff("mirrors", mirrors(a.Mirrors, aw), mirrors(b.Mirrors, bw))
+	diff("fault injection", a.Fault, b.Fault)
+	return out
+}
+
+// mirrors names where mirrored requests end up (pods, not Services).
+func mirrors(ms []IstioMirror, w *World) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, fmt.Sprintf("%s %g%%", w.podNames(m.Backend.Addresses), m.Percent))
+	}
+	return out
+}
+
+func jsonText(v any) string {
+	if v == nil || reflect.ValueOf(v).IsZero() {
+		return "none"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// unionRequests joins two sources' requests (the first of a request seen
+// twice), for running both on the same.
+func unionRequests(a, b []Request) []Request {
+	out := slices.Clone(a)
+	seen := map[string]bool{}
+	for _, r := range a {
+		seen[requestName(r)] = true
+	}
+	for _, r := range b {
+		if !seen[requestName(r)] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// FlipAPI turns an ExposurePlatform function config to the other API:
+// api: istio (the default) becomes api: gateway-api without the istio
+// gateway's Service and selector (the Gateway's own pods serve it), and
+// api: gateway-api becomes api: istio without the Gateway's name (the
+// default istio-ingressgateway serves it). It returns the new API, or ""
+// when the config is no ExposurePlatform.
+func FlipAPI(config *unstructured.Unstructured) (string, error) {
+	if config.GetKind() != "ExposurePlatform" {
+		return "", nil
+	}
+	api, _, _ := unstructured.NestedString(config.Object, "spec", "api")
+	if api == "gateway-api" {
+		unstructured.RemoveNestedField(config.Object, "spec", "api")
+		unstructured.RemoveNestedField(config.Object, "spec", "gateway", "name")
+		return "istio", nil
+	}
+	unstructured.RemoveNestedField(config.Object, "spec", "gateway", "service")
+	unstructured.RemoveNestedField(config.Object, "spec", "gateway", "selector")
+	return "gateway-api", unstructured.SetNestedField(config.Object, "gateway-api", "spec", "api")
+}
+
+// RenderFunction runs krm-fn (in fnDir) as a KRM function on items with
+// config, as kustomize would, and returns the items it emits; an error
+// carries what it said.
+func RenderFunction(ctx context.Context, fnDir string, config *unstructured.Unstructured, items []*unstructured.Unstructured) ([]byte, error) {
+	rl := map[string]any{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "functionConfig": config.Object}
+	var list []any
+	for _, it := range items {
+		list = append(list, it.Object)
+	}
+	rl["items"] = list
+	in, err := yaml.Marshal(rl)
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, "", in, filepath.Join(fnDir, "krm-fn"))
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := yaml.Unmarshal([]byte(out.stdout), &res); err != nil {
+		return nil, fmt.Errorf("krm-fn's output: %w", err)
+	}
+	var b bytes.Buffer
+	for _, it := range res.Items {
+		y, err := yaml.Marshal(it)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString("---\n")
+		b.Write(y)
+	}
+	return b.Bytes(), nil
+}
+
+// goldenFlipped renders a golden case's input with its platform turned to
+// the other API. It returns the rendering's file, the API, and why there
+// is none (a config that is no platform, or krm-fn's refusal: a spec one
+// API cannot express is an error at render time, which is fine).
+func goldenFlipped(ctx context.Context, fnDir, dir, out string) (file, api, none string, err error) {
+	cfgData, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	if err != nil {
+		return "", "", "", err
+	}
+	cfg := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(cfgData, &cfg.Object); err != nil {
+		return "", "", "", err
+	}
+	if api, err = FlipAPI(cfg); err != nil || api == "" {
+		return "", "", "its config.yaml is no ExposurePlatform", err
+	}
+	var items []*unstructured.Unstructured
+	if in, err := os.ReadFile(filepath.Join(dir, "input.yaml")); err == nil {
+		objs, err := ParseObjects(in)
+		if err != nil {
+			return "", "", "", err
+		}
+		for _, o := range objs {
+			items = append(items, o.Unstructured)
+		}
+	}
+	rendered, err := RenderFunction(ctx, fnDir, cfg, items)
+	if err != nil {
+		return "", api, "krm-fn refuses it under api: " + api + ": " + firstLine(err.Error()), nil
+	}
+	return out, api, "", os.WriteFile(out, rendered, 0o644)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
