@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -173,27 +174,35 @@ func RenderFunction(ctx context.Context, fnDir string, config *unstructured.Unst
 	return b.Bytes(), nil
 }
 
-// goldenFlipped renders a golden case's input with its platform turned to
-// the other API. It returns the rendering's file, the API, and why there
-// is none (a config that is no platform, or krm-fn's refusal: a spec one
-// API cannot express is an error at render time, which is fine).
-func goldenFlipped(ctx context.Context, fnDir, dir, out string) (file, api, none string, err error) {
+// renderSpec renders a case's input.yaml with its config.yaml (turned to
+// the other API when flip is set) into out. It returns the API rendered
+// and, when there is no rendering, why: a config that is no platform, or
+// krm-fn's refusal (a spec one API cannot express is an error at render
+// time, which is fine).
+func renderSpec(ctx context.Context, fnDir, dir, out string, flip bool) (api, none string, err error) {
 	cfgData, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
 	if err != nil {
-		return "", "", "", err
+		return "", "", err
 	}
 	cfg := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(cfgData, &cfg.Object); err != nil {
-		return "", "", "", err
+		return "", "", err
 	}
-	if api, err = FlipAPI(cfg); err != nil || api == "" {
-		return "", "", "its config.yaml is no ExposurePlatform", err
+	if cfg.GetKind() != "ExposurePlatform" {
+		return "", "its config.yaml is no ExposurePlatform", nil
+	}
+	api, _, _ = unstructured.NestedString(cfg.Object, "spec", "api")
+	api = cmp.Or(api, "istio")
+	if flip {
+		if api, err = FlipAPI(cfg); err != nil {
+			return "", "", err
+		}
 	}
 	var items []*unstructured.Unstructured
 	if in, err := os.ReadFile(filepath.Join(dir, "input.yaml")); err == nil {
 		objs, err := ParseObjects(in)
 		if err != nil {
-			return "", "", "", err
+			return "", "", err
 		}
 		for _, o := range objs {
 			items = append(items, o.Unstructured)
@@ -201,9 +210,9 @@ func goldenFlipped(ctx context.Context, fnDir, dir, out string) (file, api, none
 	}
 	rendered, err := RenderFunction(ctx, fnDir, cfg, items)
 	if err != nil {
-		return "", api, "krm-fn refuses it under api: " + api + ": " + firstLine(err.Error()), nil
+		return api, "krm-fn refuses it under api " + api + ": " + firstLine(err.Error()), nil
 	}
-	return out, api, "", os.WriteFile(out, rendered, 0o644)
+	return api, "", os.WriteFile(out, rendered, 0o644)
 }
 
 func firstLine(s string) string {

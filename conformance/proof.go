@@ -74,9 +74,10 @@ func LoadFixture(dir string) ([]Object, error) {
 
 // Run proves a source: its cluster (the source's objects and fixture,
 // Synthesize), both commands over it, the requests through the ALB and the
-// gateway (or from a sidecar), and every check. An error means the layer
-// could not run at all.
-func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []Request) (*ProofRun, error) {
+// gateway (or from a sidecar), and every check; intent, when known, is
+// what the platform says of the listeners. An error means the layer could
+// not run at all.
+func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []Request, intent *ALBIntent) (*ProofRun, error) {
 	world, err := Synthesize(src.Objects, fixture)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
@@ -191,6 +192,7 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 	run.Findings = append(run.Findings, run.problems()...)
 	run.Findings = append(run.Findings, run.ingressHosts()...)
 	run.Findings = append(run.Findings, run.healthChecks()...)
+	run.Findings = append(run.Findings, run.listeners(intent)...)
 	for i, r := range reqs {
 		want := r.Expect.want(calls[i])
 		if got := run.Outcomes[i]; got.Differs(want) {
@@ -418,12 +420,17 @@ func (r *ProofRun) gatewayTable(service string, port int32) *IstioTable {
 // virtualHost finds the virtual host Envoy picks for a host, as
 // envoymatch.VirtualHost does (an exact domain, the longest suffix
 // wildcard, the longest prefix wildcard, "*"); an ALB's host wildcard
-// "*.shop" needs the same wildcard, or "*", on the gateway.
+// "*.shop" needs the same wildcard, or "*", on the gateway. istiod's
+// "blackhole" host, which answers 404 on a port that has no host, is none.
 func virtualHost(t *IstioTable, host string) *IstioHost {
 	host = strings.ToLower(host)
 	var best *IstioHost
 	bestRank, bestLen := 0, 0
 	for i, h := range t.Hosts {
+		if strings.HasPrefix(h.Name, "blackhole:") {
+			// istiod's stand-in on a port with no host: it answers 404.
+			continue
+		}
 		for _, d := range h.Domains {
 			d = strings.ToLower(d)
 			rank, n := 0, len(d)

@@ -134,6 +134,7 @@ type synth struct {
 	objects  []*unstructured.Unstructured
 	podIP    int
 	svcIP    int
+	lbIP     int
 	nodePort int32
 }
 
@@ -150,7 +151,17 @@ func (s *synth) add(obj runtime.Object, role string) error {
 	ann[RoleAnnotation] = role
 	u.SetAnnotations(ann)
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	unstructured.RemoveNestedField(u.Object, "status", "loadBalancer")
+	if svc, ok := obj.(*corev1.Service); ok && svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+		// A load balancer Service has its address (else istiod reports a
+		// Gateway API gateway's address pending).
+		s.lbIP++
+		ing := []any{map[string]any{"ip": fmt.Sprintf("192.0.2.%d", s.lbIP)}}
+		if err := unstructured.SetNestedSlice(u.Object, ing, "status", "loadBalancer", "ingress"); err != nil {
+			return err
+		}
+	} else {
+		unstructured.RemoveNestedField(u.Object, "status", "loadBalancer")
+	}
 	s.objects = append(s.objects, u)
 	return nil
 }

@@ -1,0 +1,127 @@
+package conformance
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// ALBIntent is what a platform says of its load balancers' listeners
+// (ExposurePlatform spec.alb, docs/exposure-api.md): with certificates, an
+// HTTPS listener on 443 with exactly those certificates and the SSL
+// policy, and port 80 redirecting to it (unless redirectHTTPS is false);
+// without, HTTP on 80 only.
+type ALBIntent struct {
+	// Platform names where the intent was read.
+	Platform     string
+	Certificates []string
+	SSLPolicy    string
+	Redirect     bool
+}
+
+// FindPlatform finds the ExposurePlatform of a source's directory: in its
+// config.yaml or input.yaml (a golden case), among its YAML files (an
+// overlay's platform.yaml), or in a directory its kustomization.yaml
+// names as a transformer or component. nil when there is none (a
+// generator's built-in defaults).
+func FindPlatform(dir string) (*ALBIntent, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	var k struct {
+		Transformers []string `json:"transformers"`
+		Components   []string `json:"components"`
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml")); err == nil {
+		_ = yaml.Unmarshal(data, &k)
+	}
+	for _, ref := range append(k.Transformers, k.Components...) {
+		p := filepath.Join(dir, ref)
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			more, _ := filepath.Glob(filepath.Join(p, "*.yaml"))
+			files = append(files, more...)
+		}
+	}
+	for _, f := range files {
+		if base := filepath.Base(f); base == RequestsFile || base == FixtureFile || base == "expected.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := ParseObjects(data)
+		if err != nil {
+			continue // not objects (a patch, a list of allowances)
+		}
+		for _, o := range objs {
+			if o.GetKind() == "ExposurePlatform" {
+				return albIntent(f, o.Unstructured), nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+func albIntent(file string, p *unstructured.Unstructured) *ALBIntent {
+	in := &ALBIntent{Platform: file}
+	in.Certificates, _, _ = unstructured.NestedStringSlice(p.Object, "spec", "alb", "certificateArns")
+	in.SSLPolicy, _, _ = unstructured.NestedString(p.Object, "spec", "alb", "sslPolicy")
+	redirect, set, _ := unstructured.NestedBool(p.Object, "spec", "alb", "redirectHTTPS")
+	in.Redirect = len(in.Certificates) > 0 && (!set || redirect)
+	return in
+}
+
+// listeners: every ALB's listeners are what the platform says.
+func (r *ProofRun) listeners(in *ALBIntent) []Finding {
+	if in == nil {
+		return nil
+	}
+	var out []Finding
+	for _, lb := range r.ALB.ALBs {
+		fail := func(format string, args ...any) {
+			out = append(out, Finding{Object: "ALB group " + lb.Group, Component: ALBController, Severity: Error,
+				Words: fmt.Sprintf(format, args...) + fmt.Sprintf(" (the platform: %s)", in.Platform)})
+		}
+		byPort := map[int32]ALBListener{}
+		for _, l := range lb.Listeners {
+			byPort[l.Port] = l
+		}
+		https, hasHTTPS := byPort[443]
+		http, hasHTTP := byPort[80]
+		if len(in.Certificates) == 0 {
+			if hasHTTPS {
+				fail("the ALB listens on 443 (%s), and the platform has no certificate", https.Protocol)
+			}
+			if !hasHTTP || http.Protocol != "HTTP" {
+				fail("the ALB has no HTTP listener on 80, the platform's only one")
+			}
+			continue
+		}
+		if !hasHTTPS || https.Protocol != "HTTPS" {
+			fail("the ALB has no HTTPS listener on 443, and the platform has certificates")
+			continue
+		}
+		certs := slices.Compact(slices.Sorted(slices.Values(https.Certificates)))
+		want := slices.Compact(slices.Sorted(slices.Values(in.Certificates)))
+		if !slices.Equal(certs, want) {
+			fail("the HTTPS listener's certificates are %s, the platform's %s", strings.Join(certs, ", "), strings.Join(want, ", "))
+		}
+		if in.SSLPolicy != "" && https.SSLPolicy != in.SSLPolicy {
+			fail("the HTTPS listener's SSL policy is %q, the platform's %q", https.SSLPolicy, in.SSLPolicy)
+		}
+		if !in.Redirect {
+			continue
+		}
+		redirects := hasHTTP && len(http.Rules) == 0 && len(http.Default) == 1 && http.Default[0].Redirect != nil &&
+			strings.EqualFold(http.Default[0].Redirect.Protocol, "HTTPS") && http.Default[0].Redirect.Port == "443" &&
+			http.Default[0].Redirect.Status == "HTTP_301"
+		if !redirects {
+			fail("port 80 of the ALB does not redirect every request to HTTPS 443 (301), as the platform's certificates (redirectHTTPS unset or true) say it must")
+		}
+	}
+	return out
+}
