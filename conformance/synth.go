@@ -90,7 +90,17 @@ func (c *World) Service(namespace, name string) *corev1.Service {
 // (cluster.yaml) and what a cluster would make of them.
 func Synthesize(src, fixture []Object) (*World, error) {
 	s := &synth{}
-	for _, o := range append(slices.Clone(src), fixture...) {
+	where := map[string]string{}
+	for i, o := range append(slices.Clone(src), fixture...) {
+		here := "the rendering"
+		if i >= len(src) {
+			here = FixtureFile
+		}
+		key := o.GetAPIVersion() + " " + o.ID()
+		if first, ok := where[key]; ok {
+			return nil, fmt.Errorf("%s: %s is also in %s: a cluster has one of each", here, o.ID(), first)
+		}
+		where[key] = here
 		// Read again as the API machinery reads JSON, numbers as int64
 		// (ParseObjects' YAML decoding makes them float64).
 		b, err := json.Marshal(o.Object)
@@ -524,7 +534,7 @@ func (s *synth) endpoints() error {
 			}
 			var target *slice
 			for _, sl := range slices_ {
-				if fmt.Sprint(sl.ports) == fmt.Sprint(eps) {
+				if portsKey(sl.ports) == portsKey(eps) {
 					target = sl
 				}
 			}
@@ -554,6 +564,14 @@ func (s *synth) endpoints() error {
 		}
 		return nil
 	})
+}
+
+func portsKey(ps []discoveryv1.EndpointPort) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%s=%d,", *p.Name, *p.Port)
+	}
+	return b.String()
 }
 
 // resolveTargetPort is the pod's port a Service port sends to; 0 when a
@@ -650,4 +668,8 @@ func ingressBackends(ing *networkingv1.Ingress) []networkingv1.IngressBackend {
 		}
 	}
 	return out
+}
+
+func fromUnstructured(o *unstructured.Unstructured, into any) error {
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, into)
 }
