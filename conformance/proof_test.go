@@ -135,6 +135,7 @@ func TestProofOverlays(t *testing.T) {
 	for _, dir := range overlayDirs(t) {
 		rel, _ := filepath.Rel(root, dir)
 		t.Run(rel, func(t *testing.T) {
+			t.Parallel()
 			proveSource(t, p, renderOverlay(t, dir), dir)
 		})
 	}
@@ -144,7 +145,10 @@ func TestProofOverlays(t *testing.T) {
 // (testdata/<case>/expected.yaml) with its requests.yaml and cluster.yaml.
 func TestProofGoldenCases(t *testing.T) {
 	p := proofSetup(t)
-	goldenCases(t, func(t *testing.T, src *Source) { proveSource(t, p, src, src.Dir) })
+	goldenCases(t, func(t *testing.T, src *Source) {
+		t.Parallel()
+		proveSource(t, p, src, src.Dir)
+	})
 }
 
 // TestProofBothAPIs: one meaning under both APIs. Each example overlay
@@ -164,6 +168,7 @@ func TestProofBothAPIs(t *testing.T) {
 		istioDir := strings.TrimSuffix(gwDir, "-gateway-api")
 		rel, _ := filepath.Rel(root, istioDir)
 		t.Run(rel, func(t *testing.T) {
+			t.Parallel()
 			a, b := renderOverlay(t, istioDir), renderOverlay(t, gwDir)
 			compareSources(t, p, a, istioDir, b, gwDir)
 		})
@@ -173,6 +178,7 @@ func TestProofBothAPIs(t *testing.T) {
 		dir := filepath.Dir(f)
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			reqs, err := LoadRequests(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -249,6 +255,7 @@ func TestProofSpecs(t *testing.T) {
 		dir := filepath.Dir(in)
 		rel, _ := filepath.Rel(root, dir)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			var srcs [2]*Source
 			for i, flip := range []bool{false, true} {
 				file := filepath.Join(t.TempDir(), "rendered.yaml")

@@ -57,6 +57,7 @@ func TestProofBrokenObjectsFail(t *testing.T) {
 	}
 	for name, wants := range cases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join("testdata", "proof-broken", name)
 			src, err := LoadSource(dir, filepath.Join(dir, "objects.yaml"), dir)
 			if err != nil {
