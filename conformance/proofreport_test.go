@@ -6,7 +6,9 @@ import (
 	"go/printer"
 	"go/token"
 	"maps"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -89,4 +91,25 @@ func prefixed(types map[string][]string, prefix string) []string {
 		}
 	}
 	return pairs
+}
+
+// TestProofIstioIsIstioctls: istio-proof runs the istiod of the istioctl
+// the suite validates with (hack/tools.sh's ISTIOCTL_VERSION), so that
+// both layers judge by one Istio.
+func TestProofIstioIsIstioctls(t *testing.T) {
+	tools, err := os.ReadFile(filepath.Join(root, "hack", "tools.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^ISTIOCTL_VERSION=(\S+)$`).FindSubmatch(tools)
+	if m == nil {
+		t.Fatal("hack/tools.sh sets no ISTIOCTL_VERSION")
+	}
+	mod, err := os.ReadFile(filepath.Join("proof", "istio", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "istio.io/istio " + string(m[1]); !strings.Contains(string(mod), want) {
+		t.Errorf("conformance/proof/istio/go.mod does not require %s (hack/tools.sh's istioctl): bump both together", want)
+	}
 }
