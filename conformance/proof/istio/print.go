@@ -15,7 +15,10 @@ func printTables(w io.Writer, rep *Report) error {
 		if len(t.Namespaces) > 0 {
 			fmt.Fprintf(&b, " (from %s)", strings.Join(t.Namespaces, ", "))
 		}
-		fmt.Fprintf(&b, " — listener %s, routes %s\n", t.Listener, t.RouteConfig)
+		if t.Listener != "" {
+			fmt.Fprintf(&b, " — listener %s", t.Listener)
+		}
+		fmt.Fprintf(&b, ", routes %s\n", t.RouteConfig)
 		for _, h := range t.Hosts {
 			fmt.Fprintf(&b, "  %s\n", strings.Join(h.Domains, ", "))
 			for i, r := range h.Routes {
@@ -57,7 +60,7 @@ func matchText(m Match) string {
 func actionText(r Route) string {
 	switch {
 	case r.Redirect != nil:
-		return fmt.Sprintf("redirect %d %+v", r.Redirect.Status, *r.Redirect)
+		return redirectText(*r.Redirect)
 	case r.Response != nil:
 		return fmt.Sprintf("respond %d %q", r.Response.Status, r.Response.Body)
 	}
@@ -83,6 +86,35 @@ func actionText(r Route) string {
 	}
 	if r.Timeout != "" {
 		out += ", timeout " + r.Timeout
+	}
+	return out
+}
+
+// redirectText: "redirect 308 to https://docs.example.com, prefix
+// replaced by /".
+func redirectText(r Redirect) string {
+	target := r.Scheme
+	if target != "" {
+		target += "://"
+	}
+	target += r.Host
+	if r.Port != 0 {
+		target += fmt.Sprintf(":%d", r.Port)
+	}
+	out := fmt.Sprintf("redirect %d", r.Status)
+	if target != "" {
+		out += " to " + target
+	}
+	switch {
+	case r.Path != "":
+		out += ", path " + r.Path
+	case r.Prefix != "":
+		out += ", prefix replaced by " + r.Prefix
+	case r.Regex != "":
+		out += fmt.Sprintf(", path rewritten s/%s/%s/", r.Regex, r.Substitution)
+	}
+	if r.StripQuery {
+		out += ", query dropped"
 	}
 	return out
 }
