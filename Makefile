@@ -34,7 +34,7 @@ render: build
 # <package>/testdata/fuzz/<target>/ and are replayed by go test from then on.
 FUZZTIME ?= 10m
 FUZZ_TARGETS = ./fn:FuzzDecode ./fn:FuzzServiceExposure ./fn:FuzzExposurePlatform ./fn:FuzzResourceList \
-	./internal/fastyaml:FuzzEncoder ./internal/fastyaml:FuzzPrinter ./internal/fastyaml:FuzzCountNodes \
+	./internal/yamlout:FuzzEncoder ./internal/yamlout:FuzzPrinter ./internal/krmio:FuzzCountNodes \
 	./internal/importer:FuzzImport
 fuzz:
 	for t in $(FUZZ_TARGETS); do \

@@ -26,6 +26,9 @@ func (w want) matches(f Finding) bool {
 func TestBrokenObjectsFail(t *testing.T) {
 	const ingressShopWeb = "Ingress istio-system/shop-web"
 	cases := map[string][]want{
+		"certificate-refused": {
+			{"Certificate istio-system/shop-web-tls", APIServer, Error, `unknown field "spec.dnsName"`},
+		},
 		"extensions-v1beta1-ingress": {
 			{"Ingress istio-system/legacy", APIServer, Error, `no matches for kind "Ingress" in version "extensions/v1beta1"`},
 		},

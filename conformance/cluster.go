@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Cluster is an etcd and a kube-apiserver on loopback with Istio's CRDs
-// and the Gateway API's (standard channel),
+// Cluster is an etcd and a kube-apiserver on loopback with Istio's CRDs,
+// the Gateway API's (standard channel) and cert-manager's,
 // started by the repository's hack/cluster.sh in a temporary directory.
 type Cluster struct {
 	Kubeconfig string

@@ -110,8 +110,14 @@ func TestOverlaysContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			domain := lookup(t, platform, "spec", "domain")
-			scheme := lookup(t, platform, "spec", "alb", "scheme")
-			group := lookup(t, platform, "spec", "alb", "group")
+			// An NLB-fronted platform renders no Ingress: TLS ends at the
+			// gateway (checked below, apart).
+			nlb := lookupOptional(platform, "spec", "loadBalancer") == "nlb"
+			var scheme, group string
+			if !nlb {
+				scheme = lookup(t, platform, "spec", "alb", "scheme")
+				group = lookup(t, platform, "spec", "alb", "group")
+			}
 
 			out := kustomize(t, dir)
 			var ids []string
@@ -171,8 +177,15 @@ func TestOverlaysContract(t *testing.T) {
 					"Service prd-api/orders-api",
 				}
 			}
+			if nlb {
+				want = nlbObjects
+			}
 			if !slices.Equal(ids, want) {
 				t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
+			}
+			if nlb {
+				checkNLB(t, out, domain)
+				return
 			}
 
 			for _, c := range []struct{ kind, name, host string }{
@@ -309,4 +322,68 @@ func lookup(t *testing.T, n *yaml.RNode, path ...string) string {
 		t.Fatalf("%s %s has no %s: %v", n.GetKind(), n.GetName(), strings.Join(path, "."), err)
 	}
 	return yaml.GetValue(v)
+}
+
+// nlbObjects are what overlays/prd-nlb renders: no Ingress; a Certificate
+// per Secret (per exposure, and the shared host's), beside the gateway; the
+// TCP service's Gateway and VirtualService.
+var nlbObjects = []string{
+	"Certificate istio-system/istio-system-grafana-tls",
+	"Certificate istio-system/istio-system-shared-api-domain-shop-tls",
+	"Certificate istio-system/prd-api-cb-test-api-tls",
+	"Certificate istio-system/prd-api-orders-api-tls",
+	"Deployment prd-api/cb-test-api",
+	"Deployment prd-api/orders-api",
+	"Deployment prd-tcp/tcp-echo-v1",
+	"Deployment prd-tcp/tcp-echo-v2",
+	"DestinationRule istio-system/grafana",
+	"DestinationRule prd-api/cb-test-api",
+	"DestinationRule prd-api/orders-api",
+	"DestinationRule prd-tcp/tcp-echo",
+	"Gateway istio-system/grafana",
+	"Gateway istio-system/shared-api-domain-shop",
+	"Gateway prd-api/cb-test-api",
+	"Gateway prd-api/orders-api",
+	"Gateway prd-tcp/tcp-echo",
+	"Namespace /prd-api",
+	"Namespace /prd-tcp",
+	"Service prd-api/cb-test-api",
+	"Service prd-api/orders-api",
+	"Service prd-tcp/tcp-echo",
+	"VirtualService istio-system/grafana",
+	"VirtualService istio-system/shared-api-domain-shop",
+	"VirtualService prd-api/cb-test-api",
+	"VirtualService prd-api/orders-api",
+	"VirtualService prd-tcp/tcp-echo",
+}
+
+// checkNLB checks what TLS at the gateway promises in overlays/prd-nlb:
+// cb-test-api's hosts redirected to HTTPS on port 80 and served with its
+// Secret on 443, which its Certificate writes for its host; tcp-echo's
+// port 31400 weighted 80/20.
+func checkNLB(t *testing.T, out resmap.ResMap, domain string) {
+	t.Helper()
+	gw := get(t, out, "Gateway", "cb-test-api")
+	if v := lookup(t, gw, "spec", "servers", "0", "tls", "httpsRedirect"); v != "true" {
+		t.Errorf("Gateway cb-test-api: port 80 httpsRedirect %q", v)
+	}
+	for k, v := range map[string]string{"port.number": "443", "tls.mode": "SIMPLE", "tls.credentialName": "prd-api-cb-test-api-tls", "hosts.0": "cb-test-api." + domain} {
+		if got := lookup(t, gw, append([]string{"spec", "servers", "1"}, strings.Split(k, ".")...)...); got != v {
+			t.Errorf("Gateway cb-test-api: servers[1].%s = %q, want %q", k, got, v)
+		}
+	}
+	cert := get(t, out, "Certificate", "prd-api-cb-test-api-tls")
+	if s, h := lookup(t, cert, "spec", "secretName"), lookup(t, cert, "spec", "dnsNames", "0"); s != "prd-api-cb-test-api-tls" || h != "cb-test-api."+domain {
+		t.Errorf("Certificate prd-api-cb-test-api-tls: secret %q for %q", s, h)
+	}
+	vs := get(t, out, "VirtualService", "tcp-echo")
+	for i, w := range []struct{ subset, weight string }{{"v1", "80"}, {"v2", "20"}} {
+		r := strconv.Itoa(i)
+		if s, wt := lookup(t, vs, "spec", "tcp", "0", "route", r, "destination", "subset"), lookup(t, vs, "spec", "tcp", "0", "route", r, "weight"); s != w.subset || wt != w.weight {
+			t.Errorf("VirtualService tcp-echo: route %d to %s weight %s, want %s %s", i, s, wt, w.subset, w.weight)
+		}
+	}
+	if p := lookup(t, vs, "spec", "tcp", "0", "match", "0", "port"); p != "31400" {
+		t.Errorf("VirtualService tcp-echo: port %q, want 31400", p)
+	}
 }

@@ -81,7 +81,7 @@ func TestRenderLargeEnvironment(t *testing.T) {
 		t.Skip("slow (about a minute): set KRMFN_SLOW_TESTS=1 to run it")
 	}
 	dir := t.TempDir()
-	if err := workload.Write(dir, workload.Options{Services: 300, Namespaces: 10}); err != nil {
+	if err := workload.Write(dir, workload.Options{Services: 300, Namespaces: 10, KrmFn: "krm-fn"}); err != nil { // built by TestMain
 		t.Fatal(err)
 	}
 	overlay := filepath.Join(dir, workload.TransformerDir)

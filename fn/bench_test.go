@@ -17,17 +17,17 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// benchSizes are the environment sizes the benchmarks expand; the targets
+// benchSizes are the environment sizes the benchmarks render; the targets
 // (docs/benchmarks.md) are for 1000 and 10000 exposures.
 var benchSizes = []int{1, 10, 100, 1000, 10000}
 
-// BenchmarkExpand measures the expansion itself: decoded input items in,
+// BenchmarkProcess measures the rendering itself: decoded input items in,
 // output items out, as kyaml's framework hands them to the processor.
-func BenchmarkExpand(b *testing.B) {
+func BenchmarkProcess(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("exposures=%d", n), func(b *testing.B) {
 			config, items := benchInput(b, n)
-			benchExpand(b, n, config, items, 5*n)
+			benchProcess(b, n, config, items, 5*n)
 		})
 	}
 }
@@ -89,10 +89,10 @@ func typedNode(t testing.TB, obj any) *yaml.RNode {
 	return yaml.MustParse(string(b))
 }
 
-// BenchmarkExpandGatewayAPI is BenchmarkExpand with api: gateway-api: the
+// BenchmarkProcessGatewayAPI is BenchmarkProcess with api: gateway-api: the
 // same environment, without the retries the Gateway API has not, its
 // routes in the Gateway API's order.
-func BenchmarkExpandGatewayAPI(b *testing.B) {
+func BenchmarkProcessGatewayAPI(b *testing.B) {
 	for _, n := range benchSizes[:4] {
 		b.Run(fmt.Sprintf("exposures=%d", n), func(b *testing.B) {
 			platform := workload.Platform()
@@ -106,15 +106,15 @@ func BenchmarkExpandGatewayAPI(b *testing.B) {
 				slices.SortStableFunc(e.Spec.Routes, func(a, b v1alpha1.Route) int { return v1alpha1.GatewayAPIPrecedence(a.Match, b.Match) })
 				items = append(items, typedNode(b, e))
 			}
-			benchExpand(b, n, config, items, 3*n)
+			benchProcess(b, n, config, items, 3*n)
 		})
 	}
 }
 
-// benchExpand expands the environment config, items of n exposures until
+// benchProcess renders the environment config, items of n exposures until
 // the benchmark has its measure, checking each run renders at least min
 // items.
-func benchExpand(b *testing.B, n int, config *yaml.RNode, items []*yaml.RNode, min int) {
+func benchProcess(b *testing.B, n int, config *yaml.RNode, items []*yaml.RNode, min int) {
 	p := &fn.Processor{Stderr: func() io.Writer { return io.Discard }}
 	b.ReportAllocs()
 	b.ResetTimer()

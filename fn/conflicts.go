@@ -6,43 +6,35 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/fn/model"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// source is one exposure being expanded with the node it came from.
-type source struct {
-	node *yaml.RNode
-	x    *model.Exposure
-}
-
-// problem is a problem about s's exposure.
-func (s source) problem(sev framework.Severity, path *field.Path, msg string) problem {
-	return problem{node: s.node, severity: sev, message: msg}.at(path)
+// problem is a problem about e's exposure.
+func (e exposure) problem(sev framework.Severity, path *field.Path, msg string) problem {
+	return problem{node: e.node, severity: sev, message: msg}.at(path)
 }
 
 // conflicts finds the problems that only show across exposures of one
 // environment: the same exposure twice, a host claimed twice, a Service
 // exposed twice (two DestinationRules for one host), and Ingresses of one
 // ALB group that disagree on group-wide annotations.
-func conflicts(srcs []source) []problem {
+func conflicts(xs exposures) []problem {
 	// By namespace and name, whatever the order of the input: validate
 	// reads files in another order than kustomize builds them, and both
 	// must blame the same exposure of two.
-	srcs = slices.Clone(srcs)
-	slices.SortStableFunc(srcs, func(a, b source) int { return strings.Compare(a.x.Owner, b.x.Owner) })
+	sorted := slices.Clone(xs.list)
+	slices.SortStableFunc(sorted, func(a, b exposure) int { return strings.Compare(a.x.Owner, b.x.Owner) })
 	var ps []problem
-	owners := map[string]source{}
+	owners := map[string]exposure{}
 	type claim struct {
-		src source
+		src exposure
 		idx int
 	}
 	hosts := map[string]claim{}
-	services := map[string]source{}
-	groups := map[string]source{}
-	for _, s := range srcs {
+	services := map[string]exposure{}
+	groups := map[string]exposure{}
+	for _, s := range sorted {
 		if first, ok := owners[s.x.Owner]; ok {
 			ps = append(ps, s.problem(framework.Error, field.NewPath("metadata", "name"),
 				fmt.Sprintf("the same ServiceExposure is in the input twice (also %s)", describeNode(first.node))))
@@ -53,8 +45,8 @@ func conflicts(srcs []source) []problem {
 			i := s.x.HostIndex[j]
 			if first, ok := hosts[h]; ok {
 				ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "hosts").Index(i),
-					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only; remove it from one of them",
-						h, describeNode(first.src.node), first.idx)))
+					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only%s; remove it from one of them",
+						h, describeNode(first.src.node), first.idx, tlsClash(s.x, first.src.x))))
 				continue
 			}
 			hosts[h] = claim{s, i}

@@ -9,12 +9,62 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/krmfn/krm-fn/internal/fastyaml"
-	"github.com/krmfn/krm-fn/internal/spelling"
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/internal/parallel"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
+
+// decodePlatform decodes, defaults and validates the platform of node
+// (nil: the built-in defaults). ok is false when it has problems: the
+// exposures are then checked on their own, not resolved.
+func decodePlatform(node *yaml.RNode) (platform *v1alpha1.ExposurePlatform, ok bool, ps []problem) {
+	platform = &v1alpha1.ExposurePlatform{}
+	if node == nil {
+		platform.Default()
+		return platform, true, nil
+	}
+	errs := decode(node, platform)
+	if len(errs) == 0 {
+		platform.Default()
+		errs = platform.Validate()
+	}
+	return platform, len(errs) == 0, fieldProblems(node, framework.Error, errs)
+}
+
+// decodeExposures decodes the exposures of nodes, strictly, on every
+// CPU: each exposure, or nil with its problems.
+func decodeExposures(nodes []*yaml.RNode) ([]*v1alpha1.ServiceExposure, []problem) {
+	specs := make([]*v1alpha1.ServiceExposure, len(nodes))
+	errs := make([]field.ErrorList, len(nodes))
+	_ = parallel.Run(len(nodes), func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			specs[i], errs[i] = guarded(func() (*v1alpha1.ServiceExposure, field.ErrorList) { return decodeExposure(nodes[i]) })
+		}
+		return nil
+	})
+	var ps []problem
+	for i, n := range nodes {
+		ps = append(ps, fieldProblems(n, framework.Error, errs[i])...)
+	}
+	return specs, ps
+}
+
+// decodeExposure decodes the exposure of n; nil with its errors.
+func decodeExposure(n *yaml.RNode) (*v1alpha1.ServiceExposure, field.ErrorList) {
+	e := &v1alpha1.ServiceExposure{}
+	errs := decode(n, e)
+	if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
+		errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e, nil
+}
 
 // typeError matches the one error encoding/json (as forked by
 // sigs.k8s.io/json) reports for a value of the wrong type.
@@ -26,7 +76,7 @@ func decode(node *yaml.RNode, into any) field.ErrorList {
 	if errs := duplicateKeys(node.YNode(), nil); len(errs) > 0 {
 		return errs
 	}
-	data, err := fastyaml.JSON(node)
+	data, err := yamlout.JSON(node)
 	if err != nil {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}
@@ -250,11 +300,14 @@ func strictError(err error, root reflect.Type) *field.Error {
 	if strings.HasPrefix(err.Error(), "duplicate field") {
 		return &field.Error{Type: field.ErrorTypeDuplicate, Field: path, BadValue: ""}
 	}
-	detail := "unknown field"
-	if s := suggest(root, path); s != "" {
-		detail += fmt.Sprintf(", did you mean %q?", s)
-	}
-	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: field.OmitValueType{}, Detail: detail}
+	return unknownField(root, path)
+}
+
+// unknownField is the error of the unknown field at path of a value of
+// type root, suggesting the known field of its object it may have meant.
+func unknownField(root reflect.Type, path string) *field.Error {
+	parts := strings.Split(index.ReplaceAllString(path, ""), ".")
+	return v1alpha1.UnknownField(path, parts[len(parts)-1], knownFields(root, parts[:len(parts)-1]))
 }
 
 // typeWords says a Go type as a user knows it.
@@ -293,27 +346,26 @@ func articled(jsonKind string) string {
 
 var index = regexp.MustCompile(`\[[^\]]*\]`)
 
-// suggest finds the known field closest to the unknown last element of
-// path, walking root by JSON field names.
-func suggest(root reflect.Type, path string) string {
-	parts := strings.Split(index.ReplaceAllString(path, ""), ".")
+// knownFields are the JSON names of the fields of the object at parent, a
+// path of JSON names (without list indices) from root.
+func knownFields(root reflect.Type, parent []string) []string {
 	t := root
-	for _, p := range parts[:len(parts)-1] {
+	for _, p := range parent {
 		t = deref(t)
 		if t.Kind() != reflect.Struct {
-			return ""
+			return nil
 		}
 		f, ok := jsonField(t, p)
 		if !ok {
-			return ""
+			return nil
 		}
 		t = f.Type
 	}
 	t = deref(t)
 	if t.Kind() != reflect.Struct {
-		return ""
+		return nil
 	}
-	return spelling.Closest(parts[len(parts)-1], jsonNames(t))
+	return jsonNames(t)
 }
 
 func deref(t reflect.Type) reflect.Type {
@@ -354,4 +406,16 @@ func jsonNames(t reflect.Type) []string {
 		}
 	}
 	return names
+}
+
+// guarded is f, with a panic (in a library it calls, on input nobody
+// foresaw) turned into an error on the object it was working on rather
+// than the end of the run or, on another CPU, an object silently left out.
+func guarded[T any](f func() (T, field.ErrorList)) (t T, errs field.ErrorList) {
+	defer func() {
+		if r := recover(); r != nil {
+			errs = field.ErrorList{field.InternalError(nil, fmt.Errorf("krm-fn failed on this object (please report it): %v", r))}
+		}
+	}()
+	return f()
 }

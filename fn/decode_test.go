@@ -75,8 +75,12 @@ func TestSuggest(t *testing.T) {
 		"spec.service.port.x":            "", // below a scalar: nothing to suggest
 		"spec.nothing.like.this":         "",
 	} {
-		if got := suggest(reflect.TypeOf(&v1alpha1.ServiceExposure{}), path); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", path, got, want)
+		detail := "unknown field"
+		if want != "" {
+			detail += `, did you mean "` + want + `"?`
+		}
+		if got := unknownField(reflect.TypeOf(&v1alpha1.ServiceExposure{}), path).Detail; got != detail {
+			t.Errorf("unknownField(%q): %q, want %q", path, got, detail)
 		}
 	}
 }

@@ -5,52 +5,46 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
-// otherServices resolves the destinations of routes (and mirrors) that
-// send to another exposure's Service: a port left out is that exposure's
-// Service port, a subset must be one it defines. A Service no exposure of
-// the input exposes needs its port, and can have no subset.
-func otherServices(srcs []source) []problem {
-	byService := map[string]*model.Exposure{}
-	for _, s := range srcs {
-		byService[s.x.Service.Namespace+"/"+s.x.Service.Name] = s.x
-	}
+// destinations checks the destinations of routes (and mirrors) that
+// send to another exposure's Service, which the environment has resolved
+// (model.Environment): a Service no exposure of the input exposes needs
+// its port and can have no subset; a subset must be one that exposure
+// defines, and apply wherever the routing that sends to it does.
+func destinations(env *model.Environment, xs exposures) []problem {
 	var ps []problem
-	for _, s := range srcs {
+	for _, s := range xs.list {
 		for i := range s.x.Routes {
 			r := &s.x.Routes[i]
 			p := field.NewPath("spec", "routes").Index(i)
 			for j := range r.Backends {
-				ps = append(ps, resolveOther(s, &r.Backends[j], p.Child("backends").Index(j), byService)...)
+				ps = append(ps, destination(env, s, &r.Backends[j], p.Child("backends").Index(j))...)
 			}
 			if r.Mirror != nil {
-				ps = append(ps, resolveOther(s, r.Mirror, p.Child("mirror"), byService)...)
+				ps = append(ps, destination(env, s, r.Mirror, p.Child("mirror"))...)
+			}
+		}
+		for i := range s.x.TCP {
+			for j := range s.x.TCP[i].Backends {
+				ps = append(ps, destination(env, s, &s.x.TCP[i].Backends[j], field.NewPath("spec", "tcp").Index(i).Child("backends").Index(j))...)
 			}
 		}
 	}
 	return ps
 }
 
-func resolveOther(s source, d *model.Destination, p *field.Path, byService map[string]*model.Exposure) []problem {
+// destination checks d, a destination of exposure s at path p.
+func destination(env *model.Environment, s exposure, d *model.Destination, p *field.Path) []problem {
 	if d.OtherService == "" {
 		return nil
 	}
-	other, exposed := byService[d.OtherService]
-	// The gateway applies s's routes if s has hosts (its own routing only:
-	// not other's, which a route sends to directly).
-	if exposed && len(s.x.Hosts)+len(s.x.SharedHosts) > 0 {
-		other.GatewayRouted = true
-	}
+	other, exposed := env.ServiceExposure(d.OtherService)
 	var ps []problem
-	switch {
-	case d.Port == 0 && exposed:
-		d.Port = other.Service.Port
-	case d.Port == 0:
+	if d.Port == 0 { // no exposure to take it from
 		ps = append(ps, s.problem(framework.Error, p.Child("port"),
 			field.Required(p.Child("port"), fmt.Sprintf("no exposure of Service %s is in the input to take its port from: set port", d.OtherService)).ErrorBody()))
 	}
@@ -61,14 +55,14 @@ func resolveOther(s source, d *model.Destination, p *field.Path, byService map[s
 		return append(ps, s.problem(framework.Error, p.Child("subset"),
 			field.NotFound(p.Child("subset"), d.Subset).ErrorBody()+fmt.Sprintf(": no exposure of Service %s is in the input, and subsets are its exposure's (spec.subsets)", d.OtherService)))
 	}
-	if !slices.ContainsFunc(other.Subsets, func(sub v1alpha1.Subset) bool { return sub.Name == d.Subset }) {
+	if !other.DefinesSubset(d.Subset) {
 		return append(ps, s.problem(framework.Error, p.Child("subset"),
 			field.NotFound(p.Child("subset"), d.Subset).ErrorBody()+fmt.Sprintf(": the exposure of Service %s (ServiceExposure %s) defines no such subset", d.OtherService, other.Owner)))
 	}
-	other.RoutedSubsets[d.Subset] = true
 	// The subset is in other's DestinationRule: it must apply wherever
-	// this routing does. The gateway's namespace is added to it (below);
-	// the sidecars' namespaces are the exposures' to agree on.
+	// this routing does. The gateway's namespace is added to it
+	// (model.Exposure.DestinationRuleExportTo); the sidecars' namespaces
+	// are the exposures' to agree on.
 	if s.x.Mesh {
 		if ns, ok := notExported(other, s.x); !ok {
 			ps = append(ps, s.problem(framework.Error, p.Child("subset"),

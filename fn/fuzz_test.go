@@ -14,7 +14,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -97,11 +97,11 @@ func FuzzExposurePlatform(f *testing.F) {
 	})
 }
 
-// sameJSON checks that the JSON decode reads of a node (fastyaml.JSON) is
+// sameJSON checks that the JSON decode reads of a node (yamlout.JSON) is
 // what go-yaml reads.
 func sameJSON(t *testing.T, n *yaml.RNode) {
 	t.Helper()
-	direct, err := fastyaml.JSON(n)
+	direct, err := yamlout.JSON(n)
 	if err != nil {
 		return // go-yaml could not either
 	}
@@ -115,13 +115,13 @@ func sameJSON(t *testing.T, n *yaml.RNode) {
 	}
 	var a, b any
 	if err := json.Unmarshal(direct, &a); err != nil {
-		t.Fatalf("fastyaml.JSON wrote invalid JSON (%v): %s", err, direct)
+		t.Fatalf("yamlout.JSON wrote invalid JSON (%v): %s", err, direct)
 	}
 	if err := json.Unmarshal(want, &b); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("fastyaml.JSON reads\n%s\ngo-yaml reads\n%s", direct, want)
+		t.Fatalf("yamlout.JSON reads\n%s\ngo-yaml reads\n%s", direct, want)
 	}
 }
 
@@ -144,24 +144,17 @@ func sameTwice(t *testing.T, f func() any) {
 	}
 }
 
-// render is expand with the generated objects encoded: the output items.
+// render is run with the generated objects encoded: the output items.
 func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
-	out, err := expand(config, items)
-	if err != nil || out.results.ExitCode() != 0 {
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, out.results, nil
+	r, rs, err := run(config, items)
+	if err != nil || rs.ExitCode() != 0 {
+		return nil, rs, err
 	}
-	gen := make([]fastyaml.Lazy, len(out.generated))
-	for i, g := range out.generated {
-		gen[i] = g.object
-	}
-	nodes, err := fastyaml.EncodeAll(gen)
+	nodes, err := r.Objects()
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(out.items, nodes...), out.results, nil
+	return append(r.Items, nodes...), rs, nil
 }
 
 // checkRender runs render and checks the properties above.
@@ -208,7 +201,7 @@ func checkRender(t *testing.T, config *yaml.RNode, items []*yaml.RNode) {
 func runCommand(stdin []byte) (stdout []byte, failed bool) {
 	var out bytes.Buffer
 	p := &Processor{Stderr: func() io.Writer { return io.Discard }}
-	err := Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(stdin), Writer: &out, KeepReaderAnnotations: true})
+	err := Execute(p, bytes.NewReader(stdin), &out)
 	return out.Bytes(), err != nil
 }
 
@@ -241,7 +234,7 @@ type seed struct {
 
 // goldenSeeds are the cases of ../testdata that have a config.yaml of
 // their own.
-func goldenSeeds(f *testing.F) []seed {
+func goldenSeeds(f testing.TB) []seed {
 	f.Helper()
 	var seeds []seed
 	configs, _ := filepath.Glob("../testdata/*/config.yaml")
@@ -260,7 +253,7 @@ func goldenSeeds(f *testing.F) []seed {
 	return seeds
 }
 
-func seedNode(f *testing.F, path string) *yaml.RNode {
+func seedNode(f testing.TB, path string) *yaml.RNode {
 	f.Helper()
 	n, err := yaml.ReadFile(path)
 	if err != nil {

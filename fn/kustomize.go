@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -180,20 +179,4 @@ func followTarget(namespace, service string, w written, r renames) (string, stri
 		return to.namespace, to.name
 	}
 	return w.moved(namespace), service
-}
-
-// InComponent is the problem of krm-fn run from the Component whose
-// kustomization file is component: kustomize runs a Component's generators
-// and transformers before the including kustomization's own namePrefix,
-// nameSuffix, namespace and the like, which would rename and move what
-// krm-fn renders without fixing the references between those objects.
-func InComponent(component string) string {
-	return fmt.Sprintf("krm-fn runs from the Component %s, and kustomize runs a Component's transformers before the including overlay's own namePrefix, nameSuffix and namespace, which would then rename and move what krm-fn renders without fixing the names it writes in them (VirtualService → Gateway, routes → Service, Ingress → the gateway's Service in its namespace): list the ExposurePlatform in the overlay's transformers instead, where kustomize runs it last (an entry may be a directory of platform files: transformers: [../../platform])", component)
-}
-
-// RenamedAfter is the problem of krm-fn listed by the kustomization file
-// listing, which the kustomization file renamer includes and which renames
-// or moves objects after krm-fn has run.
-func RenamedAfter(listing, renamer string) string {
-	return fmt.Sprintf("%s runs krm-fn, and %s, which includes it, then renames or moves objects (namePrefix, nameSuffix, namespace, replacements or a JSON patch of a name), which would leave what krm-fn rendered naming objects that are not in the output: list the ExposurePlatform in the transformers of %s instead, where kustomize runs it after them", listing, renamer, renamer)
 }

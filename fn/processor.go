@@ -6,11 +6,9 @@ import (
 	"os"
 	"slices"
 
-	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
-	"github.com/krmfn/krm-fn/internal/parallel"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/kustomization"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -24,17 +22,39 @@ type Processor struct {
 	Stderr func() io.Writer
 
 	// Component is the kustomization file of the Component kustomize runs
-	// krm-fn from, if it does: an error (InComponent).
+	// krm-fn from, if it does: an error (kustomization.InComponent).
 	Component string
 }
 
-// Process expands the exposures of rl. On any error it emits no items.
-func (p *Processor) Process(rl *framework.ResourceList) error {
-	gen, err := p.Expand(rl)
+// Execute answers the ResourceList read from in on out as kyaml's
+// framework.Execute does for p, but writes the output item by item, each
+// generated object built and encoded just before it is printed
+// (Rendering.Write). It prints no error: the caller does.
+func Execute(p *Processor, in io.Reader, out io.Writer) error {
+	req, err := krmio.ReadResourceList(in)
 	if err != nil {
 		return err
 	}
-	nodes, err := fastyaml.EncodeAll(gen)
+	r, runErr := p.Run(&req.ResourceList)
+	w, err := req.Answer(out)
+	if err != nil {
+		return err
+	}
+	if err := r.Write(w); err != nil {
+		return err
+	}
+	return runErr
+}
+
+// Process renders the exposures of rl, as kyaml's framework runs a
+// processor: the generated objects follow the items that pass through.
+// On any error it emits no items.
+func (p *Processor) Process(rl *framework.ResourceList) error {
+	r, err := p.Run(rl)
+	if err != nil {
+		return err
+	}
+	nodes, err := r.Objects()
 	if err != nil {
 		rl.Items = nil
 		return internalError(err)
@@ -43,56 +63,50 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 	return nil
 }
 
-// Expand is Process with the generated objects not yet encoded: rl.Items
-// are the items that pass through, and the generated objects are
-// returned, in output order, to follow them. Whoever writes the output
-// encodes them as it goes (fastyaml.WriteItems), so that they are never
-// all held as nodes. Every problem is printed on Stderr and added to
-// rl.Results; with any error, rl.Items is empty and the error a Failure.
-func (p *Processor) Expand(rl *framework.ResourceList) ([]fastyaml.Lazy, error) {
-	var out *expansion
+// Run renders the exposures of rl: rl.Items become the items that pass
+// through, and the generated objects, not yet built, are the rendering's,
+// to follow them. Whoever writes the output builds and encodes them as it
+// goes (Rendering.Write), so that they are never all held at once. Every
+// problem is printed on Stderr and added to rl.Results; with any error,
+// rl.Items is empty and the error a krmio.Failure.
+func (p *Processor) Run(rl *framework.ResourceList) (*Rendering, error) {
+	var r *Rendering
+	var rs framework.Results
 	if p.Component != "" {
-		out = &expansion{results: results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: InComponent(p.Component)}})}
+		rs = results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: kustomization.InComponent(p.Component)}})
 	} else {
 		var err error
-		if out, err = expand(rl.FunctionConfig, rl.Items); err != nil {
+		if r, rs, err = run(rl.FunctionConfig, rl.Items); err != nil {
 			rl.Items = nil
 			return nil, internalError(err)
 		}
 	}
-	rl.Results = append(rl.Results, out.results...)
+	rl.Results = append(rl.Results, rs...)
 	stderr := io.Writer(os.Stderr)
 	if p.Stderr != nil {
 		stderr = p.Stderr()
 	}
 	errs := 0
-	for _, r := range out.results {
-		fmt.Fprintln(stderr, FormatResult(r))
-		if r.Severity == framework.Error {
+	for _, res := range rs {
+		fmt.Fprintln(stderr, krmio.FormatResult(res))
+		if res.Severity == framework.Error {
 			errs++
 		}
 	}
 	if errs > 0 {
 		rl.Items = nil
-		return nil, Failure{Errors: errs}
+		return nil, krmio.Failure{Errors: errs}
 	}
-	rl.Items = out.items
-	gen := make([]fastyaml.Lazy, len(out.generated))
-	for i, g := range out.generated {
-		gen[i] = g.object
-	}
-	return gen, nil
+	rl.Items = r.Items
+	return r, nil
 }
 
 // Check runs every check of a render of items under config and returns
-// the results, sorted, without building any object. The error is for
-// failures of the function itself, never of the input.
-func Check(config *yaml.RNode, items []*yaml.RNode) (framework.Results, error) {
-	out, err := expand(config, items)
-	if err != nil {
-		return nil, internalError(err)
-	}
-	return out.results, nil
+// the results, sorted, without building any object or labelling any
+// item.
+func Check(config *yaml.RNode, items []*yaml.RNode) framework.Results {
+	_, rs := stages(config, items)
+	return rs
 }
 
 // internalError is a failure of the function itself, not of its input.
@@ -100,181 +114,76 @@ func internalError(err error) error {
 	return fmt.Errorf("krm-fn: internal error, please report it: %w", err)
 }
 
-// expansion is what a run makes of its input.
-type expansion struct {
-	items     []*yaml.RNode // the input's items that pass through
-	generated []generated   // in output order
-	results   framework.Results
+// run is the whole function: what it renders of config and items (nil
+// with any error), and every problem found, sorted. The error is for
+// failures of the function itself, never of the input.
+func run(config *yaml.RNode, items []*yaml.RNode) (*Rendering, framework.Results, error) {
+	p, rs := stages(config, items)
+	if p == nil {
+		return nil, rs, nil
+	}
+	r, err := p.output()
+	return r, rs, err
 }
 
-// expand is the whole function: the input's items that pass through, the
-// generated objects in output order, and every problem found (with any
-// error, no items). The error is for failures of the function itself,
-// never of the input.
-func expand(config *yaml.RNode, items []*yaml.RNode) (*expansion, error) {
-	in, probs := readInput(config, items)
+// stages runs the function's stages up to the output, each a call: the
+// plan (nil with any error), and every problem found, sorted. Each
+// exposure is checked on its own first; the checks across exposures read
+// the environment of those that pass; the checks of what the plan would
+// render against the input run when those pass: fix one layer, and the
+// next shows.
+func stages(config *yaml.RNode, items []*yaml.RNode) (*plan, framework.Results) {
+	in, probs := read(config, items)
 	if in == nil {
-		return &expansion{results: results(probs)}, nil
+		return nil, results(probs)
 	}
+	platform, platformOK, ps := decodePlatform(in.platform)
+	probs = append(probs, ps...)
+	specs, ps := decodeExposures(in.exposures)
+	probs = append(probs, ps...)
+	xs, ps := resolve(in, specs, platform, platformOK)
+	probs = append(probs, ps...)
 
-	platform := &v1alpha1.ExposurePlatform{}
-	platformOK := true
-	if in.platform != nil {
-		errs := decode(in.platform, platform)
-		if len(errs) == 0 {
-			platform.Default()
-			errs = platform.Validate()
-		}
-		probs = append(probs, fieldProblems(in.platform, framework.Error, errs)...)
-		platformOK = len(errs) == 0
-	} else {
-		platform.Default()
-	}
-
-	// Each exposure on its own, on every CPU; then all of them together.
-	var validPlatform *v1alpha1.ExposurePlatformSpec
-	if platformOK {
-		validPlatform = &platform.Spec
-	}
-	models := make([]*model.Exposure, len(in.exposures))
-	errs := make([]field.ErrorList, len(in.exposures))
-	specs := make([]*v1alpha1.ServiceExposure, len(in.exposures))
-	_ = parallel.Run(len(in.exposures), func(_, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			specs[i], errs[i] = decodeExposure(in.exposures[i])
-		}
-		return nil
-	})
-	r := buildRenames(in.rest, in.exposures, specs)
-	_ = parallel.Run(len(in.exposures), func(_, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			if specs[i] != nil {
-				models[i], errs[i] = expandOne(specs[i], in.exposures[i], r, validPlatform)
-			}
-		}
-		return nil
-	})
-	var srcs []source
-	for i, n := range in.exposures {
-		if models[i] != nil {
-			srcs = append(srcs, source{node: n, x: models[i]})
-		}
-		probs = append(probs, fieldProblems(n, framework.Error, errs[i])...)
-	}
-	probs = append(probs, conflicts(srcs)...)
-	probs = append(probs, otherServices(srcs)...)
-	shared, sps := sharedHosts(srcs, &platform.Spec)
-	probs = append(probs, sps...)
-	probs = append(probs, grpcHealthChecks(srcs, shared)...)
-	probs = append(probs, warnings(srcs, &platform.Spec)...)
+	env := model.NewEnvironment(&platform.Spec, xs.models())
+	probs = append(probs, check(env, xs)...)
 	if hasErrors(probs) {
-		return &expansion{results: results(probs)}, nil
+		return nil, results(probs)
 	}
 
-	// Build. A second run replaces what an earlier run generated for the
-	// same exposures instead of duplicating it.
-	owned := map[string]bool{}
-	byOwner := map[string]*yaml.RNode{}
-	for _, s := range srcs {
-		owned[s.x.Owner] = true
-		byOwner[s.x.Owner] = s.node
-	}
-	for _, h := range shared {
-		owned[h.Owner] = true
-	}
-	gw := platformGateway(srcs, &platform.Spec)
-	for _, g := range gw {
-		owned[g.owner] = true
-	}
-	wps, wpps := waypointsOf(srcs, &platform.Spec)
-	probs = append(probs, wpps...)
-	for _, w := range wps {
-		owned[w.Owner] = true
-	}
-	rest, rps := replaced(in.rest, owned)
-	probs = append(probs, rps...)
-
-	var out []generated
-	for _, s := range srcs {
-		out = append(out, generatedBy(s.x)...)
-	}
-	for _, h := range shared {
-		out = append(out, sharedObjects(h, platform.Spec.API)...)
-	}
-	out = append(out, gw...)
-	if _, _, ok := platform.Spec.NamespaceLabel(); ok {
-		nss, nps, err := injectNamespaces(rest, srcs, &platform.Spec)
-		if err != nil {
-			return nil, err
-		}
-		out, probs = append(out, nss...), append(probs, nps...)
-	}
-	pps, err := injectPods(rest, srcs, &platform.Spec)
-	if err != nil {
-		return nil, err
-	}
-	probs = append(probs, pps...)
-	out, wpps, err = useWaypoints(rest, out, wps, srcs)
-	if err != nil {
-		return nil, err
-	}
-	probs = append(probs, wpps...)
-	sortGenerated(out)
-	probs = append(probs, reserved(out, &platform.Spec, byOwner)...)
-	probs = append(probs, collisions(rest, out, srcs, in.platform)...)
+	p := newPlan(env, in)
+	probs = append(probs, checkPlan(p, xs)...)
 	if hasErrors(probs) {
-		return &expansion{results: results(probs)}, nil
+		return nil, results(probs)
 	}
-	return &expansion{items: rest, generated: out, results: results(probs)}, nil
+	return p, results(probs)
+}
+
+// check runs the checks across the exposures of env (xs, the nodes they
+// were read from), which read env and change nothing.
+func check(env *model.Environment, xs exposures) []problem {
+	return slices.Concat(
+		conflicts(xs),
+		destinations(env, xs),
+		sharedHostClaims(env, xs),
+		grpcHealthChecks(env, xs),
+		gatewayTLSConflicts(env, xs),
+		warnings(env, xs),
+	)
+}
+
+// checkPlan runs the checks of what plan p would render and label
+// against the input (xs: the exposures' nodes), which change nothing.
+func checkPlan(p *plan, xs exposures) []problem {
+	return slices.Concat(
+		meshInGatewayNamespace(p, xs),
+		notReplaced(p, xs),
+		injectionChecks(p, xs),
+		waypointLabels(p, xs),
+		reserved(p, xs),
+		collisions(p, xs),
+	)
 }
 
 func hasErrors(ps []problem) bool {
 	return slices.ContainsFunc(ps, func(p problem) bool { return p.severity == framework.Error })
-}
-
-// decodeExposure decodes the exposure of n; nil with its errors.
-func decodeExposure(n *yaml.RNode) (*v1alpha1.ServiceExposure, field.ErrorList) {
-	e := &v1alpha1.ServiceExposure{}
-	errs := decode(n, e)
-	if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
-		errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return e, nil
-}
-
-// buildRenames maps the Services of a build as written to what they are
-// now (kustomize.go): those among the items, and those the exposures
-// render.
-func buildRenames(items, exposures []*yaml.RNode, specs []*v1alpha1.ServiceExposure) renames {
-	r := renames{}
-	for _, it := range items {
-		if it.GetApiVersion() == "v1" && it.GetKind() == "Service" {
-			r.add(writtenRef(it), ref{it.GetNamespace(), it.GetName()})
-		}
-	}
-	for i, e := range specs {
-		if e == nil || e.Spec.Service.Create != nil && !*e.Spec.Service.Create {
-			continue
-		}
-		n := exposures[i]
-		as, now := written{writtenRef(n), ref{n.GetNamespace(), n.GetName()}}.ownService(e)
-		r.add(as, now)
-	}
-	return r
-}
-
-// expandOne follows the build's renames in, defaults, validates and
-// resolves the exposure e of node n under platform p (nil when the
-// platform itself is invalid: then the exposure is checked on its own and
-// not resolved).
-func expandOne(e *v1alpha1.ServiceExposure, n *yaml.RNode, r renames, p *v1alpha1.ExposurePlatformSpec) (*model.Exposure, field.ErrorList) {
-	followBuild(e, written{writtenRef(n), ref{n.GetNamespace(), n.GetName()}}, r)
-	e.Default()
-	if errs := e.Validate(p); len(errs) > 0 || p == nil {
-		return nil, errs
-	}
-	return model.Resolve(e, p)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/krmfn/krm-fn/fn/emit"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // apiServerService is the Service of the Kubernetes API server.
@@ -18,9 +17,10 @@ const apiServerNamespace, apiServerService = "default", "kubernetes"
 // Service (default/kubernetes), and the gateway's Namespace (whose pods
 // must get no sidecar). Kubernetes' own namespaces are refused by
 // validation already.
-func reserved(out []generated, p *v1alpha1.ExposurePlatformSpec, byOwner map[string]*yaml.RNode) []problem {
+func reserved(pl *plan, xs exposures) []problem {
+	p := pl.env.Platform
 	var ps []problem
-	for _, g := range out {
+	for _, g := range pl.objects {
 		var msg string
 		switch {
 		case g.kind == emit.KindService && g.namespace == p.Gateway.Namespace && g.name == p.Gateway.Service:
@@ -30,49 +30,30 @@ func reserved(out []generated, p *v1alpha1.ExposurePlatformSpec, byOwner map[str
 		default:
 			continue
 		}
-		ps = append(ps, problem{node: byOwner[g.owner], severity: framework.Error, message: msg}.at(field.NewPath("spec", "service", "name")))
+		ps = append(ps, problem{node: xs.ofOwner(g.owner), severity: framework.Error, message: msg}.at(field.NewPath("spec", "service", "name")))
 	}
 	return ps
 }
 
-// replaced splits the input items that pass through (rest) into those an
-// earlier run rendered for one of the exposures being expanded (marked
-// with its owner annotation), which this run replaces, and the others. An
-// item marked so that krm-fn could not have rendered (another kind, or
-// without krm-fn's managed-by label) is a problem, not dropped: the
-// annotation must not let an exposure remove what it does not own.
-func replaced(rest []*yaml.RNode, owned map[string]bool) ([]*yaml.RNode, []problem) {
-	var kept []*yaml.RNode
+// notReplaced reports the input's items marked as rendered for an owner
+// this run renders for (its owner annotation), which it would replace,
+// that krm-fn cannot have rendered: another kind, or without krm-fn's
+// managed-by label. The annotation must not let an exposure remove what
+// it does not own: such an item is kept, and is a problem.
+func notReplaced(p *plan, xs exposures) []problem {
 	var ps []problem
-	for _, n := range rest {
+	for _, n := range p.items {
 		owner := n.GetAnnotations()[v1alpha1.AnnotationOwner]
-		if !owned[owner] {
-			kept = append(kept, n)
+		if !p.owners[owner] {
 			continue
 		}
-		managed := n.GetLabels()[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue
-		if rendersKind(n.GetApiVersion(), n.GetKind()) && managed {
-			continue // replaced by this run's rendering
-		}
 		why := "krm-fn renders no " + n.GetKind()
-		if !managed {
+		if n.GetLabels()[v1alpha1.LabelManagedBy] != v1alpha1.ManagedByValue {
 			why = fmt.Sprintf("it lacks the label %s: %s that krm-fn puts on what it renders", v1alpha1.LabelManagedBy, v1alpha1.ManagedByValue)
 		}
 		ps = append(ps, problem{node: n, severity: framework.Error,
 			message: fmt.Sprintf("marks it as rendered by krm-fn for ServiceExposure %s, which a run would replace, but %s: remove the annotation", owner, why)}.
 			at(field.NewPath("metadata", "annotations").Key(v1alpha1.AnnotationOwner)))
-		kept = append(kept, n)
 	}
-	return kept, ps
-}
-
-// rendersKind says whether krm-fn renders objects of apiVersion and kind
-// for an exposure.
-func rendersKind(apiVersion, kind string) bool {
-	for _, k := range []emit.Kind{emit.KindService, emit.KindGateway, emit.KindVirtualService, emit.KindDestinationRule, emit.KindGatewayAPIGateway, emit.KindHTTPRoute, emit.KindReferenceGrant, emit.KindIngress} {
-		if k.APIVersion() == apiVersion && k.String() == kind {
-			return true
-		}
-	}
-	return false
+	return ps
 }

@@ -3,10 +3,11 @@ package fn
 import (
 	"fmt"
 	"strconv"
-	"strings"
+	"unicode/utf8"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -52,7 +53,7 @@ func (p problem) result() *framework.Result {
 	if p.node.IsNil() {
 		return r
 	}
-	if msg, _ := NotAnObject(p.node, "it"); msg != "" {
+	if msg, _ := krmio.NotAnObject(p.node, "it"); msg != "" {
 		// kyaml's accessors panic on what is no object: the message
 		// says what it is.
 		return r
@@ -65,13 +66,10 @@ func (p problem) result() *framework.Result {
 		i, _ := strconv.Atoi(idx)
 		r.File = &framework.File{Path: file, Index: i}
 	} else if file := originFile(p.node); file != "" {
-		r.File = &framework.File{Path: file, Index: noIndex}
+		r.File = &framework.File{Path: file, Index: krmio.NoIndex}
 	}
 	return r
 }
-
-// noIndex is the index of a file whose documents are not counted.
-const noIndex = -1
 
 // originAnnotation is where kustomize records the file an object came
 // from, when the kustomization asks (buildMetadata: [originAnnotations];
@@ -104,49 +102,9 @@ func results(ps []problem) framework.Results {
 	return rs
 }
 
-// FormatResult renders a result as one line for stderr:
-// "file:index: [warning: ]Kind namespace/name: spec.path: what is wrong".
-func FormatResult(r *framework.Result) string {
-	var b strings.Builder
-	switch {
-	case r.File == nil:
-	case r.File.Index == noIndex:
-		fmt.Fprintf(&b, "%s: ", r.File.Path)
-	default:
-		fmt.Fprintf(&b, "%s:%d: ", r.File.Path, r.File.Index)
-	}
-	if r.Severity == framework.Warning {
-		b.WriteString("warning: ")
-	}
-	if ref := r.ResourceRef; ref != nil {
-		b.WriteString(describe(ref.Kind, ref.Namespace, ref.Name))
-		b.WriteString(": ")
-	}
-	if r.Field != nil {
-		b.WriteString(r.Field.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(r.Message)
-	return b.String()
-}
-
-// describe names an object as "Kind namespace/name" (or "Kind name").
-func describe(kind, namespace, name string) string {
-	if kind == "" {
-		kind = "object"
-	}
-	if name == "" {
-		name = "(unnamed)"
-	}
-	if namespace == "" {
-		return kind + " " + name
-	}
-	return kind + " " + namespace + "/" + name
-}
-
 // describeNode names the object of node, with its file when known.
 func describeNode(n *yaml.RNode) string {
-	s := describe(n.GetKind(), n.GetNamespace(), n.GetName())
+	s := krmio.Describe(n.GetKind(), n.GetNamespace(), n.GetName())
 	if file, idx, err := kioutil.GetFileAnnotations(n); err == nil && file != "" {
 		s += " (" + file + ":" + idx + ")"
 	} else if file := originFile(n); file != "" {
@@ -155,13 +113,22 @@ func describeNode(n *yaml.RNode) string {
 	return s
 }
 
-// Failure is the error of a run whose input has problems. Each problem
-// has already been printed on its own line; this is the closing line.
-type Failure struct{ Errors int }
+// maxMessage bounds a problem's message: a bad value is quoted in part,
+// never whole.
+const (
+	maxMessage = 1024
+	maxQuoted  = 256
+)
 
-func (f Failure) Error() string {
-	if f.Errors == 1 {
-		return "krm-fn: 1 error; nothing was rendered"
+// excerpt is s cut to at most n bytes (on a character boundary), with how
+// much was left out.
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return fmt.Sprintf("krm-fn: %d errors; nothing was rendered", f.Errors)
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
 }

@@ -7,15 +7,17 @@ import (
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
 // warnings are the settings that render but will not do what they say.
 // They are reported and do not fail the run.
-func warnings(srcs []source, p *v1alpha1.ExposurePlatformSpec) []problem {
+func warnings(env *model.Environment, xs exposures) []problem {
+	p := env.Platform
 	var ps []problem
-	for _, s := range srcs {
+	for _, s := range xs.list {
 		x := s.x
 		// Istio looks a DestinationRule up in the client's namespace (the
 		// gateway's) and the Service's; one elsewhere does not apply.
@@ -42,7 +44,7 @@ func warnings(srcs []source, p *v1alpha1.ExposurePlatformSpec) []problem {
 // seem to: one an earlier route shadows, and a prefix replaced by "/"
 // where the matched prefix does not end in "/" (the path keeps the
 // slash after it: /api/x becomes //x).
-func routeWarnings(s source) []problem {
+func routeWarnings(s exposure) []problem {
 	var ps []problem
 	routes := field.NewPath("spec", "routes")
 	// On shared hosts, routes take the host's precedence, not their order.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts etcd and kube-apiserver on loopback (free ports, state in DIR) with
-# Istio's CRDs and the Gateway API's installed, for server-side dry runs of
+# Istio's CRDs, the Gateway API's and cert-manager's installed, for server-side dry runs of
 # rendered manifests.
 #   hack/cluster.sh start DIR [OWNER_PID]   # prints the kubeconfig path
 #   hack/cluster.sh stop DIR
@@ -145,6 +145,15 @@ gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/c
 for f in "$gwapi"/gateway.networking.k8s.io_*.yaml; do
 	# A ValidatingAdmissionPolicy against installing other channels' CRDs: no CRD.
 	[[ $f == *_vap_* ]] && continue
+	kubectl apply --server-side -f "$f" >/dev/null
+done
+# cert-manager's CRDs, from the github.com/cert-manager/cert-manager version
+# go.mod pins (whose Go types render the Certificates): what a platform with
+# spec.tls.issuer renders.
+(cd "$root" && go mod download github.com/cert-manager/cert-manager)
+cm=$(cd "$root" && go list -m -f '{{.Dir}}' github.com/cert-manager/cert-manager)/deploy/crds
+[[ -f "$cm/cert-manager.io_certificates.yaml" ]] || { log "no cert-manager CRDs in $cm"; exit 1; }
+for f in "$cm"/cert-manager.io_*.yaml; do
 	kubectl apply --server-side -f "$f" >/dev/null
 done
 kubectl wait --for condition=established --timeout=60s crd --all >/dev/null

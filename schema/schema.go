@@ -99,8 +99,10 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 	switch t {
 	case reflect.TypeFor[intstr.IntOrString]():
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "integer"}, {Type: "string"}}}
-	case reflect.TypeFor[json.RawMessage]():
+	case reflect.TypeFor[v1alpha1.TrafficPolicy]():
 		return &jsonschema.Schema{Type: "object"}
+	case reflect.TypeFor[v1alpha1.Duration]():
+		return &jsonschema.Schema{Type: "string"}
 	case reflect.TypeFor[metav1.ObjectMeta]():
 		return metadata()
 	case reflect.TypeFor[v1alpha1.StringMatch]():

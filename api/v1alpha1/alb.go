@@ -44,6 +44,14 @@ const (
 	BackendProtocolVersionGRPC  = "GRPC"
 )
 
+// ALBBackendProtocol is the protocol the ALB speaks to its targets (HTTP,
+// the controller's default, or HTTPS): HTTPS when it re-encrypts to the
+// gateway (spec.tls with loadBalancer alb).
+const (
+	ALBBackendProtocol   = ALBAnnotationPrefix + "backend-protocol"
+	BackendProtocolHTTPS = "HTTPS"
+)
+
 // HealthCheckPortTrafficPort, as healthcheck-port, health-checks each
 // target on the port it takes traffic on.
 const HealthCheckPortTrafficPort = "traffic-port"

@@ -55,6 +55,7 @@ func (p *ExposurePlatform) Default() {
 	if g.HealthCheckPath == "" {
 		g.HealthCheckPath = DefaultHealthCheckPath
 	}
+	p.defaultTLS()
 }
 
 // GatewayAPIService is the Service Istio deploys for a Gateway API Gateway
@@ -75,7 +76,7 @@ func (e *ServiceExposure) Default() {
 		tp := intstr.FromInt32(svc.Port)
 		svc.TargetPort = &tp
 	}
-	if svc.Protocol == "" {
+	if svc.Protocol == "" && len(svc.Ports) == 0 {
 		svc.Protocol = ProtocolHTTP
 	}
 	if svc.Create == nil {
@@ -91,7 +92,7 @@ func (e *ServiceExposure) Default() {
 	if svc.Namespace == "" {
 		svc.Namespace = e.Namespace
 	}
-	if len(e.Spec.Routes) == 0 {
+	if len(e.Spec.Routes) == 0 && (len(e.Spec.Hosts) > 0 || e.Spec.Mesh || len(e.Spec.TCP) == 0) {
 		e.Spec.Routes = []Route{{}}
 	}
 	for i := range e.Spec.Routes {
@@ -129,6 +130,7 @@ func (e *ServiceExposure) Default() {
 			r.Redirect.Code = DefaultRedirectCode
 		}
 	}
+	e.defaultPorts()
 }
 
 // defaultPercent sets an unset share of requests to all of them.

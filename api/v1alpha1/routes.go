@@ -13,7 +13,7 @@ type Route struct {
 
 	// Timeout of a request, as a duration ("10s", "1m"). Default: none
 	// (Istio's default: no timeout).
-	Timeout string `json:"timeout,omitempty"`
+	Timeout Duration `json:"timeout,omitempty,omitzero"`
 
 	// Retries of a failed request. Default: none (Istio's default policy).
 	Retries *Retries `json:"retries,omitempty"`
@@ -99,7 +99,7 @@ type Retries struct {
 	Attempts int32 `json:"attempts"`
 	// PerTryTimeout is the timeout of each attempt, as a duration.
 	// Default: the route's timeout.
-	PerTryTimeout string `json:"perTryTimeout,omitempty"`
+	PerTryTimeout Duration `json:"perTryTimeout,omitempty,omitzero"`
 	// RetryOn is a comma-separated list of Envoy retry conditions
 	// (5xx, gateway-error, reset, connect-failure, retriable-4xx,
 	// refused-stream, cancelled, deadline-exceeded, internal,
@@ -167,7 +167,7 @@ type CORS struct {
 	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
 	// MaxAge is how long a preflight's answer may be cached, as a
 	// duration of whole seconds. Default: none.
-	MaxAge string `json:"maxAge,omitempty"`
+	MaxAge Duration `json:"maxAge,omitempty,omitzero"`
 	// AllowCredentials lets the request carry credentials. Default: false
 	// (not set).
 	AllowCredentials *bool `json:"allowCredentials,omitempty"`
@@ -185,7 +185,7 @@ type Fault struct {
 // FaultDelay holds requests back.
 type FaultDelay struct {
 	// Fixed is the delay, as a duration ("7s"). Required.
-	Fixed string `json:"fixed"`
+	Fixed Duration `json:"fixed"`
 	// Percent of the requests delayed, 0 or 0.0001-100. Default: 100.
 	Percent *float64 `json:"percent,omitempty"`
 }

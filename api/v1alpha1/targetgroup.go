@@ -35,7 +35,7 @@ func targetGroupProtocolVersion(s *ServiceExposureSpec, p *ExposurePlatformSpec)
 			return v, versionFromExposure
 		}
 	}
-	if s.Service.Protocol == ProtocolGRPC {
+	if s.Service.HTTPProtocol() == ProtocolGRPC {
 		return BackendProtocolVersionGRPC, versionFromProtocol
 	}
 	if p != nil {

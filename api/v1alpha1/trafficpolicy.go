@@ -1,17 +1,16 @@
 package v1alpha1
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/krmfn/krm-fn/internal/spelling"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -19,47 +18,66 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// ParseTrafficPolicy decodes raw, the trafficPolicy at path of an exposure
-// in namespace (where its DestinationRule goes), as Istio's own type, and
-// checks it as Istio does. It returns the policy (nil when raw is empty or
-// null) or every problem found.
-//
-// The JSON is walked along the message descriptors first, so that every
+// TrafficPolicy is Istio's DestinationRule trafficPolicy as a spec writes
+// it, decoded into Istio's own type once, as the spec is decoded: the JSON
+// is walked along the message descriptors (DecodeIstio), so that every
 // unknown field (with a suggestion), value of the wrong type and bad enum
-// value is reported with its path; a Duration may be written as Istio's
-// YAML allows, in Go's form ("3m", "1h30m", "500ms"), and is turned into
-// protojson's ("180s"). The normalized JSON is then decoded by protojson,
-// strictly, and the policy is checked with Istio's rules (see
-// trafficpolicy_validation.go).
-func ParseTrafficPolicy(path *field.Path, raw json.RawMessage, namespace string) (*networking.TrafficPolicy, field.ErrorList) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, "is not JSON: "+err.Error())}
-	}
-	if v == nil {
-		return nil, nil
-	}
+// value is found with its path, and a Duration may be written as Istio's
+// YAML allows, in Go's form ("3m", "1h30m", "500ms"). Validate reports
+// what decoding found and checks the policy with Istio's rules
+// (trafficpolicy_validation.go); everything after reads Policy.
+type TrafficPolicy struct {
+	// Policy is the decoded policy; nil when it does not decode.
+	Policy *networking.TrafficPolicy
+	raw    json.RawMessage
+	errs   field.ErrorList // what decoding found, at spec.trafficPolicy
+}
+
+// trafficPolicyPath is where a spec holds its trafficPolicy.
+var trafficPolicyPath = field.NewPath("spec", "trafficPolicy")
+
+// ParseTrafficPolicy decodes raw, the JSON of a trafficPolicy, as decoding
+// a spec does: nil when raw is empty or null.
+func ParseTrafficPolicy(raw json.RawMessage) *TrafficPolicy {
 	tp := &networking.TrafficPolicy{}
-	normalized, errs := message(path, tp.ProtoReflect().Descriptor(), v)
-	if len(errs) > 0 {
-		return nil, errs
+	set, errs := decodeIstio(trafficPolicyPath, raw, tp)
+	switch {
+	case !set:
+		return nil
+	case len(errs) > 0:
+		return &TrafficPolicy{raw: raw, errs: errs}
 	}
-	data, err := json.Marshal(normalized)
-	if err == nil {
-		err = protojson.Unmarshal(data, tp)
+	return &TrafficPolicy{Policy: tp, raw: raw}
+}
+
+// UnmarshalJSON decodes the policy; what is wrong with it is kept for
+// Validate.
+func (t *TrafficPolicy) UnmarshalJSON(b []byte) error {
+	if p := ParseTrafficPolicy(slices.Clone(b)); p != nil {
+		*t = *p
 	}
-	if err != nil { // the walk above should have caught it
-		return nil, field.ErrorList{field.Invalid(path, field.OmitValueType{}, "is not a valid Istio DestinationRule trafficPolicy: "+protoMessage(err))}
+	return nil
+}
+
+// MarshalJSON writes the policy as written.
+func (t TrafficPolicy) MarshalJSON() ([]byte, error) {
+	if len(t.raw) == 0 {
+		return []byte("{}"), nil
 	}
-	if errs := validateTrafficPolicy(path, tp, namespace); len(errs) > 0 {
-		return nil, errs
+	return t.raw, nil
+}
+
+// validate reports what decoding t found wrong, else checks the policy
+// of an exposure in namespace (where its DestinationRule goes) as Istio
+// does.
+func (t *TrafficPolicy) validate(namespace string) field.ErrorList {
+	if t == nil {
+		return nil
 	}
-	return tp, nil
+	if len(t.errs) > 0 {
+		return t.errs
+	}
+	return validateTrafficPolicy(trafficPolicyPath, t.Policy, namespace)
 }
 
 var protoPosition = regexp.MustCompile(`\s*\(line \d+:\d+\)`)
@@ -80,8 +98,6 @@ var wrappers = map[protoreflect.FullName]bool{
 	"google.protobuf.BoolValue": true, "google.protobuf.StringValue": true,
 	"google.protobuf.BytesValue": true,
 }
-
-const durationHint = `must be a duration with a unit, e.g. "10s", "500ms" or "1m30s"`
 
 // message checks v, the JSON of a message of type md at path, and returns
 // it normalized for protojson.
@@ -258,18 +274,13 @@ func integerRange(k protoreflect.Kind) (lo, hi *big.Int) {
 	}
 }
 
-// unknownField is the error for an unknown field, worded as fn's strict
-// decoding words it for the rest of the spec.
+// unknownField is the error for an unknown field of a message of type md.
 func unknownField(path *field.Path, name string, md protoreflect.MessageDescriptor) *field.Error {
 	var names []string
 	for i := range md.Fields().Len() {
 		names = append(names, md.Fields().Get(i).JSONName())
 	}
-	detail := "unknown field"
-	if s := spelling.Closest(name, names); s != "" {
-		detail += fmt.Sprintf(", did you mean %q?", s)
-	}
-	return &field.Error{Type: field.ErrorTypeNotSupported, Field: path.String(), BadValue: field.OmitValueType{}, Detail: detail}
+	return UnknownField(path.String(), name, names)
 }
 
 func oneofNames(od protoreflect.OneofDescriptor) string {

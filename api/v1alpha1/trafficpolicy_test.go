@@ -17,6 +17,20 @@ import (
 
 var tpPath = field.NewPath("spec", "trafficPolicy")
 
+// parseTrafficPolicy is raw as a trafficPolicy of an exposure in
+// namespace prd-api after decoding and validation: the policy, or every
+// problem.
+func parseTrafficPolicy(raw json.RawMessage) (*networking.TrafficPolicy, field.ErrorList) {
+	t := ParseTrafficPolicy(raw)
+	if t == nil {
+		return nil, nil
+	}
+	if errs := t.validate("prd-api"); len(errs) > 0 {
+		return nil, errs
+	}
+	return t.Policy, nil
+}
+
 // typeInvalid and unknown are the errors of strict decoding, which carry
 // no value.
 func typeInvalid(path *field.Path, detail string) *field.Error {
@@ -156,9 +170,9 @@ func TestParseTrafficPolicyDecoding(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, got := ParseTrafficPolicy(tpPath, json.RawMessage(tc.json), "prd-api")
+			_, got := parseTrafficPolicy(json.RawMessage(tc.json))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("ParseTrafficPolicy(%s) (-want +got):\n%s", tc.json, diff)
+				t.Errorf("parseTrafficPolicy(%s) (-want +got):\n%s", tc.json, diff)
 			}
 		})
 	}
@@ -398,9 +412,9 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			tp, got := ParseTrafficPolicy(tpPath, json.RawMessage(tc.json), "prd-api")
+			tp, got := parseTrafficPolicy(json.RawMessage(tc.json))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("ParseTrafficPolicy(%s) (-want +got):\n%s", tc.json, diff)
+				t.Errorf("parseTrafficPolicy(%s) (-want +got):\n%s", tc.json, diff)
 			}
 			if (tp == nil) != (len(got) > 0) {
 				t.Errorf("got the policy %v with the errors %v: want one of them", tp, got)
@@ -412,10 +426,10 @@ func TestParseTrafficPolicyIstioRules(t *testing.T) {
 // TestParseTrafficPolicyDurations: durations as Istio's YAML takes them,
 // parsed to the values protojson's canonical form has.
 func TestParseTrafficPolicyDurations(t *testing.T) {
-	got, errs := ParseTrafficPolicy(tpPath, json.RawMessage(`{
+	got, errs := parseTrafficPolicy(json.RawMessage(`{
 		"outlierDetection": {"baseEjectionTime": "3m", "interval": "500ms"},
 		"connectionPool": {"tcp": {"connectTimeout": "10s", "maxConnectionDuration": "1h30m", "idleTimeout": "180s"},
-			"http": {"idleTimeout": "0.5s"}}}`), "prd-api")
+			"http": {"idleTimeout": "0.5s"}}}`))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -427,7 +441,7 @@ func TestParseTrafficPolicyDurations(t *testing.T) {
 		},
 	}
 	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
-		t.Errorf("ParseTrafficPolicy (-want +got):\n%s", diff)
+		t.Errorf("parseTrafficPolicy (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,8 +1,6 @@
 package v1alpha1
 
 import (
-	"encoding/json"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -54,10 +52,23 @@ type ServiceExposureSpec struct {
 	// and with Istio's rules, and passed through; durations are written as
 	// Istio's YAML takes them ("3m", "500ms") and rendered in its canonical
 	// form ("180s", "0.500s"). Default: none.
-	TrafficPolicy json.RawMessage `json:"trafficPolicy,omitempty"`
+	TrafficPolicy *TrafficPolicy `json:"trafficPolicy,omitempty"`
 
 	// Ingress overrides the platform's ALB settings for this service only.
 	Ingress *IngressOverrides `json:"ingress,omitempty"`
+
+	// TLS is how this exposure's hosts are served at the Istio gateway:
+	// terminated there (simple, mutual) or passed through to the Service
+	// by SNI (passthrough). Only where the platform has gateway TLS
+	// (spec.tls of the ExposurePlatform; the default with loadBalancer
+	// nlb). Default: mode simple, the platform's credentialName.
+	TLS *ExposureTLS `json:"tls,omitempty"`
+
+	// TCP routes at the gateway: a gateway port whose connections go to
+	// this exposure's Service (and its subsets), weighted. Only with
+	// loadBalancer nlb or none. With tcp routes, hosts may be empty.
+	// Default: none.
+	TCP []TCPRoute `json:"tcp,omitempty"`
 }
 
 // Protocol is the application protocol of the service port.
@@ -74,8 +85,9 @@ const (
 
 // ServiceSpec names the Service behind the exposure.
 type ServiceSpec struct {
-	// Port clients and the VirtualService use. Required, 1-65535.
-	Port int32 `json:"port"`
+	// Port clients and the VirtualService use. Required, 1-65535, unless
+	// ports lists the Service's ports.
+	Port int32 `json:"port,omitempty"`
 
 	// TargetPort on the pods: a number (1-65535) or a port name.
 	// Default: port.
@@ -103,6 +115,13 @@ type ServiceSpec struct {
 	// Namespace of the Service. Default: metadata.namespace. An existing
 	// Service may live elsewhere.
 	Namespace string `json:"namespace,omitempty"`
+
+	// Ports of the Service, instead of port, targetPort and protocol:
+	// several named ports, 1-100. http routes send to the first port
+	// whose protocol is not tcp, tcp routes and passthrough to the first
+	// tcp port, unless a backend names its port. Default: none (the one
+	// port of port, targetPort and protocol).
+	Ports []ServicePort `json:"ports,omitempty"`
 }
 
 // Subset is a named group of the service's pods.
@@ -181,6 +200,20 @@ type ExposurePlatformSpec struct {
 	// first, then regexes; on the same path, a route with headers, method
 	// or query parameters before one without. Default: none.
 	SharedHosts []string `json:"sharedHosts,omitempty"`
+
+	// LoadBalancer is what carries traffic to the Istio gateway: alb (an
+	// ALB Ingress per exposure, TLS at the ALB), nlb (no Ingress: the
+	// gateway's own LoadBalancer Service, an NLB the platform owns,
+	// carries traffic at L4 and TLS ends at the gateway) or none (no
+	// load-balancer objects at all). Default: alb.
+	LoadBalancer LoadBalancerKind `json:"loadBalancer,omitempty"`
+
+	// TLS at the Istio gateway. The default with loadBalancer nlb; with
+	// alb, setting it (tls: {} will do) makes the ALB re-encrypt to the
+	// gateway (backend protocol HTTPS, gateway.httpsPort); with none, the
+	// gateway serves plain HTTP unless it is set. Default: none, but
+	// with nlb.
+	TLS *GatewayTLS `json:"tls,omitempty"`
 
 	// AllowedNamespaces are the namespaces exposures may live in, and
 	// their Services: an exposure elsewhere is an error. Default: any
@@ -281,4 +314,10 @@ type GatewaySpec struct {
 	// HealthCheckPath answered by the status port when the gateway is ready.
 	// Default: /healthz/ready.
 	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+
+	// HTTPSPort is the gateway port of TLS: the HTTPS servers (and SNI
+	// passthrough) of the exposures, and, with loadBalancer alb and tls,
+	// where the ALB re-encrypts to. An exposure may choose another
+	// (spec.tls.port). Default: 443.
+	HTTPSPort int32 `json:"httpsPort,omitempty"`
 }

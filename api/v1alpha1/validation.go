@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,7 +22,7 @@ var (
 	// in every AWS partition.
 	certificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:(acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+|iam::[0-9]{12}:server-certificate/[\w+=,.@/-]+)$`)
 	sslPolicyName  = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]+$`)
-	// ALBGroupName is the controller's rule for group.name.
+	// albGroupNameRE is the controller's rule for group.name.
 	albGroupNameRE = regexp.MustCompile(`^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$`)
 	statusCode     = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
 	successCode    = regexp.MustCompile(`^[0-9]{1,3}(-[0-9]{1,3})?$`)
@@ -136,6 +135,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 		}
 	}
 	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
+	errs = append(errs, validatePlatformTLS(spec, s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {
 		p := spec.Child("allowedNamespaces").Index(i)
@@ -154,7 +154,8 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 // Validate checks a defaulted exposure against the (defaulted) platform it
 // is rendered for and returns every problem found. A nil platform is one
 // that is itself invalid: what depends on it (short hosts) is not checked.
-// Checks that span several exposures (hosts, ALB groups) are in conflicts.go.
+// Checks that span several exposures (hosts, ALB groups) are the
+// function's, on the environment they render together (package fn).
 func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorList {
 	var errs field.ErrorList
 	meta := field.NewPath("metadata")
@@ -177,12 +178,12 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	spec := field.NewPath("spec")
 	s := &e.Spec
 	switch {
-	case len(s.Hosts) == 0 && !s.Mesh:
+	case len(s.Hosts) == 0 && !s.Mesh && len(s.TCP) == 0:
 		errs = append(errs, field.Required(spec.Child("hosts"), "at least one host name (or mesh: true, for routing inside the mesh only)"))
 	default:
 		errs = append(errs, validateHosts(spec.Child("hosts"), s.Hosts, platform)...)
 	}
-	if s.Mesh && s.Service.Protocol == ProtocolTCP {
+	if s.Mesh && s.Service.HTTPProtocol() == ProtocolTCP {
 		errs = append(errs, field.Invalid(spec.Child("mesh"), true, "the routes are http routes, which do not apply to calls to a tcp port inside the mesh: set the protocol of the port, or remove mesh"))
 	}
 	errs = append(errs, validateExportTo(spec.Child("exportTo"), s.ExportTo)...)
@@ -205,10 +206,9 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
 	}
 	for i := range s.Routes {
-		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets, platform})...)
+		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets: subsets, platform: platform, service: &s.Service, l4: !s.HTTPRoutes()})...)
 	}
-	_, tpErrs := ParseTrafficPolicy(spec.Child("trafficPolicy"), s.TrafficPolicy, e.Namespace)
-	errs = append(errs, tpErrs...)
+	errs = append(errs, s.TrafficPolicy.validate(e.Namespace)...)
 	if in := s.Ingress; in != nil {
 		p := spec.Child("ingress")
 		if in.Scheme != "" {
@@ -228,6 +228,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
 	}
+	errs = append(errs, validateExposureTLS(spec, s, platform)...)
 	return errs
 }
 
@@ -411,15 +412,19 @@ func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformS
 func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) field.ErrorList {
 	var errs field.ErrorList
 	exposureName := meta.Name
-	if s.Port == 0 {
+	if len(s.Ports) > 0 {
+		errs = append(errs, validateServicePorts(path, s)...)
+	} else if s.Port == 0 {
 		errs = append(errs, field.Required(path.Child("port"), "the port clients and the VirtualService use"))
 	} else {
 		errs = append(errs, portNumber(path.Child("port"), s.Port)...)
 	}
-	if s.TargetPort != nil && *s.TargetPort != intstr.FromInt32(s.Port) {
+	if s.TargetPort != nil && *s.TargetPort != intstr.FromInt32(s.Port) && len(s.Ports) == 0 {
 		errs = append(errs, portNumberOrName(path.Child("targetPort"), *s.TargetPort)...)
 	}
-	errs = append(errs, oneOf(path.Child("protocol"), s.Protocol, Protocols)...)
+	if len(s.Ports) == 0 {
+		errs = append(errs, oneOf(path.Child("protocol"), s.Protocol, Protocols)...)
+	}
 	if !maps.Equal(s.Selector, map[string]string{"app": exposureName}) || len(validation.IsDNS1123Label(exposureName)) == 0 {
 		errs = append(errs, labelMap(path.Child("selector"), s.Selector)...)
 	}
@@ -442,17 +447,6 @@ func validateService(path *field.Path, s *ServiceSpec, meta *metav1.ObjectMeta) 
 		errs = append(errs, dnsLabel(path.Child("namespace"), s.Namespace)...)
 	}
 	return errs
-}
-
-func duration(path *field.Path, s string) field.ErrorList {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return field.ErrorList{field.Invalid(path, s, `must be a duration with a unit, e.g. "10s", "500ms" or "1m30s"`)}
-	}
-	if d < time.Millisecond {
-		return field.ErrorList{field.Invalid(path, s, "must be at least 1ms")}
-	}
-	return nil
 }
 
 func oneOf[S ~string](path *field.Path, v S, allowed []S) field.ErrorList {

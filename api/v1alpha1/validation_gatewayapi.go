@@ -118,7 +118,7 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child("name"), r.Name, "names a rule of an HTTPRoute with the Gateway API, which must be a DNS-1123 subdomain: "+msg))
 		}
 	}
-	if r.Timeout != "" {
+	if !r.Timeout.IsZero() {
 		errs = append(errs, gatewayAPIDuration(p.Child("timeout"), r.Timeout)...)
 	}
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "prefix"), r.Match.Prefix)...)
@@ -166,13 +166,12 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 
 // gatewayAPIDuration checks that a (valid) duration has the Gateway API's
 // form: whole milliseconds, at most 99999h59m59.999s.
-func gatewayAPIDuration(p *field.Path, s string) field.ErrorList {
-	d, err := time.ParseDuration(s)
-	if err != nil {
+func gatewayAPIDuration(p *field.Path, d Duration) field.ErrorList {
+	if d.wrong != "" {
 		return nil // reported already
 	}
-	if d%time.Millisecond != 0 || d > gatewayAPIMaxDuration {
-		return field.ErrorList{field.Invalid(p, s, "the Gateway API takes durations in whole milliseconds, under 100000h: round it")}
+	if v := d.Value(); v%time.Millisecond != 0 || v > gatewayAPIMaxDuration {
+		return field.ErrorList{field.Invalid(p, d.String(), "the Gateway API takes durations in whole milliseconds, under 100000h: round it")}
 	}
 	return nil
 }

@@ -52,14 +52,19 @@ var controlChars = regexp.MustCompile("[\u0000-\u0008\u000A-\u001F\u007F]")
 type targets struct {
 	subsets  map[string]bool
 	platform *ExposurePlatformSpec
+	// service is the exposure's own Service, whose ports a backend may
+	// name; l4 says whether the route sends connections (tcp routes,
+	// passthrough), which go to its tcp ports only.
+	service *ServiceSpec
+	l4      bool
 }
 
 // validateRoute checks one route.
 func validateRoute(path *field.Path, r *Route, to targets) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateMatch(path.Child("match"), &r.Match)...)
-	if r.Timeout != "" {
-		errs = append(errs, duration(path.Child("timeout"), r.Timeout)...)
+	if !r.Timeout.IsZero() {
+		errs = append(errs, validateDuration(path.Child("timeout"), r.Timeout)...)
 	}
 	if rt := r.Retries; rt != nil {
 		errs = append(errs, validateRetries(path.Child("retries"), rt)...)
@@ -82,7 +87,7 @@ func validateRoute(path *field.Path, r *Route, to targets) field.ErrorList {
 			name string
 			set  bool
 		}{{"backends", len(r.Backends) > 0}, {"fault", r.Fault != nil}, {"mirror", r.Mirror != nil},
-			{"retries", r.Retries != nil}, {"rewrite", r.Rewrite != nil}, {"timeout", r.Timeout != ""}} {
+			{"retries", r.Retries != nil}, {"rewrite", r.Rewrite != nil}, {"timeout", !r.Timeout.IsZero()}} {
 			if f.set {
 				errs = append(errs, field.Forbidden(path.Child(f.name), fmt.Sprintf("the route answers with %s, so it sends nothing on: remove %s, or %s", answers, f.name, answers)))
 			}
@@ -223,11 +228,11 @@ func validateRetries(p *field.Path, rt *Retries) field.ErrorList {
 	if rt.Attempts < 0 || rt.Attempts > 100 {
 		errs = append(errs, field.Invalid(p.Child("attempts"), rt.Attempts, "must be between 0 and 100"))
 	}
-	if rt.Attempts == 0 && (rt.PerTryTimeout != "" || rt.RetryOn != "") {
+	if rt.Attempts == 0 && (!rt.PerTryTimeout.IsZero() || rt.RetryOn != "") {
 		errs = append(errs, field.Invalid(p.Child("attempts"), 0, "0 disables retries, so perTryTimeout and retryOn would do nothing: remove them, or set attempts"))
 	}
-	if rt.PerTryTimeout != "" {
-		errs = append(errs, duration(p.Child("perTryTimeout"), rt.PerTryTimeout)...)
+	if !rt.PerTryTimeout.IsZero() {
+		errs = append(errs, validateDuration(p.Child("perTryTimeout"), rt.PerTryTimeout)...)
 	}
 	if rt.RetryOn != "" {
 		for _, c := range strings.Split(rt.RetryOn, ",") {
@@ -273,9 +278,7 @@ func validateTarget(p *field.Path, service, namespace string, port int32, subset
 		if namespace != "" {
 			errs = append(errs, field.Forbidden(p.Child("namespace"), "only with service: the exposure's own Service has its namespace"))
 		}
-		if port != 0 {
-			errs = append(errs, field.Forbidden(p.Child("port"), "only with service: the exposure's own Service has its port"))
-		}
+		errs = append(errs, ownPort(p.Child("port"), port, to)...)
 		if subset != "" && !to.subsets[subset] {
 			errs = append(errs, field.NotFound(p.Child("subset"), subset))
 		}
@@ -438,11 +441,11 @@ func validateCORS(p *field.Path, c *CORS) field.ErrorList {
 			}
 		}
 	}
-	if c.MaxAge != "" {
-		if errs2 := duration(p.Child("maxAge"), c.MaxAge); len(errs2) > 0 {
+	if !c.MaxAge.IsZero() {
+		if errs2 := validateDuration(p.Child("maxAge"), c.MaxAge); len(errs2) > 0 {
 			errs = append(errs, errs2...)
-		} else if d, _ := time.ParseDuration(c.MaxAge); d%time.Second != 0 {
-			errs = append(errs, field.Invalid(p.Child("maxAge"), c.MaxAge, "browsers take whole seconds"))
+		} else if c.MaxAge.Value()%time.Second != 0 {
+			errs = append(errs, field.Invalid(p.Child("maxAge"), c.MaxAge.String(), "browsers take whole seconds"))
 		}
 	}
 	return errs
@@ -454,10 +457,10 @@ func validateFault(p *field.Path, f *Fault) field.ErrorList {
 		errs = append(errs, field.Required(p, "a delay, an abort, or both"))
 	}
 	if d := f.Delay; d != nil {
-		if d.Fixed == "" {
+		if d.Fixed.IsZero() {
 			errs = append(errs, field.Required(p.Child("delay", "fixed"), "the delay, as a duration"))
 		} else {
-			errs = append(errs, duration(p.Child("delay", "fixed"), d.Fixed)...)
+			errs = append(errs, validateDuration(p.Child("delay", "fixed"), d.Fixed)...)
 		}
 		errs = append(errs, requestShare(p.Child("delay", "percent"), d.Percent, true)...)
 	}

@@ -218,7 +218,7 @@ func run(o options) error {
 	report.machine = machine(o)
 	for _, n := range o.sizes {
 		env := filepath.Join(work, fmt.Sprintf("env-%d", n))
-		opts := workload.Options{Services: n, Namespaces: max(1, n/50)}
+		opts := workload.Options{Services: n, Namespaces: max(1, n/50), KrmFn: krmfn}
 		logf("generating %d services across %d namespaces in %s", opts.Services, opts.Namespaces, env)
 		if err := workload.Write(env, opts); err != nil {
 			return err
@@ -255,9 +255,9 @@ func run(o options) error {
 		}
 	}
 	if o.goBench {
-		logf("go test -bench BenchmarkExpand ./fn")
+		logf("go test -bench BenchmarkProcess ./fn")
 		var out bytes.Buffer
-		cmd := exec.Command("go", "test", "./fn", "-run", "^$", "-bench", "BenchmarkExpand", "-benchtime", "3x", "-timeout", "60m")
+		cmd := exec.Command("go", "test", "./fn", "-run", "^$", "-bench", "^BenchmarkProcess$", "-benchtime", "3x", "-timeout", "60m")
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, &out, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("go test -bench: %v\n%s", err, out.String())

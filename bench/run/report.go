@@ -81,9 +81,9 @@ func (r *report) markdown() string {
 	}
 	r.argocdTable(p)
 	if len(r.goBench) > 0 {
-		p("## The expansion itself")
+		p("## The rendering itself")
 		p("")
-		p("`go test ./fn -run '^$' -bench BenchmarkExpand -benchtime 3x`: decoded items in, items out, in one")
+		p("`go test ./fn -run '^$' -bench '^BenchmarkProcess$' -benchtime 3x`: decoded items in, items out, in one")
 		p("process (no YAML reading or writing, no process start).")
 		p("")
 		p("| exposures | time per run | per exposure | memory allocated per run | allocations per run |")

@@ -3,21 +3,22 @@
 // every way the benchmark renders them (the function alone, kustomize with
 // krm-fn, kustomize over the same output written by hand, helm template).
 //
-// Every file is marshalled from typed objects: the exposures from fn's
-// types, the kustomizations from kustomize's, the hand-written output from
-// what the function itself renders.
+// Every file is marshalled from typed objects: the exposures from the
+// API's types, the kustomizations from kustomize's, the hand-written
+// output from what the krm-fn program renders. It imports no package of
+// krm-fn but its API: the benchmark runs the built program.
 package workload
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
-	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
-	"github.com/krmfn/krm-fn/fn"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/types"
@@ -31,6 +32,13 @@ import (
 type Options struct {
 	Services   int // how many services (one ServiceExposure each)
 	Namespaces int // how many namespaces they are spread across
+	// KrmFn is the krm-fn program whose rendering Write lays out as a
+	// team would write it by hand (HandwrittenDir). Default: krm-fn, on
+	// PATH.
+	KrmFn string
+	// Render, if set, renders the ResourceList instead of KrmFn (a test
+	// renders in process).
+	Render func(resourceList []byte) ([]byte, error)
 }
 
 // The directories Write creates under its root.
@@ -86,7 +94,7 @@ func Write(dir string, o Options) error {
 	}
 	files[ResourceList] = rl
 
-	hand, err := handwritten(rl)
+	hand, err := handwritten(o, rl)
 	if err != nil {
 		return err
 	}
@@ -159,7 +167,7 @@ func Exposures(o Options) []*v1alpha1.ServiceExposure {
 			Spec: v1alpha1.ServiceExposureSpec{
 				Hosts:   []string{name},
 				Service: v1alpha1.ServiceSpec{Port: 8080},
-				Routes:  []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: "10s"}},
+				Routes:  []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: v1alpha1.ParseDuration("10s")}},
 			},
 		}
 		if i%3 == 0 {
@@ -171,7 +179,7 @@ func Exposures(o Options) []*v1alpha1.ServiceExposure {
 			e.Spec.Service.TargetPort = &tp
 		}
 		if i%2 == 0 {
-			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,connect-failure"}
+			e.Spec.Routes[0].Retries = &v1alpha1.Retries{Attempts: 3, PerTryTimeout: v1alpha1.ParseDuration("2s"), RetryOn: "5xx,connect-failure"}
 		}
 		if i%5 == 0 {
 			e.Spec.Routes = append([]v1alpha1.Route{apiRoute()}, e.Spec.Routes...)
@@ -192,7 +200,7 @@ func apiRoute() v1alpha1.Route {
 		CORS: &v1alpha1.CORS{
 			AllowOrigins: []v1alpha1.StringMatch{{Exact: "https://app.bench.example.com"}},
 			AllowMethods: []string{"GET", "POST"},
-			MaxAge:       "86400s", // as Istio prints it, which the chart writes as it is
+			MaxAge:       v1alpha1.ParseDuration("86400s"), // as Istio prints it, which the chart writes as it is
 		},
 	}
 }
@@ -244,13 +252,24 @@ func toRNode(obj any) (*kyaml.RNode, error) {
 // handwritten is the function's output for rl laid out as a team would
 // write it by hand: a file per service with its objects, a kustomization
 // per namespace, the Namespaces in one file.
-func handwritten(rl []byte) (map[string][]byte, error) {
-	var stdout, stderr bytes.Buffer
-	p := &fn.Processor{Stderr: func() io.Writer { return &stderr }}
-	if err := fn.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: &stdout, KeepReaderAnnotations: true}); err != nil {
-		return nil, fmt.Errorf("rendering the workload: %v\n%s", err, stderr.String())
+func handwritten(o Options, rl []byte) (map[string][]byte, error) {
+	render := o.Render
+	if render == nil {
+		render = func(rl []byte) ([]byte, error) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(cmp.Or(o.KrmFn, "krm-fn"))
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(rl), &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				return nil, fmt.Errorf("%s: %v\n%s", cmd.Path, err, stderr.String())
+			}
+			return stdout.Bytes(), nil
+		}
 	}
-	items, err := (&kio.ByteReader{Reader: &stdout, OmitReaderAnnotations: true}).Read()
+	rendered, err := render(rl)
+	if err != nil {
+		return nil, fmt.Errorf("rendering the workload: %w", err)
+	}
+	items, err := (&kio.ByteReader{Reader: bytes.NewReader(rendered), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		return nil, err
 	}

@@ -23,27 +23,60 @@ const namespaceNameLabel = corev1.LabelMetadataName
 func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
 	meta := ownedMeta(g.Owner, g.Carried, g.Name, g.Namespace)
 	meta.Annotations[istioServiceTypeAnnotation] = g.ServiceType
-	from := gwapiv1.NamespacesFromSelector
+	var listeners []gwapiv1.Listener
+	if !g.NoHTTP {
+		from := g.Namespaces
+		if g.Redirect {
+			from = []string{g.Namespace} // the redirect's only
+		}
+		listeners = append(listeners, gwapiv1.Listener{
+			Name:          gatewayServerPortName,
+			Port:          g.Port,
+			Protocol:      gwapiv1.HTTPProtocolType,
+			AllowedRoutes: allowedFrom(from),
+		})
+	}
+	// TLS at the gateway: an HTTPS listener per host (or one for every
+	// host behind an ALB that re-encrypts), ending TLS with the Secret of
+	// the host's exposure, in this namespace.
+	for _, l := range g.TLSListeners {
+		terminate := gwapiv1.TLSModeTerminate
+		listener := gwapiv1.Listener{
+			Name:     gwapiv1.SectionName(l.Name),
+			Port:     l.Port,
+			Protocol: gwapiv1.HTTPSProtocolType,
+			TLS: &gwapiv1.ListenerTLSConfig{
+				Mode:            &terminate,
+				CertificateRefs: []gwapiv1.SecretObjectReference{{Name: gwapiv1.ObjectName(l.Secret)}},
+			},
+			AllowedRoutes: allowedFrom(l.Namespaces),
+		}
+		if l.Hostname != "" {
+			listener.Hostname = ptr(gwapiv1.Hostname(l.Hostname))
+		}
+		listeners = append(listeners, listener)
+	}
 	return &gwapiv1.Gateway{
 		TypeMeta:   KindGatewayAPIGateway.TypeMeta(),
 		ObjectMeta: meta,
 		Spec: gwapiv1.GatewaySpec{
 			GatewayClassName: v1alpha1.GatewayClassIstio,
-			Listeners: []gwapiv1.Listener{{
-				Name:     gatewayServerPortName,
-				Port:     g.Port,
-				Protocol: gwapiv1.HTTPProtocolType,
-				AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{
-					From: &from,
-					Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-						Key:      namespaceNameLabel,
-						Operator: metav1.LabelSelectorOpIn,
-						Values:   g.Namespaces,
-					}}},
-				}},
-			}},
+			Listeners:        listeners,
 		},
 	}
+}
+
+// allowedFrom takes routes from namespaces only (by their name label).
+func allowedFrom(namespaces []string) *gwapiv1.AllowedRoutes {
+	from := gwapiv1.NamespacesFromSelector
+	return &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{
+		From: &from,
+		Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key:      namespaceNameLabel,
+			Operator: metav1.LabelSelectorOpIn,
+			Values:   namespaces,
+		}}},
+	}}
 }
 
 // The listener of a waypoint: HBONE on Istio's tunnel port.
@@ -65,6 +98,27 @@ func Waypoint(w *model.Waypoint) *gwapiv1.Gateway {
 		Spec: gwapiv1.GatewaySpec{
 			GatewayClassName: v1alpha1.GatewayClassWaypoint,
 			Listeners:        []gwapiv1.Listener{{Name: waypointListener, Port: waypointPort, Protocol: waypointProtocol}},
+		},
+	}
+}
+
+// HTTPSRedirectRoute builds the HTTPRoute that answers every request on
+// the HTTP listener of g with a redirect to HTTPS (the platform's
+// tls.httpsRedirect): the Gateway API's way, a RequestRedirect filter.
+func HTTPSRedirectRoute(g *model.PlatformGateway) *gwapiv1.HTTPRoute {
+	return &gwapiv1.HTTPRoute{
+		TypeMeta:   KindHTTPRoute.TypeMeta(),
+		ObjectMeta: ownedMeta(g.Owner, g.Carried, model.RedirectRouteName(g.Name), g.Namespace),
+		Spec: gwapiv1.HTTPRouteSpec{
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{
+				Name: gwapiv1.ObjectName(g.Name), SectionName: ptr(gwapiv1.SectionName(gatewayServerPortName)),
+			}}},
+			Rules: []gwapiv1.HTTPRouteRule{{
+				Matches: []gwapiv1.HTTPRouteMatch{{Path: &gwapiv1.HTTPPathMatch{Type: ptr(gwapiv1.PathMatchPathPrefix), Value: ptr("/")}}},
+				Filters: []gwapiv1.HTTPRouteFilter{{Type: gwapiv1.HTTPRouteFilterRequestRedirect, RequestRedirect: &gwapiv1.HTTPRequestRedirectFilter{
+					Scheme: ptr("https"), StatusCode: ptr(301),
+				}}},
+			}},
 		},
 	}
 }

@@ -31,7 +31,17 @@ func HTTPRoute(x *model.Exposure) *gwapiv1.HTTPRoute {
 	if x.Gateway.Namespace != x.Namespace {
 		parent.Namespace = ptr(gwapiv1.Namespace(x.Gateway.Namespace))
 	}
-	return httpRouteObject(x, x.Name, hostnames, parent)
+	route := httpRouteObject(x, x.Name, hostnames, parent)
+	if len(x.Listeners) > 0 {
+		// The HTTP listener redirects: its hosts' HTTPS listeners only.
+		route.Spec.ParentRefs = nil
+		for _, l := range x.Listeners {
+			p := parent
+			p.SectionName = ptr(gwapiv1.SectionName(l))
+			route.Spec.ParentRefs = append(route.Spec.ParentRefs, p)
+		}
+	}
+	return route
 }
 
 // MeshHTTPRoute builds the HTTPRoute that routes calls to x's Service from

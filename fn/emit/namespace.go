@@ -9,11 +9,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Namespace builds a Namespace with the mesh labels given (the platform's
-// injection label, v1alpha1.ExposurePlatformSpec.NamespaceLabel; the
-// waypoint's, istio.io/use-waypoint) and what c carries. It has no owner: several exposures share it.
-func Namespace(name string, c model.Carried, mesh map[string]string) *corev1.Namespace {
-	meta := metav1.ObjectMeta{Name: name, Labels: maps.Clone(c.Labels), Annotations: maps.Clone(c.Annotations)}
+// Namespace builds the Namespace of ns, with its mesh labels (the
+// platform's injection label, v1alpha1.ExposurePlatformSpec.NamespaceLabel;
+// the waypoint's, istio.io/use-waypoint) and what it carries. It has no
+// owner: several exposures share it.
+func Namespace(ns *model.MeshNamespace) *corev1.Namespace {
+	meta := metav1.ObjectMeta{Name: ns.Name, Labels: maps.Clone(ns.Carried.Labels), Annotations: maps.Clone(ns.Carried.Annotations)}
 	if meta.Labels == nil {
 		meta.Labels = map[string]string{}
 	}
@@ -21,6 +22,8 @@ func Namespace(name string, c model.Carried, mesh map[string]string) *corev1.Nam
 		meta.Annotations = nil
 	}
 	meta.Labels[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue
-	maps.Copy(meta.Labels, mesh)
+	for _, l := range ns.Labels {
+		meta.Labels[l.Key] = l.Value
+	}
 	return &corev1.Namespace{TypeMeta: KindNamespace.TypeMeta(), ObjectMeta: meta}
 }

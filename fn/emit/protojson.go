@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	networking "istio.io/api/networking/v1"
 )
 
 // MarshalJSON writes s in protojson's form but for 64-bit integers:
@@ -16,6 +17,9 @@ import (
 // CRDs of Istio's kinds declare them integers, so the API server would
 // refuse "65537" for a DestinationRule's maglev tableSize.
 func (s IstioSpec) MarshalJSON() ([]byte, error) {
+	if g, ok := s.Message.(*networking.Gateway); ok && passesThrough(g) {
+		return passthroughGatewayJSON(g)
+	}
 	if m, ok := s.Message.(json.Marshaler); ok && !sets64(s.ProtoReflect()) {
 		// The usual case, and the quick one: Istio's own marshaller.
 		return m.MarshalJSON()
@@ -208,4 +212,50 @@ func number(v any) (any, error) {
 		}
 	}
 	return n, nil
+}
+
+// passesThrough says whether a server of g passes TLS through: its mode,
+// PASSTHROUGH, is the enum's zero, which protojson leaves out ("tls: {}").
+func passesThrough(g *networking.Gateway) bool {
+	for _, srv := range g.Servers {
+		if srv.Tls != nil && srv.Tls.Mode == networking.ServerTLSSettings_PASSTHROUGH && !srv.Tls.HttpsRedirect {
+			return true
+		}
+	}
+	return false
+}
+
+// passthroughGatewayJSON is g's JSON with the mode of its passthrough
+// servers written out: what a rendering chooses is there to read, never
+// left to a default.
+func passthroughGatewayJSON(g *networking.Gateway) ([]byte, error) {
+	out := struct {
+		Selector map[string]string `json:"selector,omitempty"`
+		Servers  []json.RawMessage `json:"servers,omitempty"`
+	}{Selector: g.Selector}
+	for _, srv := range g.Servers {
+		b, err := srv.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if srv.Tls != nil && srv.Tls.Mode == networking.ServerTLSSettings_PASSTHROUGH && !srv.Tls.HttpsRedirect {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(b, &fields); err != nil {
+				return nil, err
+			}
+			tls := map[string]json.RawMessage{}
+			if err := json.Unmarshal(fields["tls"], &tls); err != nil {
+				return nil, err
+			}
+			tls["mode"] = json.RawMessage(`"PASSTHROUGH"`)
+			if fields["tls"], err = json.Marshal(tls); err != nil {
+				return nil, err
+			}
+			if b, err = json.Marshal(fields); err != nil {
+				return nil, err
+			}
+		}
+		out.Servers = append(out.Servers, b)
+	}
+	return json.Marshal(out)
 }

@@ -28,19 +28,28 @@ func SubsetService(x *model.Exposure, sub v1alpha1.Subset) *corev1.Service {
 func service(x *model.Exposure, name string, selector map[string]string) *corev1.Service {
 	s := x.Service
 	proto := string(s.Protocol)
+	ports := []corev1.ServicePort{{
+		Name:        fmt.Sprintf("%s-%d", proto, s.Port),
+		Port:        s.Port,
+		TargetPort:  s.TargetPort,
+		Protocol:    corev1.ProtocolTCP,
+		AppProtocol: &proto,
+	}}
+	if len(s.Ports) > 0 {
+		// spec.service.ports: each named "<protocol>-<name>".
+		ports = nil
+		for _, p := range s.Ports {
+			proto := string(p.Protocol)
+			ports = append(ports, corev1.ServicePort{Name: p.Name, Port: p.Port, TargetPort: *p.Target.TargetPort, Protocol: corev1.ProtocolTCP, AppProtocol: &proto})
+		}
+	}
 	return &corev1.Service{
 		TypeMeta:   KindService.TypeMeta(),
 		ObjectMeta: ownedMeta(x.Owner, x.Carried, name, s.Namespace),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: selector,
-			Ports: []corev1.ServicePort{{
-				Name:        fmt.Sprintf("%s-%d", proto, s.Port),
-				Port:        s.Port,
-				TargetPort:  s.TargetPort,
-				Protocol:    corev1.ProtocolTCP,
-				AppProtocol: &proto,
-			}},
+			Ports:    ports,
 		},
 	}
 }

@@ -17,8 +17,53 @@ const meshGateway = "mesh"
 
 // VirtualService builds the VirtualService of x's own hosts: bound to its
 // Gateway (by namespace/name), one http entry per route.
+//
+// With TLS at the gateway it routes the hosts' HTTPS too (the HTTPS
+// servers of the same Gateway); behind an ALB that re-encrypts, it is
+// bound to the environment's TLS Gateway instead. A passthrough
+// exposure's routes are tls routes, by SNI, on its TLS port; tcp routes
+// take their gateway ports. With tcp routes alone its host is "*".
 func VirtualService(x *model.Exposure) *IstioObject {
-	return virtualService(x, x.Name, x.Hosts, []string{x.Namespace + "/" + x.Gateway.Name}, x.GatewayExportTo())
+	gw := x.Namespace + "/" + x.Gateway.Name
+	if x.ALBReencrypts {
+		gw = x.Ingress.Namespace + "/" + model.TLSGatewayName(x.Ingress.Service)
+	}
+	hosts := x.Hosts
+	if len(hosts) == 0 {
+		hosts = []string{v1alpha1.AnyHost}
+	}
+	obj := virtualService(x, x.Name, hosts, []string{gw}, x.GatewayExportTo())
+	vs := obj.Spec.Message.(*networking.VirtualService)
+	if x.Passthrough || len(x.Hosts) == 0 {
+		vs.Http = nil
+	}
+	if x.Passthrough && x.TLS != nil && len(x.Routes) > 0 {
+		vs.Tls = []*networking.TLSRoute{{
+			Match: []*networking.TLSMatchAttributes{{Port: uint32(x.TLS.Port), SniHosts: x.Hosts}},
+			Route: routeDestinations(x.Routes[0].Backends),
+		}}
+	}
+	for _, r := range x.TCP {
+		vs.Tcp = append(vs.Tcp, &networking.TCPRoute{
+			Match: []*networking.L4MatchAttributes{{Port: uint32(r.Port)}},
+			Route: routeDestinations(r.Backends),
+		})
+	}
+	return obj
+}
+
+// routeDestinations are the weighted destinations of a tls or tcp route
+// (a lone one without weight, as for http).
+func routeDestinations(ds []model.Destination) []*networking.RouteDestination {
+	var out []*networking.RouteDestination
+	for _, b := range ds {
+		d := &networking.RouteDestination{Destination: destination(b)}
+		if len(ds) > 1 {
+			d.Weight = b.Weight
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // MeshVirtualService builds the VirtualService that routes calls to x's
@@ -45,7 +90,11 @@ func virtualService(x *model.Exposure, name string, hosts, gateways, exportTo []
 // to the host's Gateway, the routes of every exposure that claims it, in
 // the host's precedence.
 func SharedVirtualService(h *model.SharedHost) *IstioObject {
-	vs := &networking.VirtualService{Hosts: []string{h.Host}, Gateways: []string{h.Ingress.Namespace + "/" + h.Gateway.Name}}
+	gw := h.Gateway.Name
+	if h.ALBReencrypts {
+		gw = model.TLSGatewayName(h.Ingress.Service)
+	}
+	vs := &networking.VirtualService{Hosts: []string{h.Host}, Gateways: []string{h.Ingress.Namespace + "/" + gw}}
 	for _, r := range h.Routes {
 		vs.Http = append(vs.Http, httpRoute(r))
 	}

@@ -1,8 +1,11 @@
-// Package model is the resolved model of an exposure: one ServiceExposure
-// under its ExposurePlatform, with every host, name, port, duration and
-// annotation the builders (package emit) need computed once, by Resolve;
-// and of a host several exposures share (SharedHost). The builders read
-// only this.
+// Package model is the resolved model of an environment: each
+// ServiceExposure under its ExposurePlatform, with every host, name, port,
+// duration and annotation the builders (package emit) need computed once
+// (Resolve), then all of them together (NewEnvironment): what their routes
+// reach of each other, the hosts they share (SharedHost), the
+// environment's Gateway, the waypoints and the namespaces krm-fn labels
+// for the mesh. It is complete and immutable once NewEnvironment returns:
+// the checks read it, and the builders read only it.
 package model
 
 import (
@@ -33,15 +36,16 @@ type Exposure struct {
 	ExportTo         []string
 	// GatewayRouted says whether the ingress gateway routes to its
 	// Service: it has hosts, or a route of an exposure with hosts sends
-	// to it. Its DestinationRule must then apply in the gateway's
-	// namespace.
+	// to it (NewEnvironment). Its DestinationRule must then apply in the
+	// gateway's namespace.
 	GatewayRouted bool
 
 	// API is the routing API the platform renders to.
 	API v1alpha1.PlatformAPI
-	// RoutedSubsets are the subsets of its Service some route (its own or
-	// another exposure's) sends to, or mirrors to: with the Gateway API,
-	// each is a Service of its own (SubsetService).
+	// RoutedSubsets are the subsets of its Service some route (its own or,
+	// once NewEnvironment has resolved them, another exposure's) sends to,
+	// or mirrors to: with the Gateway API, each is a Service of its own
+	// (SubsetService).
 	RoutedSubsets map[string]bool
 
 	Service  Service
@@ -51,6 +55,24 @@ type Exposure struct {
 	Gateway  Gateway
 	Ingress  Ingress
 	Injected bool // whether the platform's injection applies to the Service's pods
+
+	// LoadBalancer is what the platform fronts the gateway with: Ingresses
+	// only with alb.
+	LoadBalancer v1alpha1.LoadBalancerKind
+	// PlatformTLS is the platform's TLS at the gateway (nil: none), and
+	// ALBReencrypts whether an ALB re-encrypts to the gateway.
+	PlatformTLS   *GatewayTLS
+	ALBReencrypts bool
+	// TLS is how its own hosts are served with TLS at the gateway (nil:
+	// not at all); Passthrough says its routes are tls routes by SNI.
+	TLS         *TLS
+	Passthrough bool
+	// TCP are its tcp routes at the gateway.
+	TCP []TCPRoute
+	// Listeners are the listeners of the Gateway API Gateway its
+	// HTTPRoute attaches to, by name, when not all of them: its hosts'
+	// HTTPS ones, when the HTTP listener redirects (NewEnvironment).
+	Listeners []string
 }
 
 // Service is the Service behind the exposure.
@@ -62,6 +84,11 @@ type Service struct {
 	Protocol        v1alpha1.Protocol
 	Selector        map[string]string
 	Create          bool
+	// Ports are spec.service.ports (none: the one port of Port,
+	// TargetPort and Protocol); TCPPort is the first tcp port (0: none),
+	// where tcp routes and passthrough send.
+	Ports   []ServicePort
+	TCPPort int32
 }
 
 // Route is one http route, with its durations parsed and its destinations
@@ -96,9 +123,12 @@ type Destination struct {
 	Host string // the Service's FQDN
 	// Name and Namespace of the Service (not of a subset's: SubsetService).
 	Name, Namespace string
-	Port            int32 // 0 until the port of another Service is found (OtherService)
-	Subset          string
-	Weight          int32
+	// Port of the Service. For another exposure's Service, when the spec
+	// leaves it out, NewEnvironment takes it from that exposure; 0 when
+	// no exposure of the environment exposes it (the checks refuse it).
+	Port   int32
+	Subset string
+	Weight int32
 	// OtherService is the Service, "<namespace>/<name>", when it is not the
 	// exposure's own: its port and subsets come from its exposure.
 	OtherService string
@@ -140,6 +170,14 @@ type PlatformGateway struct {
 	Carried     Carried // what every exposure that attaches to it carries
 	Namespaces  []string
 	ServiceType string // of the Service Istio deploys for it: ClusterIP (ALB target type ip) or NodePort (instance)
+	// NoHTTP says it has no plain HTTP listener (an ALB re-encrypts to
+	// it); TLSListeners are its HTTPS listeners, in order.
+	NoHTTP       bool
+	TLSListeners []TLSListener
+	// Redirect says its HTTP listener redirects every request to HTTPS
+	// (the platform's tls.httpsRedirect): an HTTPRoute of its own, the
+	// only one the listener takes (from its namespace).
+	Redirect bool
 }
 
 // Waypoint is the waypoint of an ambient namespace (api: gateway-api,
@@ -147,8 +185,9 @@ type PlatformGateway struct {
 // istio-waypoint, which the namespace is labelled to use.
 type Waypoint struct {
 	Namespace string
-	Owner     string  // the owner annotation value, "gateway:<namespace>/waypoint"
-	Carried   Carried // what every exposure with mesh routing there carries
+	Owner     string    // the owner annotation value, "gateway:<namespace>/waypoint"
+	Carried   Carried   // what every exposure with mesh routing there carries
+	For       *Exposure // the first of them
 }
 
 // GatewayOwnerPrefix starts the owner annotation of a PlatformGateway
@@ -196,9 +235,30 @@ type SharedHost struct {
 	Name    string  // of its Gateway, VirtualService and Ingress
 	Owner   string  // the owner annotation value, "host:<host>"
 	Carried Carried // what every exposure that claims it carries
-	Routes  []Route
+	Routes  []Route // of every claim, in the host's precedence
 	Gateway Gateway
 	Ingress Ingress
+	// Duplicates are the claims that select exactly the requests of an
+	// earlier claim, by another exposure: a request goes to one route
+	// only, so they are left out of Routes (and the checks refuse them).
+	Duplicates []Duplicate
+	// Namespaces of the exposures that claim it, sorted.
+	Namespaces []string
+	// ALBReencrypts says whether the ALB re-encrypts to the gateway: the
+	// environment's TLSGateway serves the host then.
+	ALBReencrypts bool
+}
+
+// Claim is a route an exposure puts on a shared host.
+type Claim struct {
+	X     *Exposure
+	Route int // its index in spec.routes
+}
+
+// Duplicate is a claim of the same requests as First.
+type Duplicate struct {
+	Claim
+	First Claim
 }
 
 // MeshName is the name of the VirtualService that routes an exposure's

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -50,14 +49,16 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	}
 	svc := &s.Service
 	x.Service = Service{
-		Name:       svc.Name,
-		Namespace:  svc.Namespace,
-		FQDN:       FQDN(svc.Name, svc.Namespace),
-		Port:       svc.Port,
-		TargetPort: *svc.TargetPort,
-		Protocol:   svc.Protocol,
-		Selector:   svc.Selector,
-		Create:     *svc.Create,
+		Name:      svc.Name,
+		Namespace: svc.Namespace,
+		FQDN:      FQDN(svc.Name, svc.Namespace),
+		Port:      svc.HTTPPort(),
+		Protocol:  svc.HTTPProtocol(),
+		Selector:  svc.Selector,
+		Create:    *svc.Create,
+	}
+	if svc.TargetPort != nil {
+		x.Service.TargetPort = *svc.TargetPort
 	}
 	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
 	for _, r := range s.Routes {
@@ -69,7 +70,10 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		}
 		x.Routes = append(x.Routes, rr)
 	}
-	x.Policy, _ = v1alpha1.ParseTrafficPolicy(field.NewPath("spec", "trafficPolicy"), s.TrafficPolicy, e.Namespace) // validated already
+	resolveTLS(x, e, p)
+	if s.TrafficPolicy != nil {
+		x.Policy = s.TrafficPolicy.Policy
+	}
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 	if p.API == v1alpha1.APIGatewayAPI {
 		x.Gateway = Gateway{Name: p.Gateway.Name, Namespace: p.Gateway.Namespace, Port: p.Gateway.Port}
@@ -119,8 +123,17 @@ func platformIngress(name string, ann map[string]string, group string, p *v1alph
 		Group:       group,
 		Annotations: ann,
 		Service:     p.Gateway.Service,
-		Port:        p.Gateway.Port,
+		Port:        ingressPort(p),
 	}
+}
+
+// ingressPort is the gateway Service port the ALB sends to: the HTTPS
+// port when it re-encrypts to the gateway.
+func ingressPort(p *v1alpha1.ExposurePlatformSpec) int32 {
+	if p.ALBReencrypts() {
+		return p.Gateway.HTTPSPort
+	}
+	return p.Gateway.Port
 }
 
 // Destinations are where r sends requests: its backends, and its mirror.
@@ -145,7 +158,7 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 	rr := Route{
 		Name:            r.Name,
 		Match:           r.Match,
-		Timeout:         mustDuration(r.Timeout),
+		Timeout:         r.Timeout.Value(),
 		Rewrite:         r.Rewrite,
 		RequestHeaders:  r.RequestHeaders,
 		ResponseHeaders: r.ResponseHeaders,
@@ -153,7 +166,7 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 		Respond:         r.Respond,
 	}
 	if rt := r.Retries; rt != nil {
-		rr.Retries = &Retries{Attempts: rt.Attempts, PerTryTimeout: mustDuration(rt.PerTryTimeout), RetryOn: rt.RetryOn}
+		rr.Retries = &Retries{Attempts: rt.Attempts, PerTryTimeout: rt.PerTryTimeout.Value(), RetryOn: rt.RetryOn}
 	}
 	for _, b := range r.Backends {
 		d := destination(x, b.Service, b.Namespace, b.Port, b.Subset)
@@ -162,12 +175,12 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 	}
 	if c := r.CORS; c != nil {
 		rr.CORS = &CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
-			ExposeHeaders: c.ExposeHeaders, MaxAge: mustDuration(c.MaxAge), AllowCredentials: c.AllowCredentials}
+			ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge.Value(), AllowCredentials: c.AllowCredentials}
 	}
 	if f := r.Fault; f != nil {
 		rr.Fault = &Fault{}
 		if d := f.Delay; d != nil {
-			rr.Fault.Delay, rr.Fault.DelayPercent = mustDuration(d.Fixed), *d.Percent
+			rr.Fault.Delay, rr.Fault.DelayPercent = d.Fixed.Value(), *d.Percent
 		}
 		if a := f.Abort; a != nil {
 			rr.Fault.AbortStatus, rr.Fault.AbortPercent = a.Status, *a.Percent
@@ -183,7 +196,11 @@ func resolveRoute(r *v1alpha1.Route, x *Exposure) Route {
 // destination is a backend or mirror of x: its own Service, or another.
 func destination(x *Exposure, service, namespace string, port int32, subset string) Destination {
 	if service == "" || service == x.Service.Name && namespace == x.Service.Namespace {
-		return Destination{Host: x.Service.FQDN, Name: x.Service.Name, Namespace: x.Service.Namespace, Port: x.Service.Port, Subset: subset}
+		own := x.Service.Port
+		if port != 0 { // a port of the exposure's own Service
+			own = port
+		}
+		return Destination{Host: x.Service.FQDN, Name: x.Service.Name, Namespace: x.Service.Namespace, Port: own, Subset: subset}
 	}
 	return Destination{Host: FQDN(service, namespace), Name: service, Namespace: namespace, Port: port, Subset: subset, OtherService: namespace + "/" + service}
 }
@@ -243,6 +260,9 @@ func platformAnnotations(p *v1alpha1.ExposurePlatformSpec, scheme string) map[st
 		}
 	}
 	ann[v1alpha1.ALBListenPorts] = listenPorts(listen)
+	if p.ALBReencrypts() {
+		ann[v1alpha1.ALBBackendProtocol] = v1alpha1.BackendProtocolHTTPS
+	}
 	if *p.ALB.RedirectHTTPS {
 		ann[v1alpha1.ALBSSLRedirect] = fmt.Sprint(v1alpha1.DefaultHTTPSPort)
 	}
@@ -291,13 +311,6 @@ func GroupWide(ann map[string]string) map[string]string {
 		}
 	}
 	return out
-}
-
-// mustDuration parses a duration validation has already accepted; an empty
-// string is zero.
-func mustDuration(s string) time.Duration {
-	d, _ := time.ParseDuration(s)
-	return d
 }
 
 // Carry is what an exposure with these labels and annotations carries to

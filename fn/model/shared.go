@@ -1,8 +1,12 @@
 package model
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -26,6 +30,8 @@ func NewSharedHost(h string, p *v1alpha1.ExposurePlatformSpec) *SharedHost {
 		Owner:   SharedOwnerPrefix + h,
 		Gateway: Gateway{Name: name, Selector: p.Gateway.Selector, Port: p.Gateway.Port},
 		Ingress: platformIngress(name, ann, group, p),
+		// With the environment's TLSGateway serving it.
+		ALBReencrypts: p.ALBReencrypts(),
 	}
 }
 
@@ -41,4 +47,98 @@ func SharedName(h string) string {
 	}
 	sum := sha256.Sum256([]byte(h))
 	return strings.TrimRight(name[:min(len(name), 54)], "-") + "-" + hex.EncodeToString(sum[:4])
+}
+
+// SharesHosts says whether the routes of x go on the shared hosts it
+// claims: not when spec.ingress changes the platform's ALB settings (a
+// shared host's one Ingress takes the platform's), nor for gRPC (that
+// Ingress has the platform's HTTP/1.1 target group, through which gRPC
+// does not pass). The checks refuse such a claim.
+func (x *Exposure) SharesHosts() bool {
+	return !x.IngressOverrides && x.Service.Protocol != v1alpha1.ProtocolGRPC
+}
+
+// sharedHosts assembles the hosts of the platform's sharedHosts that
+// exposures claim: each with the routes of all its claims, in the host's
+// precedence (most specific first), but those of the same requests as an
+// earlier claim of another exposure.
+func sharedHosts(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) []*SharedHost {
+	claims := map[string][]Claim{}
+	for _, x := range exposures {
+		if !x.SharesHosts() {
+			continue
+		}
+		for _, h := range x.SharedHosts {
+			for i := range x.Routes {
+				claims[h] = append(claims[h], Claim{x, i})
+			}
+		}
+	}
+	var hosts []*SharedHost
+	for _, h := range slices.Sorted(maps.Keys(claims)) {
+		cs := claims[h]
+		slices.SortStableFunc(cs, func(a, b Claim) int {
+			return cmp.Or(cmpPrecedence(a.X.Routes[a.Route].Match, b.X.Routes[b.Route].Match),
+				strings.Compare(a.X.Owner, b.X.Owner), cmp.Compare(a.Route, b.Route))
+		})
+		sh := NewSharedHost(h, p)
+		for i, c := range cs {
+			if i == 0 {
+				sh.Carried = c.X.Carried
+			} else {
+				sh.Carried = sh.Carried.Common(c.X.Carried)
+			}
+			if !slices.Contains(sh.Namespaces, c.X.Namespace) {
+				sh.Namespaces = append(sh.Namespaces, c.X.Namespace)
+			}
+		}
+		slices.Sort(sh.Namespaces)
+		seen := map[string]Claim{}
+		for _, c := range cs {
+			key := matchKey(c.X.Routes[c.Route].Match)
+			if first, ok := seen[key]; ok && first.X != c.X {
+				sh.Duplicates = append(sh.Duplicates, Duplicate{Claim: c, First: first})
+				continue
+			}
+			seen[key] = c
+			sh.Routes = append(sh.Routes, c.X.Routes[c.Route])
+		}
+		hosts = append(hosts, sh)
+	}
+	return hosts
+}
+
+// cmpPrecedence orders the matches of a shared host, most specific first:
+// exact paths, then prefixes longest first, then regexes (in the order
+// claimed); on the same path, one with a method, headers or query
+// parameters before one without.
+func cmpPrecedence(a, b v1alpha1.Match) int {
+	if c := cmp.Compare(a.PathRank(), b.PathRank()); c != 0 || a.PathRank() == 2 {
+		return c
+	}
+	path := func(m v1alpha1.Match) string { return m.Exact + m.Prefix }
+	conditions := func(m v1alpha1.Match) int {
+		if m.Method != "" || len(m.Headers) > 0 || len(m.QueryParams) > 0 {
+			return 0
+		}
+		return 1
+	}
+	return cmp.Or(
+		-cmp.Compare(len(path(a)), len(path(b))), // longest first
+		strings.Compare(path(a), path(b)),
+		cmp.Compare(conditions(a), conditions(b)))
+}
+
+// matchKey says what requests a match selects, for finding two claims of
+// the same requests.
+func matchKey(m v1alpha1.Match) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q %q %q %q", m.Exact, m.Prefix, m.Regex, m.Method)
+	for _, set := range []map[string]v1alpha1.StringMatch{m.Headers, m.QueryParams} {
+		for _, k := range slices.Sorted(maps.Keys(set)) {
+			fmt.Fprintf(&b, " %q=%q/%q/%q", k, set[k].Exact, set[k].Prefix, set[k].Regex)
+		}
+		b.WriteString(" |")
+	}
+	return b.String()
 }

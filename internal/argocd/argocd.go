@@ -4,6 +4,8 @@
 package argocd
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +13,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/emit"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 )
 
@@ -25,13 +31,6 @@ const (
 	envKubeVersion     = "KUBE_VERSION"
 	envKubeAPIVersions = "KUBE_API_VERSIONS"
 )
-
-// generatedGroupVersions are the API versions of what the function emits
-// that a cluster may not serve, with what serves them.
-var generatedGroupVersions = map[string]string{
-	"networking.istio.io/v1": "Istio 1.22 or later, with its CRDs",
-	"networking.k8s.io/v1":   "Kubernetes 1.19 or later",
-}
 
 // overlayDir is the directory to render: ARGOCD_ENV_OVERLAY, relative and
 // inside the application's directory, else the application's directory.
@@ -66,21 +65,51 @@ func Root() (string, error) {
 	return wd, nil
 }
 
-// Discover lists the files that make the kustomization of dir one the
-// plugin renders: those holding an exposure.krmfn.io function config, in
-// it and the kustomizations it includes (within root, bounded, nothing
-// fetched); none when there is none.
-func Discover(dir, root string) []string {
-	files, err := render.Functions(dir, root)
-	if err != nil {
-		return nil
+// Discover prints on stdout, one a line, the files that make the
+// kustomization of dir ("": ARGOCD_ENV_OVERLAY, else the application's
+// directory) one the plugin renders: those holding an exposure.krmfn.io
+// function config, in it and the kustomizations it includes (within the
+// repository, bounded, nothing fetched), named from the repository's
+// root; nothing when there is none.
+func Discover(stdout io.Writer, dir string) error {
+	if dir == "" {
+		dir = cmp.Or(os.Getenv(EnvOverlay), ".")
 	}
-	for i, f := range files {
+	root, err := Root()
+	if err != nil {
+		return err
+	}
+	files, err := render.Functions(dir, root)
+	var stopped *render.Error
+	if err != nil && !errors.As(err, &stopped) {
+		return nil // not an application the plugin renders
+	}
+	if stopped != nil && len(files) == 0 {
+		// A walk that stopped before it found a function config (a
+		// kustomization krm-fn refuses to read, say) claims the overlay
+		// if one of its own files names krm-fn's API group: the build then
+		// says why, rather than Argo CD that no plugin renders it.
+		files = namingGroup(dir)
+	}
+	for _, f := range files { // a walk that stops claims what it found: the build says why it stops
 		if rel, err := filepath.Rel(root, f); err == nil {
-			files[i] = rel
+			f = rel
+		}
+		if _, err := fmt.Fprintln(stdout, f); err != nil {
+			return err
 		}
 	}
-	return files
+	return nil
+}
+
+// Application names the overlay the plugin renders as the repository
+// does: the application's path and the plugin env OVERLAY.
+func Application() string {
+	dir, err := overlayDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
 }
 
 // Generate renders the overlay as the plugin's generate command, in
@@ -100,7 +129,7 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 	out, err := render.Render(dir, o)
 	// Messages name the overlay as the repository does, not the sidecar's
 	// copy of it.
-	name := filepath.Join(os.Getenv("ARGOCD_APP_SOURCE_PATH"), dir)
+	name := Application()
 	if err != nil {
 		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 		return fmt.Errorf("krm-fn: rendering %s failed; nothing was rendered", name)
@@ -117,7 +146,8 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 }
 
 // servedByCluster checks that the destination cluster serves the API
-// versions of the generated kinds the rendering uses. Argo CD sets
+// versions of the kinds krm-fn renders that the rendering uses (emit's
+// table of output kinds says what serves each). Argo CD sets
 // KUBE_API_VERSIONS ("group/version" and "group/version/Kind" entries);
 // without it, nothing is checked.
 func servedByCluster(objects []resid.Gvk) error {
@@ -129,7 +159,7 @@ func servedByCluster(objects []resid.Gvk) error {
 	var missing []string
 	for _, o := range objects {
 		gv := o.ApiVersion()
-		if needs, ok := generatedGroupVersions[gv]; ok && !slices.Contains(served, gv) {
+		if needs := emit.ServedBy(gv); needs != "" && !slices.Contains(served, gv) {
 			if m := fmt.Sprintf("%s (needs %s)", gv, needs); !slices.Contains(missing, m) {
 				missing = append(missing, m)
 			}
@@ -145,4 +175,23 @@ func servedByCluster(objects []resid.Gvk) error {
 	return fmt.Errorf("krm-fn: %s does not serve %s, which the rendered objects use; "+
 		"if this application installs it, set the Application's plugin env %s=false",
 		cluster, strings.Join(missing, " or "), strings.TrimPrefix(envCheckAPI, "ARGOCD_ENV_"))
+}
+
+// namingGroup lists the files directly in dir that name krm-fn's API
+// group in an apiVersion (read as every file is: regular, bounded).
+func namingGroup(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if e.Type().IsRegular() && krmio.MentionsGroup(path, v1alpha1.Group) {
+			if b, err := repofile.Read(path, krmio.MaxInputBytes); err == nil && len(b) > 0 {
+				files = append(files, path)
+			}
+		}
+	}
+	return files
 }

@@ -1,8 +1,7 @@
 package cli
 
 import (
-	"fmt"
-	"os"
+	"time"
 
 	"github.com/krmfn/krm-fn/internal/argocd"
 	"github.com/spf13/cobra"
@@ -22,7 +21,8 @@ KUBE_API_VERSIONS of the destination cluster.
   ARGOCD_ENV_ALLOW_EMPTY  "true": an overlay may render no objects
   ARGOCD_ENV_CHECK_API_VERSIONS
                           "false": do not check KUBE_API_VERSIONS (for an
-                          application that installs Istio's CRDs itself)`,
+                          application that installs Istio's or the
+                          Gateway API's CRDs itself)`,
 	}
 	discover := &cobra.Command{
 		Use:   "discover [DIR]",
@@ -39,21 +39,11 @@ remote reference and is bounded in depth and size, whatever the tree
 (symbolic link loops included).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if o := os.Getenv(argocd.EnvOverlay); o != "" {
-				dir = o
-			}
+			dir := ""
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			root, err := argocd.Root()
-			if err != nil {
-				return err
-			}
-			for _, f := range argocd.Discover(dir, root) {
-				fmt.Fprintln(cmd.OutOrStdout(), f)
-			}
-			return nil
+			return argocd.Discover(cmd.OutOrStdout(), dir)
 		},
 	}
 	var flags renderFlags
@@ -66,9 +56,10 @@ the manifests only when the build succeeded: a failed build prints every
 problem on stderr and nothing on stdout, so Argo CD shows the error and
 never applies or prunes half an application. An empty rendering is an
 error too (Argo CD would prune everything) unless ARGOCD_ENV_ALLOW_EMPTY is
-"true". When KUBE_API_VERSIONS is set, the rendered Istio and Ingress
-objects' API versions must be among them (unless
-ARGOCD_ENV_CHECK_API_VERSIONS is "false").
+"true". When KUBE_API_VERSIONS is set, the API versions of the kinds
+krm-fn renders that the rendering uses (Istio's, the Gateway API's,
+Ingress) must be among them (unless ARGOCD_ENV_CHECK_API_VERSIONS is
+"false").
 
 The repository is untrusted: it can make the plugin run no program, fetch
 nothing and read no file outside the repository (docs/security.md). The
@@ -87,9 +78,14 @@ repository's.`,
 			if err != nil {
 				return err
 			}
-			return argocd.Generate(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+			return a.building(argocd.Application(), flags.timeout, func() error {
+				return argocd.Generate(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+			})
 		},
 	}
+	// Well under Argo CD's own limit (the repo-server's 90 s by default),
+	// so that the application shows krm-fn's message, not a deadline.
+	flags.timeout = 60 * time.Second
 	flags.add(generate)
 	cmd.AddCommand(discover, generate)
 	return cmd

@@ -2,24 +2,18 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"time"
 
-	"github.com/krmfn/krm-fn/internal/kustomization"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
-
-// maxWalk bounds the directories the hooks look at for overlays.
-const maxWalk = 100000
 
 // newHookCommand is `krm-fn hook`: what the pre-commit hooks run
 // (.pre-commit-hooks.yaml; docs/pre-commit.md).
@@ -43,7 +37,7 @@ builds them, so a patch file or a base whose namespace an overlay sets is
 fine as long as the overlays that use it build.`,
 		Args: cobra.ArbitraryArgs, // pre-commit may pass file names; every overlay is checked
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			overlays, err := findOverlays(".", ".", nil)
+			overlays, err := render.Overlays(".", ".", nil)
 			if err != nil {
 				return err
 			}
@@ -74,10 +68,17 @@ overlay that does not build leaves its file as it was.`,
 			dirs := args
 			if len(dirs) == 0 {
 				var err error
-				if dirs, err = findOverlays(".", ".", []string{out}); err != nil {
+				if dirs, err = render.Overlays(".", ".", []string{out}); err != nil {
 					return err
 				}
 			}
+			// The hook writes inside the repository only: every directory
+			// on the way resolves inside it, symbolic links included.
+			repo, err := os.OpenRoot(".")
+			if err != nil {
+				return err
+			}
+			defer repo.Close()
 			changed, failed := 0, 0
 			for _, dir := range dirs {
 				dir = filepath.Clean(dir)
@@ -92,14 +93,11 @@ overlay that does not build leaves its file as it was.`,
 					failed++
 					continue
 				}
-				if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {
+				if old, err := repofile.ReadIn(repo, dst, krmio.MaxInputBytes); err == nil && bytes.Equal(old, b) {
 					continue
 				}
-				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-					return err
-				}
-				if err := writeAtomically(dst, bytes.NewReader(b), 0o644); err != nil {
-					return err
+				if err := repofile.WriteIn(repo, dst, bytes.NewReader(b), 0o644); err != nil {
+					return fmt.Errorf("krm-fn hook render: writing %s: %w (it writes inside the repository only, and follows no symbolic link out of it)", dst, err)
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn hook render: %s was not the rendering of %s: rewrote it; review and git add it\n", dst, dir)
 				changed++
@@ -115,6 +113,11 @@ overlay that does not build leaves its file as it was.`,
 	return cmd
 }
 
+// overlayTimeout bounds the build of one overlay by the hooks and
+// validate: far above any real overlay's (a 1000-service environment takes
+// seconds), so that a repository cannot hold a commit or a CI job forever.
+const overlayTimeout = 5 * time.Minute
+
 // renderOverlay builds the overlay in dir as krm-fn render does, in the
 // repository root; its problems go to stderr, under a line naming the
 // overlay.
@@ -125,7 +128,11 @@ func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte,
 	}
 	var problems bytes.Buffer
 	o.Stderr, o.Notes = &problems, io.Discard
-	b, err := render.Render(dir, o)
+	var b []byte
+	err = a.building(dir, overlayTimeout, func() (err error) {
+		b, err = render.Render(dir, o)
+		return err
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "krm-fn %s: %s:\n", command, dir)
 		stderr.Write(problems.Bytes())
@@ -134,41 +141,4 @@ func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte,
 	}
 	stderr.Write(problems.Bytes()) // warnings
 	return b, nil
-}
-
-// findOverlays lists the directories under root, in order, whose
-// kustomization (a Kustomization, not a Component) runs krm-fn: lists an
-// exposure.krmfn.io function config itself or through what it includes
-// (within the repository repo, which holds root). Hidden directories and
-// those of skip are not looked into.
-func findOverlays(root, repo string, skip []string) ([]string, error) {
-	fsys := filesys.MakeFsOnDisk()
-	var dirs []string
-	walked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case !d.IsDir():
-			return nil
-		case path != root && (strings.HasPrefix(d.Name(), ".") || slices.Contains(skip, path)):
-			return filepath.SkipDir
-		}
-		if walked++; walked > maxWalk {
-			return fmt.Errorf("more than %d directories under %s: krm-fn stops there", maxWalk, root)
-		}
-		kf, err := kustomization.Read(fsys, path)
-		if errors.Is(err, kustomization.ErrNone) || err == nil && kf.Kustomization.Kind == types.ComponentKind {
-			return nil
-		}
-		if err != nil {
-			dirs = append(dirs, path) // kustomize will say what is wrong with it
-			return nil
-		}
-		if files, err := render.Functions(path, repo); err == nil && len(files) > 0 {
-			dirs = append(dirs, path)
-		}
-		return nil
-	})
-	return dirs, err
 }

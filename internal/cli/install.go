@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"github.com/spf13/cobra"
 )
 
@@ -52,5 +53,11 @@ func install(dir string) (string, error) {
 		return "", err
 	}
 	defer src.Close()
-	return dst, writeAtomically(dst, src, 0o755)
+	// Inside dir only: a symbolic link at dst is replaced, not followed.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	return dst, repofile.WriteIn(root, "krm-fn", src, 0o755)
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/spf13/cobra"
@@ -20,6 +21,7 @@ type renderFlags struct {
 	enableHelm             bool
 	helmCommand            string
 	trusted                bool
+	timeout                time.Duration
 }
 
 func (f *renderFlags) add(cmd *cobra.Command) {
@@ -30,6 +32,7 @@ func (f *renderFlags) add(cmd *cobra.Command) {
 	fs.BoolVar(&f.enableHelm, "enable-helm", false, "let kustomize run helm for helmCharts")
 	fs.StringVar(&f.helmCommand, "helm-command", "helm", "the helm program, with --enable-helm")
 	fs.BoolVar(&f.trusted, "trusted", false, "all of --allow-exec, --allow-remote and --enable-helm: build as kustomize build --enable-alpha-plugins --enable-exec --enable-helm does")
+	fs.DurationVar(&f.timeout, "timeout", f.timeout, "stop a build that takes longer (0: no limit)")
 }
 
 // options are the render options the flags ask for, for the kustomization
@@ -42,7 +45,7 @@ func (a app) options(f *renderFlags, dir string) (render.Options, error) {
 		AllowRemote:    f.allowRemote || f.trusted,
 	}}
 	if o.Root == "" {
-		o.Root = repositoryRoot(dir)
+		o.Root = render.RepositoryRoot(dir)
 	}
 	if f.enableHelm || f.trusted {
 		helm, err := exec.LookPath(f.helmCommand)
@@ -62,7 +65,21 @@ func (a app) options(f *renderFlags, dir string) (render.Options, error) {
 	if a.sandbox {
 		sandbox(o.Policy)
 	}
+	if a.guard != nil {
+		o.Observe = a.guard
+	}
 	return o, nil
+}
+
+// building runs build, the build of what, under the process's guard (its
+// memory bound, and timeout): past either, the guard ends the process with
+// a message naming what.
+func (a app) building(what string, timeout time.Duration, build func() error) error {
+	if a.guard != nil {
+		a.guard.Building(what, timeout)
+		defer a.guard.Done()
+	}
+	return build()
 }
 
 // sandbox makes what the policy refuses impossible in this process too,
@@ -84,30 +101,6 @@ type refuse struct{}
 
 func (refuse) RoundTrip(r *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("krm-fn fetches nothing (%s): remote loading is not allowed (docs/security.md)", r.URL.Redacted())
-}
-
-// repositoryRoot is the git work tree holding dir (the nearest directory
-// above it with a .git), else the current directory if it holds dir, else
-// dir.
-func repositoryRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return dir
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) || rel == "." {
-			return wd
-		}
-	}
-	return dir
 }
 
 // newRenderCommand is `krm-fn render DIR`.
@@ -147,7 +140,11 @@ other) as the function. See docs/scaling.md.`,
 				return err
 			}
 			o.Stderr = cmd.ErrOrStderr()
-			out, err := render.Render(args[0], o)
+			var out []byte
+			err = a.building(args[0], flags.timeout, func() (err error) {
+				out, err = render.Render(args[0], o)
+				return err
+			})
 			if err != nil {
 				var perr *render.Error
 				if !errors.As(err, &perr) {

@@ -8,18 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/guard"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/api/konfig"
-	"sigs.k8s.io/kustomize/api/types"
 	kerrors "sigs.k8s.io/kustomize/kyaml/errors"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // NewCommand builds the krm-fn command: a KRM function that reads a
@@ -36,7 +33,9 @@ func NewCommand() *cobra.Command { return app{}.command() }
 // repository (render, argocd generate, hook) first make what their policy
 // refuses impossible in the whole process (sandbox).
 func Main() int {
-	if err := (app{sandbox: true}).command().Execute(); err != nil {
+	g := guard.Start(os.Stderr)
+	defer g.Stop()
+	if err := (app{sandbox: true, guard: g}).command().Execute(); err != nil {
 		var status ExitStatus
 		if errors.As(err, &status) {
 			return status.Code
@@ -49,6 +48,9 @@ func Main() int {
 // app is the command line of one process.
 type app struct {
 	sandbox bool // whether commands may restrict the whole process
+	// guard, if set, bounds the memory and time of the builds the
+	// commands run (internal/guard).
+	guard *guard.Guard
 }
 
 func (a app) command() *cobra.Command {
@@ -64,10 +66,10 @@ func (a app) command() *cobra.Command {
 		if len(args) == 0 {
 			err = resourceList(c, p)
 		} else {
-			err = runFiles(c, p, args)
+			err = fn.ExecuteFiles(p, c.InOrStdin(), c.OutOrStdout(), args)
 		}
 		if err != nil {
-			if _, problems := err.(fn.Failure); !problems {
+			if _, problems := err.(krmio.Failure); !problems {
 				err = fmt.Errorf("krm-fn: %w", err)
 			}
 			fmt.Fprintln(c.ErrOrStderr(), strings.TrimRight(err.Error(), "\n"))
@@ -111,8 +113,8 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 // command.Build makes for p does (framework.Execute), but writes the
 // output item by item. It prints no error: the caller does.
 func resourceList(c *cobra.Command, p *fn.Processor) error {
-	p.Component = runningComponent()
-	err := fn.Execute(p, &kio.ByteReadWriter{Reader: c.InOrStdin(), Writer: c.OutOrStdout(), KeepReaderAnnotations: true})
+	p.Component = kustomization.RunningComponent()
+	err := fn.Execute(p, c.InOrStdin(), c.OutOrStdout())
 	if stack, _ := c.Flags().GetBool("stack"); stack && err != nil {
 		if s := kerrors.GetStack(err); s != "" {
 			fmt.Fprintln(c.ErrOrStderr(), s)
@@ -147,30 +149,4 @@ func showErrors(c *cobra.Command) *cobra.Command {
 		showErrors(sub)
 	}
 	return c
-}
-
-// maxKustomizationFile bounds the kustomization file runningComponent
-// reads.
-const maxKustomizationFile = 1 << 20
-
-// runningComponent is the kustomization file of the current directory if
-// it is a Component's, else "": kustomize runs an exec function in the
-// directory of the kustomization that lists it (kpt, Argo CD and a
-// container elsewhere, where there is none).
-func runningComponent() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	fsys := filesys.MakeFsOnDisk()
-	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > maxKustomizationFile {
-			return "" // not a kustomization kustomize would have read
-		}
-	}
-	kf, err := kustomization.Read(fsys, dir)
-	if err != nil || kf.Kustomization.Kind != types.ComponentKind {
-		return ""
-	}
-	return kf.Path
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/model"
+	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,11 +38,20 @@ func boundGateways(vs *virtualService) (mesh bool, gws []string) {
 // gatewayRouting takes the routing vs gives the ingress gateway's hosts.
 func (im *importer) gatewayRouting(vs *virtualService) {
 	mesh, gws := boundGateways(vs)
-	if len(vs.spec.Tcp) > 0 {
-		im.loss(vs.src, "spec.tcp", "a ServiceExposure routes HTTP only")
-	}
-	if len(vs.spec.Tls) > 0 {
-		im.loss(vs.src, "spec.tls", "TLS ends at the ALB: a ServiceExposure routes HTTP only")
+	switch {
+	case im.l4.on && len(gws) > 0:
+		// An NLB-fronted platform: passthrough and TCP at the gateway.
+		im.l4Routing(vs)
+		if len(vs.spec.Http) == 0 {
+			return
+		}
+	case len(vs.spec.Tcp) > 0 || len(vs.spec.Tls) > 0:
+		if len(vs.spec.Tcp) > 0 {
+			im.loss(vs.src, "spec.tcp", "the ALB carries HTTP only: TCP routes need a platform without an ALB Ingress (loadBalancer nlb)")
+		}
+		if len(vs.spec.Tls) > 0 {
+			im.loss(vs.src, "spec.tls", "TLS ends at the ALB: passthrough needs a platform without an ALB Ingress (loadBalancer nlb)")
+		}
 	}
 	if len(gws) == 0 {
 		return
@@ -137,6 +147,9 @@ func (im *importer) exposure(s svcRef, src source) *exposure {
 		x.namespace, x.name = ns, name
 	}
 	x.port = im.portOf(s)
+	if svc := im.services[s]; svc != nil && len(svc.spec.Ports) > 1 {
+		x.port = httpPortOf(svc)
+	}
 	im.exposures[s] = x
 	return x
 }
@@ -149,7 +162,7 @@ func (im *importer) served(vs *virtualService, gws []string, h string) bool {
 			return true // not in the input: taken as the ingress gateway's
 		}
 		for _, srv := range g.spec.Servers {
-			if !im.gatewayPort(srv.GetPort().GetNumber()) {
+			if !im.gatewayPort(srv.GetPort().GetNumber()) && !(im.l4.carriedServer(srv) && srv.GetTls().GetMode() != networking.ServerTLSSettings_PASSTHROUGH && srv.GetTls() != nil) {
 				continue
 			}
 			for _, gh := range srv.Hosts {
@@ -208,7 +221,7 @@ func mostFrequent[T comparable](vs []T) (best T, ok bool) {
 }
 
 func sameRoutes(a, b []route) bool {
-	return slices.EqualFunc(a, b, func(x, y route) bool { return canonical(x.http) == canonical(y.http) })
+	return slices.EqualFunc(a, b, func(x, y route) bool { return proto.Equal(x.http, y.http) })
 }
 
 // carriedMeta are the labels and annotations of src that its exposure
@@ -295,9 +308,20 @@ func (im *importer) serviceSpec(x *exposure) v1alpha1.ServiceSpec {
 		return spec
 	}
 	why := renderable(svc, x)
+	var ports []v1alpha1.ServicePort
+	if why == "" && len(svc.spec.Ports) > 1 {
+		ports, why = servicePorts(svc)
+	}
 	if why != "" {
 		im.note(svc.src, "", "left as written (service.create: false): %s", why)
 		spec.Create = &no
+		return spec
+	}
+	if len(ports) > 0 {
+		if !maps.Equal(svc.spec.Selector, map[string]string{"app": x.name}) {
+			spec.Selector = svc.spec.Selector
+		}
+		spec.Port, spec.Ports = 0, ports
 		return spec
 	}
 	p := svc.spec.Ports[0]
@@ -320,8 +344,8 @@ func (im *importer) serviceSpec(x *exposure) v1alpha1.ServiceSpec {
 func renderable(svc *service, x *exposure) string {
 	s := svc.spec
 	switch {
-	case len(s.Ports) != 1:
-		return fmt.Sprintf("it has %d ports, an exposure's Service one", len(s.Ports))
+	case len(s.Ports) == 0:
+		return "it has no port"
 	case s.Type != "" && s.Type != corev1.ServiceTypeClusterIP:
 		return "it is of type " + string(s.Type)
 	case s.ClusterIP == corev1.ClusterIPNone:

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/importer"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
@@ -25,7 +25,7 @@ func FuzzImport(f *testing.F) {
 	}
 	f.Add([]byte("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec: {hosts: [a.b.c], gateways: [g], http: [{route: [{weight: 1}]}]}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := fn.CheckNodes(b, "fuzz"); err != nil {
+		if _, err := krmio.CheckNodes(b, "fuzz"); err != nil {
 			return // beyond krm-fn's input limits: refused before parsing
 		}
 		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()

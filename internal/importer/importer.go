@@ -11,6 +11,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	networking "istio.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -81,6 +82,12 @@ type exposure struct {
 	dr           *destinationRule
 	ingress      *albSettings
 	ingressFrom  source
+	// At L4 (tls.go): passthrough by SNI with its destinations on the
+	// gateway port tlsPort, and tcp routes.
+	passthrough bool
+	passRoute   []*networking.RouteDestination
+	tlsPort     uint32
+	tcp         []tcpRoute
 }
 
 type importer struct {
@@ -97,6 +104,8 @@ type importer struct {
 	ownerOf map[svcRef]string
 	// shared are the platform's shared hosts, as krm-fn rendered them.
 	shared []string
+	// l4 is what the Gateways do besides plain HTTP (tls.go).
+	l4 gatewayL4
 }
 
 func (im *importer) loss(src source, path, format string, args ...any) {
@@ -133,6 +142,11 @@ func Import(nodes []*yaml.RNode, opts Options) (*Result, error) {
 	if !ok {
 		gw = gatewayRef{v1alpha1.DefaultGatewayNamespace, v1alpha1.DefaultGatewayService, v1alpha1.DefaultGatewayPort}
 	}
+	im.l4 = readGatewayL4(inv)
+	if im.l4.reencrypt && gw.port != v1alpha1.DefaultGatewayPort {
+		// The ALB sends to the gateway's HTTPS port.
+		im.l4.httpsPort, gw.port = gw.port, v1alpha1.DefaultGatewayPort
+	}
 	im.gw = gw
 	for _, vs := range inv.virtualServices {
 		im.gatewayRouting(vs)
@@ -160,7 +174,7 @@ func (im *importer) portOf(s svcRef) int32 {
 	return 0
 }
 
-// canonical is the JSON of m with sorted keys.
+// canonical is the JSON of m with sorted keys, as a difference shows it.
 func canonical(m proto.Message) string {
 	b, err := protojson.Marshal(m)
 	if err != nil {
@@ -193,6 +207,7 @@ func (im *importer) platform() *v1alpha1.ExposurePlatform {
 	}
 	p.Spec.Gateway.Selector = im.gatewaySelector()
 	im.albs(p)
+	im.l4Platform(p)
 	var hosts []string
 	for _, x := range im.exposures {
 		hosts = append(hosts, x.hosts...)
@@ -231,6 +246,7 @@ func (im *importer) gatewaySelector() map[string]string {
 		for i, srv := range g.spec.Servers {
 			at := fieldf("spec.servers[%d]", i)
 			switch {
+			case im.l4.carriedServer(srv):
 			case srv.GetTls().GetHttpsRedirect():
 				im.note(g.src, at+".tls.httpsRedirect", "the ALB redirects HTTP to HTTPS (alb.redirectHTTPS); behind an ALB that ends TLS the gateway's redirect would loop")
 			case srv.Tls != nil:

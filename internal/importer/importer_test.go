@@ -3,6 +3,8 @@ package importer_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/bench/workload"
+	"github.com/krmfn/krm-fn/fn"
 	"github.com/krmfn/krm-fn/internal/importer"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -165,7 +168,13 @@ func generated(t *testing.T, nodes []*yaml.RNode) map[string]string {
 // no difference, and the import renders the objects the benchmark's own
 // specs render.
 func TestHandwrittenEnvironment(t *testing.T) {
-	o := workload.Options{Services: 40, Namespaces: 4}
+	o := workload.Options{Services: 40, Namespaces: 4, Render: func(rl []byte) ([]byte, error) {
+		var out, stderr bytes.Buffer
+		if err := fn.Execute(&fn.Processor{Stderr: func() io.Writer { return &stderr }}, bytes.NewReader(rl), &out); err != nil {
+			return nil, fmt.Errorf("%v\n%s", err, stderr.String())
+		}
+		return out.Bytes(), nil
+	}}
 	dir := t.TempDir()
 	if err := workload.Write(dir, o); err != nil {
 		t.Fatal(err)
@@ -225,7 +234,7 @@ func TestVerifyFindsDifferences(t *testing.T) {
 	}
 	i := slices.IndexFunc(res.Exposures, func(e *v1alpha1.ServiceExposure) bool { return e.Name == "cb-test-api" })
 	spec := &res.Exposures[i].Spec
-	spec.Routes = []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: "3s"}}
+	spec.Routes = []v1alpha1.Route{{Match: v1alpha1.Match{Prefix: "/"}, Timeout: v1alpha1.ParseDuration("3s")}}
 	target := intstr.FromInt32(8080)
 	spec.Service.TargetPort = &target
 	spec.Subsets = []v1alpha1.Subset{{Name: "v1", Labels: map[string]string{"version": "v1"}}}

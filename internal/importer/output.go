@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -40,7 +40,7 @@ func (r *Result) Nodes() ([]*yaml.RNode, error) {
 			Spec:     e.Spec,
 		})
 	}
-	lazy := make([]fastyaml.Lazy, len(objs))
+	lazy := make([]yamlout.Lazy, len(objs))
 	for i, o := range objs {
 		b, err := json.Marshal(o)
 		if err != nil {
@@ -55,7 +55,7 @@ func (r *Result) Nodes() ([]*yaml.RNode, error) {
 	}
 	// The function's own encoder: the nodes kyaml would make of the
 	// JSON, without printing and parsing YAML per object.
-	return fastyaml.EncodeAll(lazy)
+	return yamlout.EncodeAll(lazy)
 }
 
 // YAML is the import as a multi-document YAML stream: the platform, then
@@ -77,7 +77,7 @@ func (r *Result) YAML() (string, error) {
 		}
 		// As kio.ByteWriter prints a document, through the function's
 		// printer (go-yaml's emitter costs about a kilobyte a node).
-		if err := fastyaml.WriteItems(kio.ByteWriter{Writer: &b}, []*yaml.RNode{n}, nil); err != nil {
+		if err := yamlout.WriteItems(kio.ByteWriter{Writer: &b}, []*yaml.RNode{n}, nil); err != nil {
 			return "", err
 		}
 	}

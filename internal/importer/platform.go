@@ -135,6 +135,9 @@ func (im *importer) settings(in *ingress) albSettings {
 			s.successCodes = v
 		case k == v1alpha1.ALBBackendProtoVer:
 			s.backendVersion = v
+		case k == v1alpha1.ALBBackendProtocol && v == v1alpha1.BackendProtocolHTTPS:
+			// The ALB re-encrypts to the gateway: the platform's spec.tls
+			// (tls.go).
 		case k == v1alpha1.ALBGroupOrder:
 			s.other[k] = v
 		case strings.HasPrefix(k, albActionsPrefix), strings.HasPrefix(k, v1alpha1.ALBAnnotationPrefix+"conditions."):

@@ -2,15 +2,18 @@ package importer
 
 import (
 	"fmt"
+	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
-	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/yamlout"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/emit"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -72,6 +75,12 @@ type (
 	namespace struct {
 		src source
 	}
+	// certificate is a cert-manager Certificate: the issuer of a Secret
+	// the gateway ends TLS with.
+	certificate struct {
+		src  source
+		spec cmv1.CertificateSpec
+	}
 )
 
 // inventory is every object of the input the importer reads; the others
@@ -83,6 +92,7 @@ type inventory struct {
 	destinationRules []*destinationRule
 	services         []*service
 	namespaces       []*namespace
+	certificates     []*certificate
 }
 
 // Problem is an input the importer cannot read: the object and field,
@@ -111,7 +121,9 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-const istioGroup = "networking.istio.io/"
+// istioKinds are the Istio kinds the importer reads, in any version
+// Istio serves (istioVersion).
+var istioKinds = []emit.Kind{emit.KindGateway, emit.KindVirtualService, emit.KindDestinationRule}
 
 // read decodes the objects of nodes the importer knows, each strictly:
 // every problem names the object and field.
@@ -122,33 +134,39 @@ func read(nodes []*yaml.RNode) (*inventory, Problems) {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		if msg, path := fn.NotAnObject(n, fmt.Sprintf("document %d of the input", i+1)); msg != "" {
+		if msg, path := krmio.NotAnObject(n, fmt.Sprintf("document %d of the input", i+1)); msg != "" {
 			probs = append(probs, Problem{Object: fmt.Sprintf("document %d of the input", i+1), Field: path.String(), Detail: msg})
 			continue
 		}
 		src := sourceOf(n)
 		api, kind := n.GetApiVersion(), n.GetKind()
+		k, current := emit.KindOf(api, kind) // of the kinds krm-fn renders, in the version it renders
 		var errs field.ErrorList
 		switch {
-		case kind == "Ingress" && (api == "networking.k8s.io/v1"):
+		case current && k == emit.KindIngress:
 			var obj networkingv1.Ingress
 			if errs = strict(n, &obj); len(errs) == 0 {
 				inv.ingresses = append(inv.ingresses, &ingress{src: src, spec: obj.Spec})
 			}
-		case kind == "Ingress" && (api == "extensions/v1beta1" || api == "networking.k8s.io/v1beta1"):
+		case kind == emit.KindIngress.String() && (api == "extensions/v1beta1" || api == "networking.k8s.io/v1beta1"):
 			var obj legacyIngress
 			if errs = strict(n, &obj); len(errs) == 0 {
 				inv.ingresses = append(inv.ingresses, &ingress{src: src, spec: obj.Spec.v1()})
 			}
-		case strings.HasPrefix(api, istioGroup) && istioVersion(api) && (kind == "Gateway" || kind == "VirtualService" || kind == "DestinationRule"):
+		case istioVersion(api) && slices.ContainsFunc(istioKinds, func(k emit.Kind) bool { return k.String() == kind }):
 			errs = readIstio(n, src, kind, inv)
-		case api == "v1" && kind == "Service":
+		case current && k == emit.KindService:
 			var obj corev1.Service
 			if errs = strict(n, &obj); len(errs) == 0 {
 				inv.services = append(inv.services, &service{src: src, spec: obj.Spec})
 			}
-		case api == "v1" && kind == "Namespace":
+		case current && k == emit.KindNamespace:
 			inv.namespaces = append(inv.namespaces, &namespace{src: src})
+		case current && k == emit.KindCertificate:
+			var obj cmv1.Certificate
+			if errs = strict(n, &obj); len(errs) == 0 {
+				inv.certificates = append(inv.certificates, &certificate{src: src, spec: obj.Spec})
+			}
 		}
 		for _, e := range errs {
 			if e.Field == "" {
@@ -161,8 +179,14 @@ func read(nodes []*yaml.RNode) (*inventory, Problems) {
 	return inv, probs
 }
 
+// istioVersion says whether api is a version of Istio's networking API
+// the importer reads.
 func istioVersion(api string) bool {
-	switch strings.TrimPrefix(api, istioGroup) {
+	group, version, _ := strings.Cut(api, "/")
+	if group != emit.KindVirtualService.Group() {
+		return false
+	}
+	switch version {
 	case "v1alpha3", "v1beta1", "v1":
 		return true
 	}
@@ -192,7 +216,7 @@ func userAnnotations(a map[string]string) map[string]string {
 // strict decodes n into obj as kube-apiserver's strict field validation
 // does: unknown and duplicate fields are errors with their paths.
 func strict(n *yaml.RNode, obj any) field.ErrorList {
-	data, err := fastyaml.JSON(n)
+	data, err := yamlout.JSON(n)
 	if err != nil {
 		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
@@ -220,7 +244,7 @@ func readIstio(n *yaml.RNode, src source, kind string, inv *inventory) field.Err
 	if spec == nil {
 		return field.ErrorList{field.Required(field.NewPath("spec"), "")}
 	}
-	raw, err := fastyaml.JSON(spec.Value)
+	raw, err := yamlout.JSON(spec.Value)
 	if err != nil {
 		return field.ErrorList{field.Invalid(field.NewPath("spec"), field.OmitValueType{}, err.Error())}
 	}

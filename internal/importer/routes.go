@@ -343,7 +343,13 @@ func percent(p *networking.Percent) *float64 {
 }
 
 // duration is d as a spec writes it: "24h", "1h30m", "500ms".
-func duration(d time.Duration) string {
+func duration(d time.Duration) v1alpha1.Duration {
+	return v1alpha1.ParseDuration(durationString(d))
+}
+
+// durationString is d as a spec writes it: Go's form without its zero
+// minutes and seconds ("1h", "1m30s"); "" for 0.
+func durationString(d time.Duration) string {
 	if d == 0 {
 		return ""
 	}

@@ -1,19 +1,21 @@
 package importer
 
 import (
-	"encoding/json"
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
+	networking "istio.io/api/networking/v1"
 )
 
-// routing is what a set of objects does with requests, in terms two sets
-// can be compared in: the routes the ingress gateway takes for each host,
-// those the mesh takes for each Service, each Service's subsets and
-// traffic policy, and the ALB's settings for each host.
+// routing is what a set of objects does with requests, in typed terms two
+// sets can be compared in (verify.go: compare): the routes the ingress gateway
+// takes for each host, those the mesh takes for each Service, each
+// Service's subsets and traffic policy, and the ALB's settings for each
+// host.
 type routing struct {
 	gateway map[string][]route // host → routes, in the order Istio tries them
 	mesh    map[string][]route // Service FQDN → routes
@@ -21,23 +23,58 @@ type routing struct {
 	// exported are the namespaces whose workloads see a Service's mesh
 	// routes (its VirtualService's exportTo), by FQDN: see visibility.
 	exported map[string]string
-	rules    map[string]string // Service FQDN → subsets and traffic policy, as JSON
-	alb      map[string]string // host → ALB settings, as JSON
-	hasALB   bool              // whether any Ingress sends to the gateway
+	rules    map[string]destinationRouting // by Service FQDN
+	alb      map[string]albRouting         // by host
+	hasALB   bool                          // whether any Ingress sends to the gateway
 	// services are what the Services of one port do with what the
-	// routes send them, as JSON, by FQDN.
-	services map[string]string
+	// routes send them, by FQDN.
+	services map[string]serviceRouting
+	// l4 is TLS at the gateway, passthrough and TCP (tls.go).
+	l4 l4Routing
 }
+
+// The fields of each are in the order of their JSON names, the order in
+// which their differences are told.
+type (
+	// destinationRouting is what a Service's DestinationRule does.
+	destinationRouting struct {
+		ExportTo      string                       `json:"exportTo,omitempty"` // see visibility; "": everywhere
+		Subsets       map[string]map[string]string `json:"subsets,omitempty"`
+		TrafficPolicy *networking.TrafficPolicy    `json:"trafficPolicy,omitempty"`
+	}
+	// serviceRouting is what a Service of one port does with what the
+	// routes send it.
+	serviceRouting struct {
+		Port       int32             `json:"port"`
+		Protocol   v1alpha1.Protocol `json:"protocol"`
+		Selector   map[string]string `json:"selector"`
+		TargetPort string            `json:"targetPort"`
+	}
+	// albRouting is what the ALB does with the requests of a host: the
+	// health check, the listeners and the Ingress class's spelling are
+	// the modernisations, left out.
+	albRouting struct {
+		ALB              string            `json:"alb"` // which: the hosts that share it
+		Annotations      map[string]string `json:"annotations"`
+		CertificateARN   string            `json:"certificate-arn"`
+		IngressClassName string            `json:"ingressClassName"`
+		Paths            []string          `json:"paths"`
+		Scheme           string            `json:"scheme"`
+		SSLPolicy        string            `json:"ssl-policy"`
+		SSLRedirect      string            `json:"ssl-redirect"`
+		TargetType       string            `json:"target-type"`
+	}
+)
 
 // routingOf is the routing of inv.
 func routingOf(inv *inventory) *routing {
 	rt := &routing{gateway: map[string][]route{}, mesh: map[string][]route{}, from: map[string]source{}, exported: map[string]string{},
-		rules: map[string]string{}, alb: map[string]string{}, services: map[string]string{}}
+		rules: map[string]destinationRouting{}, alb: map[string]albRouting{}, services: map[string]serviceRouting{}}
 	gw, ok := findGateway(inv.ingresses)
 	if !ok {
 		gw = gatewayRef{v1alpha1.DefaultGatewayNamespace, v1alpha1.DefaultGatewayService, v1alpha1.DefaultGatewayPort}
 	}
-	im := &importer{inv: inv, services: map[svcRef]*service{}, gateways: map[string]*gateway{}, gw: gw}
+	im := &importer{inv: inv, services: map[svcRef]*service{}, gateways: map[string]*gateway{}, gw: gw, l4: readGatewayL4(inv)}
 	for _, s := range inv.services {
 		im.services[svcRef{s.src.namespace, s.src.name}] = s
 	}
@@ -75,33 +112,27 @@ func routingOf(inv *inventory) *routing {
 		if target == "0" {
 			target = strconv.Itoa(int(p.Port))
 		}
-		b, _ := json.Marshal(map[string]any{"selector": svc.spec.Selector, "port": p.Port, "targetPort": target, "protocol": protocolOf(p)})
-		rt.services[svcRef{svc.src.namespace, svc.src.name}.fqdn()] = string(b)
+		rt.services[svcRef{svc.src.namespace, svc.src.name}.fqdn()] = serviceRouting{Selector: svc.spec.Selector, Port: p.Port, TargetPort: target, Protocol: protocolOf(p)}
 	}
 	for _, dr := range inv.destinationRules {
 		s, isSvc := serviceHost(strings.ToLower(dr.spec.Host), dr.src.namespace)
 		if !isSvc {
 			continue
 		}
-		subsets := map[string]map[string]string{}
+		d := destinationRouting{TrafficPolicy: dr.spec.TrafficPolicy}
 		for _, ss := range dr.spec.Subsets {
-			subsets[ss.Name] = ss.Labels
-		}
-		v := map[string]any{}
-		if len(subsets) > 0 {
-			v["subsets"] = subsets
-		}
-		if dr.spec.TrafficPolicy != nil {
-			v["trafficPolicy"] = json.RawMessage(canonical(dr.spec.TrafficPolicy))
+			if d.Subsets == nil {
+				d.Subsets = map[string]map[string]string{}
+			}
+			d.Subsets[ss.Name] = ss.Labels
 		}
 		if e := im.visibility(dr.spec.ExportTo, dr.src.namespace); e != "*" {
-			v["exportTo"] = e
+			d.ExportTo = e
 		}
-		b, _ := json.Marshal(v)
-		rt.rules[s.fqdn()] = string(b)
+		rt.rules[s.fqdn()] = d
 	}
 	quiet := &importer{}
-	var catchAll string
+	var catchAll *albRouting
 	for _, in := range inv.ingresses {
 		paths := map[string][]string{} // host → the paths the ALB sends to the gateway
 		var hosts []string
@@ -124,22 +155,23 @@ func routingOf(inv *inventory) *routing {
 		rt.hasALB = true
 		settings := quiet.settings(in)
 		for _, h := range hosts {
-			s := albJSON(settings, paths[h])
+			s := albRoutingOf(settings, paths[h])
 			if h == "" {
-				catchAll = s
+				catchAll = &s
 			} else if _, dup := rt.alb[h]; !dup {
 				rt.alb[h] = s
 			}
 		}
 	}
-	if catchAll != "" {
+	if catchAll != nil {
 		for h := range rt.gateway {
 			if _, ok := rt.alb[h]; !ok {
-				rt.alb[h] = catchAll
+				rt.alb[h] = *catchAll
 			}
 		}
 	}
 	sharedALBs(rt)
+	rt.l4 = l4RoutingOf(inv, im.portOf)
 	return rt
 }
 
@@ -172,40 +204,27 @@ func (im *importer) visibility(exportTo []string, ns string) string {
 // hosts share one.
 func sharedALBs(rt *routing) {
 	byALB := map[string][]string{}
-	settings := map[string]map[string]any{}
 	for _, h := range sortedKeys(rt.alb) {
-		m, _ := decodeJSON(rt.alb[h]).(map[string]any)
-		settings[h] = m
 		if _, routed := rt.gateway[h]; routed {
-			id, _ := m["alb"].(string)
-			byALB[id] = append(byALB[id], h)
+			byALB[rt.alb[h].ALB] = append(byALB[rt.alb[h].ALB], h)
 		}
 	}
-	for h, m := range settings {
-		id, _ := m["alb"].(string)
-		m["alb"] = "shared by " + strings.Join(byALB[id], ", ")
-		b, _ := json.Marshal(m)
-		rt.alb[h] = string(b)
+	for h, a := range rt.alb {
+		a.ALB = "shared by " + strings.Join(byALB[a.ALB], ", ")
+		rt.alb[h] = a
 	}
 }
 
-// albJSON is what of s the ALB does with requests, as JSON: the health
-// check, the listeners and the Ingress class's spelling are the
-// modernisations, left out.
-func albJSON(s albSettings, paths []string) string {
+// albRoutingOf is what of s the ALB does with the requests of paths.
+func albRoutingOf(s albSettings, paths []string) albRouting {
 	other := maps.Clone(s.other)
 	delete(other, annotationExternalDNS)
 	delete(other, v1alpha1.ALBGroupOrder)
-	class := s.class
-	if class == "" {
-		class = v1alpha1.DefaultIngressClassName
+	return albRouting{
+		Scheme: s.scheme, CertificateARN: strings.Join(s.certs, ","), SSLPolicy: s.sslPolicy,
+		TargetType: s.targetType, SSLRedirect: strconv.FormatBool(s.redirect),
+		IngressClassName: cmp.Or(s.class, v1alpha1.DefaultIngressClassName), Annotations: other, Paths: paths, ALB: albOf(s),
 	}
-	b, _ := json.Marshal(map[string]any{
-		"scheme": s.scheme, "certificate-arn": strings.Join(s.certs, ","), "ssl-policy": s.sslPolicy,
-		"target-type": s.targetType, "ssl-redirect": strconv.FormatBool(s.redirect),
-		"ingressClassName": class, "annotations": other, "paths": paths, "alb": albOf(s),
-	})
-	return string(b)
 }
 
 // albOf names the ALB of an Ingress: its group's, or one of its own

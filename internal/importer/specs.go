@@ -50,7 +50,7 @@ func (im *importer) albs(p *v1alpha1.ExposurePlatform) {
 		ins = append(ins, in)
 	}
 	if len(ins) == 0 {
-		if len(im.exposures) > 0 && len(im.inv.ingresses) == 0 {
+		if len(im.exposures) > 0 && len(im.inv.ingresses) == 0 && !im.l4.on {
 			im.losses = append(im.losses, Loss{Why: "no Ingress sends to the ingress gateway: each exposure's hosts get an ALB Ingress", Note: true})
 		}
 		return
@@ -235,7 +235,18 @@ func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExpos
 		e.Spec.ExportTo = x.exportTo
 		e.Spec.Routes = im.specRoutes(x)
 		e.Spec.Service = im.serviceSpec(x)
-		if e.Spec.Service.Port == 0 {
+		if len(e.Spec.Service.Ports) > 0 {
+			// A port of its own Service, by its number alone.
+			for i := range e.Spec.Routes {
+				for j := range e.Spec.Routes[i].Backends {
+					if b := &e.Spec.Routes[i].Backends[j]; b.Service == x.own.name && b.Namespace == "" && x.own.namespace == x.namespace {
+						b.Service = ""
+					}
+				}
+			}
+		}
+		im.l4Spec(e, x, &p.Spec)
+		if e.Spec.Service.Port == 0 && len(e.Spec.Service.Ports) == 0 {
 			im.loss(x.routesFrom, "spec.http", "no route names the port of Service %s, and the input has no such Service", x.own.fqdn())
 		}
 		if dr := x.dr; dr != nil {
@@ -247,7 +258,7 @@ func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExpos
 				if err != nil {
 					im.loss(dr.src, "spec.trafficPolicy", "cannot be written as a spec's trafficPolicy (%v): write it by hand", err)
 				} else {
-					e.Spec.TrafficPolicy = []byte(canonicalJSON(b))
+					e.Spec.TrafficPolicy = v1alpha1.ParseTrafficPolicy([]byte(canonicalJSON(b)))
 				}
 			}
 		}

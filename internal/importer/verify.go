@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -45,11 +45,11 @@ func Render(res *Result) ([]*yaml.RNode, error) {
 	var stderr bytes.Buffer
 	p := &fn.Processor{Stderr: func() io.Writer { return &stderr }}
 	rl := &framework.ResourceList{FunctionConfig: nodes[0], Items: nodes[1:]}
-	gen, err := p.Expand(rl)
+	r, err := p.Run(rl)
 	if err != nil {
 		return nil, fmt.Errorf("what was imported does not render:\n%s", strings.TrimSpace(stderr.String()))
 	}
-	objs, err := fastyaml.EncodeAll(gen)
+	objs, err := r.Objects()
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +81,9 @@ func compare(a, b *routing) []string {
 					out = append(out, fmt.Sprintf("%s %s: route %d (%s): not in the rendering", what, k, p.a, where(x[p.a])))
 				case p.a < 0:
 					out = append(out, fmt.Sprintf("%s %s: rendered route %d is in the rendering only: %s", what, k, p.b, canonical(y[p.b].http)))
-				case proto.Equal(x[p.a].http, y[p.b].http):
+				case proto.Equal(x[p.a].http, y[p.b].http): // Istio's messages, as protobuf compares them
 				default:
-					for _, d := range diffJSON("", decodeJSON(canonical(x[p.a].http)), decodeJSON(canonical(y[p.b].http))) {
+					for _, d := range diffJSON("", jsonView(x[p.a].http), jsonView(y[p.b].http)) {
 						out = append(out, fmt.Sprintf("%s %s: route %d (%s): %s", what, k, p.a, where(x[p.a]), d))
 					}
 				}
@@ -99,31 +99,31 @@ func compare(a, b *routing) []string {
 		}
 	}
 	for _, k := range sortedKeys(a.rules, b.rules) {
-		x, y := a.rules[k], b.rules[k]
-		if x == "" {
-			x = "{}"
-		}
-		if y == "" {
-			y = "{}"
-		}
-		for _, d := range diffJSON("", decodeJSON(x), decodeJSON(y)) {
+		for _, d := range differences(a.rules[k], b.rules[k]) { // none: a DestinationRule that does nothing
 			out = append(out, fmt.Sprintf("destination rule of %s: %s", k, d))
 		}
 	}
 	for _, k := range sortedKeys(a.services) {
-		if b.services[k] == "" {
+		y, ok := b.services[k]
+		if !ok {
 			continue // left as written
 		}
-		for _, d := range diffJSON("", decodeJSON(a.services[k]), decodeJSON(b.services[k])) {
+		for _, d := range differences(a.services[k], y) {
 			out = append(out, fmt.Sprintf("Service %s: %s", k, d))
 		}
 	}
+	out = append(out, compareL4(a.l4, b.l4)...)
 	if a.hasALB {
 		for _, h := range sortedKeys(a.gateway) {
-			if a.alb[h] == "" {
+			x, ok := a.alb[h]
+			if !ok {
 				continue // the input's ALB does not send it to the gateway
 			}
-			for _, d := range diffJSON("", decodeJSON(a.alb[h]), decodeJSON(orEmpty(b.alb[h]))) {
+			var y any // none
+			if alb, ok := b.alb[h]; ok {
+				y = alb
+			}
+			for _, d := range differences(x, y) {
 				out = append(out, fmt.Sprintf("ALB of host %s: %s", h, d))
 			}
 		}
@@ -131,17 +131,35 @@ func compare(a, b *routing) []string {
 	return out
 }
 
-func orEmpty(s string) string {
-	if s == "" {
-		return "{}"
+// differences lists where a, the input's routing, and b, the rendering's
+// (nil: none), differ: nothing when go-cmp finds them equal (Istio's
+// messages in them compared as protobuf compares them), else each
+// difference as "path: input X, rendered Y", in the terms of the
+// objects' JSON.
+func differences(a, b any) []string {
+	if cmp.Equal(a, b, equalMessages) {
+		return nil
 	}
-	return s
+	return diffJSON("", jsonView(a), jsonView(b))
 }
 
-func decodeJSON(s string) any {
-	var v any
-	_ = json.Unmarshal([]byte(s), &v)
-	return v
+var equalMessages = cmp.Comparer(proto.Equal)
+
+// jsonView is v as its JSON says it, to tell where it differs: an Istio
+// message in protojson's terms; nil as an object with nothing set.
+func jsonView(v any) any {
+	var b []byte
+	switch m := v.(type) {
+	case nil:
+		return map[string]any{}
+	case proto.Message:
+		b = []byte(canonical(m))
+	default:
+		b, _ = json.Marshal(v)
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // diffJSON lists where a and b differ, each as "path: input X, rendered Y".
@@ -212,12 +230,26 @@ func align(x, y []route) []pair {
 		}
 		return out
 	}
-	cx, cy := make([]string, len(x)), make([]string, len(y))
+	// The routes by identity: equal routes have the same.
+	ids := map[string]int{}
+	identity := func(r route) int {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r.http)
+		if err != nil {
+			return -1 - len(ids) // never equal to another
+		}
+		id, ok := ids[string(b)]
+		if !ok {
+			id = len(ids)
+			ids[string(b)] = id
+		}
+		return id
+	}
+	cx, cy := make([]int, len(x)), make([]int, len(y))
 	for i, r := range x {
-		cx[i] = canonical(r.http)
+		cx[i] = identity(r)
 	}
 	for j, r := range y {
-		cy[j] = canonical(r.http)
+		cy[j] = identity(r)
 	}
 	// lcs[i][j] is the longest common subsequence of cx[i:] and cy[j:].
 	lcs := make([][]int, len(x)+1)
@@ -240,7 +272,7 @@ func align(x, y []route) []pair {
 		var alone []int
 		for _, i := range gapA {
 			k := slices.IndexFunc(gapB[next:], func(j int) bool {
-				return canonical(x[i].http.Match[0]) == canonical(y[j].http.Match[0])
+				return proto.Equal(x[i].http.Match[0], y[j].http.Match[0])
 			})
 			if k < 0 {
 				out = append(out, pair{i, -1})
@@ -293,5 +325,5 @@ func passThrough(fqdn string, routes []route) bool {
 		Match: []*networking.HTTPMatchRequest{{Uri: &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: "/"}}}},
 		Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: fqdn, Port: r.GetRoute()[0].GetDestination().GetPort()}}},
 	}
-	return len(r.GetRoute()) == 1 && canonical(r) == canonical(want)
+	return len(r.GetRoute()) == 1 && proto.Equal(r, want)
 }

@@ -3,6 +3,7 @@ package parallel
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,10 @@ const PartSize = 64
 // Run calls f on consecutive parts [lo, hi) of [0, n), on every CPU:
 // worker (below Workers(n)) says which goroutine runs the part, so that f
 // can keep state per worker. Part k starts at k*PartSize. It returns the
-// parts' errors.
+// parts' errors; a panic in f (in a library it calls, on input nobody
+// foresaw) is one of them, not the end of the process.
 func Run(n int, f func(worker, lo, hi int) error) error {
+	f = recovered(f)
 	var next atomic.Int64
 	errs := make([]error, Workers(n))
 	var wg sync.WaitGroup
@@ -40,4 +43,16 @@ func Run(n int, f func(worker, lo, hi int) error) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// recovered is f with a panic turned into its error.
+func recovered(f func(worker, lo, hi int) error) func(worker, lo, hi int) error {
+	return func(worker, lo, hi int) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("krm-fn: internal error on items %d to %d, please report it: %v", lo, hi-1, r)
+			}
+		}()
+		return f(worker, lo, hi)
+	}
 }

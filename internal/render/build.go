@@ -25,10 +25,10 @@ import (
 // results are joined: the same resources, in the same order, in time
 // linear in the number of entries.
 func (p *renderPlan) build(fsys *servedFS, dir string, o Options) ([]*resource.Resource, error) {
-	k := krusty.MakeKustomizer(kustomizeOptions(o, krusty.ReorderOptionNone, false))
+	opts := kustomizeOptions(o, krusty.ReorderOptionNone, false)
 	entries, ok := p.splittable()
 	if !ok {
-		m, err := k.Run(fsys, dir)
+		m, err := runKustomize(fsys, dir, opts, true)
 		if err != nil {
 			return nil, err
 		}
@@ -36,13 +36,13 @@ func (p *renderPlan) build(fsys *servedFS, dir string, o Options) ([]*resource.R
 	}
 	var all []*resource.Resource
 	at := map[resourceKey]bool{}
-	for _, e := range entries {
+	for i, e := range entries {
 		// The overlay with this one entry: kustomize accumulates a file in
 		// the overlay's directory and a directory on its own alike.
 		if err := fsys.serve(p.kustomizationPath, []byte("buildMetadata: [originAnnotations]\nresources:\n- "+yamlString(e)+"\n")); err != nil {
 			return nil, err
 		}
-		m, err := k.Run(fsys, dir)
+		m, err := runKustomize(fsys, dir, opts, i == 0)
 		if err != nil {
 			return nil, err
 		}

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 
-	"github.com/krmfn/krm-fn/fn"
+	"github.com/krmfn/krm-fn/internal/repofile"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -24,7 +22,7 @@ type confinedFS struct {
 	disk     filesys.FileSystem
 	root     string // absolute, symbolic links resolved
 	maxBytes int64  // what ReadFile may return in all
-	read     *atomic.Int64
+	meter    *meter
 }
 
 // errOutside says that a path leads out of the repository.
@@ -39,7 +37,7 @@ func newConfinedFS(root string, maxBytes int64) (*confinedFS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the repository root %s: %w", root, err)
 	}
-	return &confinedFS{disk: filesys.MakeFsOnDisk(), root: real, maxBytes: maxBytes, read: &atomic.Int64{}}, nil
+	return &confinedFS{disk: filesys.MakeFsOnDisk(), root: real, maxBytes: maxBytes, meter: newMeter(maxBytes)}, nil
 }
 
 // resolve is path made absolute with every symbolic link of its existing
@@ -93,12 +91,14 @@ func (c *confinedFS) MkdirAll(path string) error               { return c.refuse
 func (c *confinedFS) RemoveAll(path string) error              { return c.refuse("remove", path) }
 func (c *confinedFS) WriteFile(path string, _ []byte) error    { return c.refuse("write", path) }
 
+// Open opens a regular file inside the repository for reading; kustomize
+// reads with ReadFile, which counts what it reads.
 func (c *confinedFS) Open(path string) (filesys.File, error) {
 	real, err := c.check(path)
 	if err != nil {
 		return nil, err
 	}
-	return c.disk.Open(real)
+	return repofile.Open(real)
 }
 
 func (c *confinedFS) IsDir(path string) bool {
@@ -106,8 +106,14 @@ func (c *confinedFS) IsDir(path string) bool {
 	return err == nil && c.disk.IsDir(real)
 }
 
+// Exists says whether there is a file or directory at path; one outside
+// the repository (a link out of it) exists, so that reading it is the
+// error that says so.
 func (c *confinedFS) Exists(path string) bool {
 	real, err := c.check(path)
+	if errors.Is(err, errOutside) {
+		return true
+	}
 	return err == nil && c.disk.Exists(real)
 }
 
@@ -140,32 +146,21 @@ func (c *confinedFS) Glob(pattern string) ([]string, error) {
 	return kept, nil
 }
 
+// ReadFile reads a regular file inside the repository (repofile.Read: no
+// device, FIFO or socket), counted against the build's budget (meter):
+// every file, whatever its name, since kustomize parses a patch or a
+// resource as YAML whatever it is called.
 func (c *confinedFS) ReadFile(path string) ([]byte, error) {
 	real, err := c.check(path)
 	if err != nil {
 		return nil, err
 	}
-	info, err := os.Stat(real)
+	b, err := repofile.Read(real, c.maxBytes)
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
-	}
-	if c.read.Add(info.Size()) > c.maxBytes {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("the build reads more than %d MiB in all, the most krm-fn reads (docs/security.md)", c.maxBytes>>20)}
-	}
-	b, err := c.disk.ReadFile(real)
-	if err != nil {
+	if err := c.meter.read(real, b, path); err != nil {
 		return nil, err
-	}
-	switch filepath.Ext(real) {
-	case ".yaml", ".yml", ".json", "":
-		// What kustomize parses (kustomization files, resources, patches,
-		// configs): its nodes are bounded before it does.
-		if _, err := fn.CheckNodes(b, path); err != nil {
-			return nil, err
-		}
 	}
 	return b, nil
 }

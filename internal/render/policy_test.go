@@ -2,11 +2,15 @@ package render
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 )
 
 // repo writes files (relative paths; "@link:" + target makes a symbolic
@@ -161,5 +165,214 @@ func TestRemotePatternCoversKustomize(t *testing.T) {
 		if remote.MatchString(s) {
 			t.Errorf("%q is local but taken for remote", s)
 		}
+	}
+}
+
+// evilConfig is a function config of no krm-fn kind naming a shell.
+const evilConfig = "apiVersion: evil.example.com/v1\nkind: Reader\nmetadata:\n  name: evil\n"
+
+// TestBuildsRunNoFunctionTheyMake: a generators, transformers or validators
+// entry that is a directory is built by kustomize, and whatever function
+// config that build makes, however it came to exist, is refused before
+// kustomize could load it, naming the kustomization, the entry and the
+// object.
+func TestBuildsRunNoFunctionTheyMake(t *testing.T) {
+	annotation := "config.kubernetes.io/function: 'exec: {path: /bin/sh, args: [-c, id]}'"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"a configMapGenerator", map[string]string{
+			"app/kustomization.yaml":     "resources: [cm.yaml]\ntransformers: [fns]\n",
+			"app/fns/kustomization.yaml": "configMapGenerator:\n- name: evil\n  options:\n    annotations:\n      " + annotation + "\n",
+		}, `app/kustomization.yaml: transformers[0] "fns", as kustomize builds that directory: ConfigMap evil-`},
+		{"commonAnnotations", map[string]string{
+			"app/kustomization.yaml":     "resources: [cm.yaml]\ngenerators: [fns]\n",
+			"app/fns/kustomization.yaml": "resources: [t.yaml]\ncommonAnnotations:\n  " + annotation + "\n",
+			"app/fns/t.yaml":             evilConfig,
+		}, `generators[0] "fns", as kustomize builds that directory: Reader evil: the annotation config.kubernetes.io/function asks to run the program "/bin/sh"`},
+		{"a patch", map[string]string{
+			"app/kustomization.yaml":     "resources: [cm.yaml]\nvalidators: [fns]\n",
+			"app/fns/kustomization.yaml": "resources: [t.yaml]\npatches:\n- target: {kind: Reader}\n  patch: |\n    - {op: add, path: /metadata/annotations, value: {config.kubernetes.io/function: 'exec: {path: /bin/sh}'}}\n",
+			"app/fns/t.yaml":             evilConfig,
+		}, `validators[0] "fns", as kustomize builds that directory: Reader evil: the annotation config.kubernetes.io/function asks to run the program "/bin/sh"`},
+		{"replacements", map[string]string{
+			"app/kustomization.yaml": "resources: [cm.yaml]\ntransformers: [fns]\n",
+			"app/fns/kustomization.yaml": "resources: [t.yaml, src.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: src, fieldPath: data.fn}\n" +
+				"  targets:\n  - select: {kind: Reader}\n    fieldPaths: ['metadata.annotations.[config.kubernetes.io/function]']\n    options: {create: true}\n",
+			"app/fns/t.yaml":   evilConfig,
+			"app/fns/src.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata: {fn: 'exec: {path: /bin/sh}'}\n",
+		}, `Reader evil: the annotation config.kubernetes.io/function asks to run the program "/bin/sh"`},
+		{"a component", map[string]string{
+			"app/kustomization.yaml":      "resources: [cm.yaml]\ntransformers: [fns]\n",
+			"app/fns/kustomization.yaml":  "resources: [t.yaml]\ncomponents: [../comp]\n",
+			"app/fns/t.yaml":              evilConfig,
+			"app/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  " + annotation + "\n",
+		}, `Reader evil: the annotation config.kubernetes.io/function asks to run the program "/bin/sh"`},
+		{"a base's generator", map[string]string{
+			"app/kustomization.yaml":      "resources: [cm.yaml, ../base]\n",
+			"base/kustomization.yaml":     "generators: [gen]\n",
+			"base/gen/kustomization.yaml": "configMapGenerator:\n- name: evil\n  options:\n    annotations:\n      " + annotation + "\n",
+		}, `base/kustomization.yaml: generators[0] "gen", as kustomize builds that directory: ConfigMap evil-`},
+		{"a generated config of no builtin kind", map[string]string{
+			"app/kustomization.yaml":     "resources: [cm.yaml]\ntransformers: [fns]\n",
+			"app/fns/kustomization.yaml": "resources: [t.yaml]\n",
+			"app/fns/t.yaml":             "apiVersion: someteam.example.com/v1\nkind: Plugin\nmetadata: {name: p}\n",
+		}, "Plugin p: not a kustomize builtin, so kustomize would run a plugin program for it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.files["app/cm.yaml"] = configMap
+			dir := repo(t, tc.files)
+			_, err := Render(filepath.Join(dir, "app"), Options{Policy: Policy{Root: dir}, Self: "/nonexistent/krm-fn"})
+			var perr *Error
+			if !errors.As(err, &perr) {
+				t.Fatalf("want the build refused, got %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("the problems lack %q:\n%v", tc.want, err)
+			}
+		})
+	}
+}
+
+// TestBuildsAreBounded: what a build may read and make is bounded whatever
+// the files are called and however the kustomizations include one
+// another, with a message naming the file or kustomization.
+func TestBuildsAreBounded(t *testing.T) {
+	flow := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: [" + strings.Repeat("a,", 1<<20) + "a]}\n"
+	fanOut := map[string]string{"l12/kustomization.yaml": "resources: [cm.yaml]\n", "l12/cm.yaml": configMap}
+	for i := range 12 {
+		next := fmt.Sprintf("../../l%d", i+1)
+		fanOut[fmt.Sprintf("l%d/kustomization.yaml", i)] = "resources: [a, b]\n"
+		fanOut[fmt.Sprintf("l%d/a/kustomization.yaml", i)] = "resources: [" + next + "]\nnamePrefix: a-\n"
+		fanOut[fmt.Sprintf("l%d/b/kustomization.yaml", i)] = "resources: [" + next + "]\nnamePrefix: b-\n"
+	}
+	fanOut["app/kustomization.yaml"] = "resources: [../l0]\n"
+	var cms, keys strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&cms, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\n", i)
+	}
+	for i := range 5000 {
+		fmt.Fprintf(&keys, "  k%d: v\n", i)
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"a dense patch not named .yaml", map[string]string{
+			"app/kustomization.yaml": "resources: [cm.yaml]\npatches:\n- path: p.txt\n", "app/cm.yaml": configMap, "app/p.txt": flow,
+		}, "p.txt: about"},
+		{"a dense resource not named .yaml", map[string]string{
+			"app/kustomization.yaml": "resources: [cm.txt]\n", "app/cm.txt": flow,
+		}, "cm.txt: about"},
+		{"includes that double at every level", fanOut, "more than 8 times over: kustomizations that include the same ones through several paths multiply its work"},
+		{"a patch copied into every object", map[string]string{
+			"app/kustomization.yaml": "resources: [cms.yaml]\npatches:\n- path: p.yaml\n  target: {kind: ConfigMap}\n",
+			"app/cms.yaml":           cms.String(),
+			"app/p.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: any}\ndata:\n" + keys.String(),
+		}, "app/kustomization.yaml: patches[0]: about 10010 YAML nodes, which the build may copy into each of about 100 ConfigMap objects"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := repo(t, tc.files)
+			start := time.Now()
+			_, err := Render(filepath.Join(dir, "app"), Options{Policy: Policy{Root: dir}})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("want an error containing %q, got %v", tc.want, err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("refusing took %s", d)
+			}
+		})
+	}
+}
+
+// TestBuildsReadRegularFilesOnly: a FIFO (which would block a reader) or
+// a link to a device among the files a build reads is refused at once.
+func TestBuildsReadRegularFilesOnly(t *testing.T) {
+	dir := repo(t, map[string]string{"app/kustomization.yaml": "resources: [cm.yaml, fifo.yaml]\n", "app/cm.yaml": configMap})
+	if err := syscall.Mkfifo(filepath.Join(dir, "app", "fifo.yaml"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Render(filepath.Join(dir, "app"), Options{Policy: Policy{Root: dir}})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("want the FIFO refused as not a regular file, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the build blocked on the FIFO")
+	}
+}
+
+// TestOpenAPIIsPerBuild: an overlay's openapi schema does not outlive its
+// build (kyaml keeps it in process-global state), and one that makes
+// kustomize panic is an error naming the build.
+func TestOpenAPIIsPerBuild(t *testing.T) {
+	dir := repo(t, map[string]string{
+		"bad/kustomization.yaml":    "resources: [cm.yaml]\nopenapi: {path: schema.json}\npatches:\n- patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n    data: {x: y}\n",
+		"bad/cm.yaml":               configMap,
+		"bad/schema.json":           `{"definitions": {"x": {"type": 7}}}`,
+		"custom/kustomization.yaml": "resources: [cm.yaml]\nopenapi: {path: schema.json}\n",
+		"custom/cm.yaml":            configMap,
+		"custom/schema.json":        `{"definitions": {}}`,
+	})
+	_, err := Render(filepath.Join(dir, "bad"), Options{Policy: Policy{Root: dir}})
+	if err == nil || !strings.Contains(err.Error(), "kustomize failed building") || !strings.Contains(err.Error(), "invalid schema") {
+		t.Errorf("want the panic in kustomize as an error naming the build, got %v", err)
+	}
+	if v := openapi.GetSchemaVersion(); v != "" && v != openapi.DefaultOpenAPI {
+		t.Errorf("after the build, kyaml's schema is %q, not the default", v)
+	}
+	if _, err := Render(filepath.Join(dir, "custom"), Options{Policy: Policy{Root: dir}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := openapi.GetSchemaVersion(); v != "" && v != openapi.DefaultOpenAPI {
+		t.Errorf("after the build, kyaml's schema is %q, not the default", v)
+	}
+}
+
+// TestOverlaysDoNotShareSchemas: overlay a's openapi schema (which makes a
+// strategic merge patch merge a ServiceExposure's hosts) does not change
+// how overlay b, built next in the same process, merges its own patch:
+// b renders the same bytes as when built alone.
+func TestOverlaysDoNotShareSchemas(t *testing.T) {
+	exposure := "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ServiceExposure\nmetadata: {name: api, namespace: shop}\nspec:\n  hosts: [api.example.com]\n  service: {port: 80}\n"
+	patch := "patches:\n- patch: |\n    apiVersion: exposure.krmfn.io/v1alpha1\n    kind: ServiceExposure\n    metadata: {name: api, namespace: shop}\n    spec:\n      hosts: [%s]\n"
+	schema := `{"definitions": {"io.krmfn.exposure.v1alpha1.ServiceExposure": {"type": "object",
+  "x-kubernetes-group-version-kind": [{"group": "exposure.krmfn.io", "kind": "ServiceExposure", "version": "v1alpha1"}],
+  "properties": {"spec": {"type": "object", "properties": {"hosts": {"type": "array", "items": {"type": "string"},
+  "x-kubernetes-patch-strategy": "merge"}}}}}}}`
+	dir := repo(t, map[string]string{
+		"base/exposure.yaml":      exposure,
+		"base/kustomization.yaml": "resources: [exposure.yaml]\n",
+		"a/kustomization.yaml":    "resources: [../base]\nopenapi: {path: schema.json}\n" + fmt.Sprintf(patch, "admin.example.com") + "transformers: [platform.yaml]\n",
+		"a/schema.json":           schema,
+		"a/platform.yaml":         platform,
+		"b/kustomization.yaml":    "resources: [../base]\n" + fmt.Sprintf(patch, "www.example.com") + "transformers: [platform.yaml]\n",
+		"b/platform.yaml":         platform,
+	})
+	build := func(overlay string) string {
+		t.Helper()
+		out, err := Render(filepath.Join(dir, overlay), Options{Policy: Policy{Root: dir}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	alone := build("b")
+	if strings.Contains(alone, "api.example.com") {
+		t.Fatalf("b alone kept the base's host; the test means nothing:\n%s", alone)
+	}
+	if a := build("a"); !strings.Contains(a, "api.example.com") || !strings.Contains(a, "admin.example.com") {
+		t.Fatalf("a's schema did not merge the hosts; the test means nothing:\n%s", a)
+	}
+	if after := build("b"); after != alone {
+		t.Errorf("b built after a differs from b alone:\n%s\nalone:\n%s", after, alone)
 	}
 }

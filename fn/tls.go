@@ -1,0 +1,156 @@
+package fn
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/krmfn/krm-fn/api/v1alpha1"
+	"github.com/krmfn/krm-fn/fn/model"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+)
+
+// gatewayAPIMaxListeners is the Gateway API's limit on the listeners of
+// a Gateway (v1.6.3, apis/v1/gateway_types.go).
+const gatewayAPIMaxListeners = 64
+
+// portUse is what one exposure serves on a gateway port: HTTP(S) (plain
+// HTTP and TLS ended at the gateway), TLS passthrough, or a TCP route.
+type portUse struct {
+	what string // "HTTP(S)", "TLS passthrough", "a TCP route"
+	s    exposure
+	path *field.Path
+}
+
+const (
+	useHTTPS       = "HTTP(S)"
+	usePassthrough = "TLS passthrough"
+	useTCP         = "a TCP route"
+)
+
+// gatewayTLSConflicts finds what exposures ask of the gateway together
+// that it cannot serve: one gateway port serves either HTTP(S), or TLS
+// passthrough, or one TCP route; a Secret serves one exposure (unless the
+// platform's template names it without an issuer: a certificate the
+// platform shares); a shared host is served with the platform's TLS, so
+// it is neither passed through nor mutual; and the Gateway API Gateway has
+// at most 64 listeners. Each error names both exposures.
+func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
+	p := env.Platform
+	sorted := slices.Clone(xs.list)
+	slices.SortStableFunc(sorted, func(a, b exposure) int { return strings.Compare(a.x.Owner, b.x.Owner) })
+	var ps []problem
+	ports := map[int32]portUse{}
+	if len(env.SharedHosts) > 0 && p.TLS != nil {
+		// The shared hosts' TLS is the platform's, on its HTTPS port.
+		ports[p.Gateway.HTTPSPort] = portUse{what: useHTTPS}
+	}
+	use := func(port int32, u portUse) {
+		first, ok := ports[port]
+		switch {
+		case !ok:
+			ports[port] = u
+		case first.what == u.what && u.what != useTCP:
+		case first.s.node == nil:
+			ps = append(ps, u.s.problem(framework.Error, u.path, fmt.Sprintf(
+				"gateway port %d serves the platform's %s (its shared hosts): one gateway port serves either HTTP(S), TLS passthrough or one TCP route; choose another port", port, first.what)))
+		default:
+			ps = append(ps, u.s.problem(framework.Error, u.path, fmt.Sprintf(
+				"gateway port %d serves %s of %s (%s): one gateway port serves either HTTP(S), TLS passthrough or one TCP route; choose another port for one of them",
+				port, first.what, describeNode(first.s.node), first.path)))
+		}
+	}
+	for _, s := range sorted {
+		x := s.x
+		if x.ServesHTTP() {
+			use(p.Gateway.Port, portUse{useHTTPS, s, field.NewPath("spec", "hosts")})
+		}
+		if x.TLS != nil && !x.ALBReencrypts {
+			u := portUse{useHTTPS, s, field.NewPath("spec", "hosts")}
+			if x.Passthrough {
+				u.what, u.path = usePassthrough, field.NewPath("spec", "tls", "mode")
+			}
+			if s.x.TLS.PortSet {
+				u.path = field.NewPath("spec", "tls", "port")
+			}
+			use(x.TLS.Port, u)
+		}
+		for i, r := range x.TCP {
+			use(r.Port, portUse{useTCP, s, field.NewPath("spec", "tcp").Index(i).Child("port")})
+		}
+	}
+	ps = append(ps, secretConflicts(env, sorted)...)
+	for _, s := range sorted {
+		if s.x.TLS == nil || len(s.x.SharedHosts) == 0 {
+			continue
+		}
+		if m := s.x.TLS.Mode; m != v1alpha1.TLSSimple {
+			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "tls", "mode"), fmt.Sprintf(
+				"host %q is shared (spec.sharedHosts of the ExposurePlatform), and the gateway serves it with the platform's TLS (mode simple) for every exposure that claims it: remove the host (spec.hosts[%d]), or use mode simple",
+				s.x.SharedHosts[0], s.x.SharedIndex[0])))
+		}
+	}
+	if g := env.Gateway; g != nil && len(g.TLSListeners)+1 > gatewayAPIMaxListeners {
+		ps = append(ps, problem{node: xs.ofOwner(env.Exposures[0].Owner), severity: framework.Error, message: fmt.Sprintf(
+			"the environment's Gateway would have %d listeners (an HTTPS listener per host with TLS at the gateway, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: use a platform credentialName without {host} and fewer hosts, or render this environment with api: istio",
+			len(g.TLSListeners)+1, gatewayAPIMaxListeners)}.at(field.NewPath("spec", "hosts")))
+	}
+	return ps
+}
+
+// secretConflicts finds two exposures whose TLS at the gateway is one
+// Secret, but where the platform's template gives both the same Secret
+// and no issuer writes it (a certificate the platform shares on purpose).
+func secretConflicts(env *model.Environment, sorted []exposure) []problem {
+	type user struct {
+		s            exposure
+		fromPlatform bool
+	}
+	issuer := env.Platform.TLS != nil && env.Platform.TLS.Issuer != nil
+	secrets := map[string]user{}
+	var ps []problem
+	for _, s := range sorted {
+		if s.x.TLS == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, c := range s.x.TLS.Credentials {
+			if seen[c.Secret] {
+				continue
+			}
+			seen[c.Secret] = true
+			u := user{s, s.x.TLS.FromPlatform}
+			first, ok := secrets[c.Secret]
+			if !ok {
+				secrets[c.Secret] = u
+				continue
+			}
+			if first.fromPlatform && u.fromPlatform && !issuer {
+				continue
+			}
+			// Blame the exposure that names the Secret itself, if one does.
+			blamed, other := u, first
+			if u.fromPlatform && !first.fromPlatform {
+				blamed, other = first, u
+			}
+			at, why := field.NewPath("spec", "tls", "credentialName"), "name a Secret of this exposure's own"
+			if blamed.fromPlatform {
+				at, why = field.NewPath("metadata", "name"), "the platform's spec.tls.credentialName must make a Secret per exposure (with {namespace} and {name}, or {host}) when cert-manager writes them"
+			}
+			ps = append(ps, blamed.s.problem(framework.Error, at, fmt.Sprintf(
+				"ends TLS with Secret %s, which %s uses too: a Secret holds one exposure's certificate (one Certificate writes it); %s",
+				c.Secret, describeNode(other.s.node), why)))
+		}
+	}
+	return ps
+}
+
+// tlsClash says, for two exposures claiming one host, that one passes its
+// TLS through and the other ends it at the gateway: "" otherwise.
+func tlsClash(a, b *model.Exposure) string {
+	if a.TLS == nil || b.TLS == nil || a.Passthrough == b.Passthrough {
+		return ""
+	}
+	return ", and a host is served either with TLS ended at the gateway or passed through to its Service by SNI, never both (one passes it through, the other ends it)"
+}

@@ -1,0 +1,63 @@
+package krmio
+
+import (
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+)
+
+// NoIndex is the index of a result's file whose documents are not
+// counted (a file kustomize's origin annotation names).
+const NoIndex = -1
+
+// FormatResult renders a result as one line for stderr:
+// "file:index: [warning: ]Kind namespace/name: spec.path: what is wrong".
+func FormatResult(r *framework.Result) string {
+	var b strings.Builder
+	switch {
+	case r.File == nil:
+	case r.File.Index == NoIndex:
+		fmt.Fprintf(&b, "%s: ", r.File.Path)
+	default:
+		fmt.Fprintf(&b, "%s:%d: ", r.File.Path, r.File.Index)
+	}
+	if r.Severity == framework.Warning {
+		b.WriteString("warning: ")
+	}
+	if ref := r.ResourceRef; ref != nil {
+		b.WriteString(Describe(ref.Kind, ref.Namespace, ref.Name))
+		b.WriteString(": ")
+	}
+	if r.Field != nil {
+		b.WriteString(r.Field.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(r.Message)
+	return b.String()
+}
+
+// Describe names an object as "Kind namespace/name" (or "Kind name").
+func Describe(kind, namespace, name string) string {
+	if kind == "" {
+		kind = "object"
+	}
+	if name == "" {
+		name = "(unnamed)"
+	}
+	if namespace == "" {
+		return kind + " " + name
+	}
+	return kind + " " + namespace + "/" + name
+}
+
+// Failure is the error of a run whose input has problems. Each problem
+// has already been printed on its own line; this is the closing line.
+type Failure struct{ Errors int }
+
+func (f Failure) Error() string {
+	if f.Errors == 1 {
+		return "krm-fn: 1 error; nothing was rendered"
+	}
+	return fmt.Sprintf("krm-fn: %d errors; nothing was rendered", f.Errors)
+}

@@ -1,0 +1,87 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/krmfn/krm-fn/internal/krmio"
+	"github.com/krmfn/krm-fn/internal/kustomization"
+	"sigs.k8s.io/kustomize/api/types"
+)
+
+// maxWalk bounds the directories Overlays looks at.
+const maxWalk = 100000
+
+// Overlays lists the directories under root, in order, whose
+// kustomization (a Kustomization, not a Component) runs krm-fn: lists an
+// exposure.krmfn.io function config itself or through what it includes,
+// read within the repository repo (which holds root) as a build reads it
+// (regular files, nothing outside, bounded). Hidden directories and those
+// of skip are not looked into; symbolic links to directories are not
+// followed.
+func Overlays(root, repo string, skip []string) ([]string, error) {
+	cfs, err := newConfinedFS(repo, krmio.MaxInputBytes)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	walked := 0
+	known := map[string]bool{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case !d.IsDir():
+			return nil
+		case path != root && (strings.HasPrefix(d.Name(), ".") || slices.Contains(skip, path)):
+			return filepath.SkipDir
+		}
+		if walked++; walked > maxWalk {
+			return fmt.Errorf("more than %d directories under %s: krm-fn stops there", maxWalk, root)
+		}
+		kf, err := kustomization.Read(cfs, path)
+		if errors.Is(err, kustomization.ErrNone) || err == nil && kf.Kustomization.Kind == types.ComponentKind {
+			return nil
+		}
+		if err != nil {
+			dirs = append(dirs, path) // the build will say what is wrong with it
+			return nil
+		}
+		// One whose walk stops is built too: the build says why it stops,
+		// rather than a hook passing over it.
+		if files, err := functions(path, repo, known); err != nil || len(files) > 0 {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	return dirs, err
+}
+
+// RepositoryRoot is the git work tree holding dir (the nearest directory
+// above it with a .git), else the current directory if it holds dir, else
+// dir.
+func RepositoryRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) || rel == "." {
+			return wd
+		}
+	}
+	return dir
+}
