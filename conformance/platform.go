@@ -11,17 +11,32 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// ALBIntent is what a platform says of its load balancers' listeners
-// (ExposurePlatform spec.alb, docs/exposure-api.md): with certificates, an
-// HTTPS listener on 443 with exactly those certificates and the SSL
-// policy, and port 80 redirecting to it (unless redirectHTTPS is false);
-// without, HTTP on 80 only.
-type ALBIntent struct {
-	// Platform names where the intent was read.
-	Platform     string
+// Platform is what the proof layer reads of a source's ExposurePlatform:
+// what it says of its ALBs' listeners (spec.alb, docs/exposure-api.md:
+// with certificates, an HTTPS listener on 443 with exactly those
+// certificates and the SSL policy, and port 80 redirecting to it unless
+// redirectHTTPS is false; without, HTTP on 80 only), and where its
+// ingress gateway runs (spec.gateway, krm-fn's defaults when unset).
+type Platform struct {
+	// File names where it was read.
+	File         string
 	Certificates []string
 	SSLPolicy    string
 	Redirect     bool
+	// LoadBalancer is alb (Ingresses), nlb or none (the gateway's own
+	// Service is what clients reach).
+	LoadBalancer string
+	// Gateway is the gateway Service (namespace/name) and the selector of
+	// its pods, for api: istio.
+	GatewayNamespace, GatewayService string
+	GatewaySelector                  map[string]string
+}
+
+// defaultPlatform is krm-fn's built-in platform, a generator's when it has
+// none.
+func defaultPlatform() *Platform {
+	return &Platform{File: "krm-fn's built-in defaults", LoadBalancer: "alb", GatewayNamespace: "istio-system",
+		GatewayService: "istio-ingressgateway", GatewaySelector: map[string]string{"istio": "ingressgateway"}}
 }
 
 // FindPlatform finds the ExposurePlatform of a source's directory: in its
@@ -29,7 +44,7 @@ type ALBIntent struct {
 // overlay's platform.yaml), or in a directory its kustomization.yaml
 // names as a transformer or component. nil when there is none (a
 // generator's built-in defaults).
-func FindPlatform(dir string) (*ALBIntent, error) {
+func FindPlatform(dir string) (*Platform, error) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	var k struct {
 		Transformers []string `json:"transformers"`
@@ -59,24 +74,37 @@ func FindPlatform(dir string) (*ALBIntent, error) {
 		}
 		for _, o := range objs {
 			if o.GetKind() == "ExposurePlatform" {
-				return albIntent(f, o.Unstructured), nil
+				return readPlatform(f, o.Unstructured), nil
 			}
 		}
 	}
 	return nil, nil
 }
 
-func albIntent(file string, p *unstructured.Unstructured) *ALBIntent {
-	in := &ALBIntent{Platform: file}
+func readPlatform(file string, p *unstructured.Unstructured) *Platform {
+	in := defaultPlatform()
+	in.File = file
 	in.Certificates, _, _ = unstructured.NestedStringSlice(p.Object, "spec", "alb", "certificateArns")
 	in.SSLPolicy, _, _ = unstructured.NestedString(p.Object, "spec", "alb", "sslPolicy")
 	redirect, set, _ := unstructured.NestedBool(p.Object, "spec", "alb", "redirectHTTPS")
 	in.Redirect = len(in.Certificates) > 0 && (!set || redirect)
+	if lb, _, _ := unstructured.NestedString(p.Object, "spec", "loadBalancer"); lb != "" {
+		in.LoadBalancer = lb
+	}
+	if ns, _, _ := unstructured.NestedString(p.Object, "spec", "gateway", "namespace"); ns != "" {
+		in.GatewayNamespace = ns
+	}
+	if svc, _, _ := unstructured.NestedString(p.Object, "spec", "gateway", "service"); svc != "" {
+		in.GatewayService = svc
+	}
+	if sel, _, _ := unstructured.NestedStringMap(p.Object, "spec", "gateway", "selector"); len(sel) > 0 {
+		in.GatewaySelector = sel
+	}
 	return in
 }
 
 // listeners: every ALB's listeners are what the platform says.
-func (r *ProofRun) listeners(in *ALBIntent) []Finding {
+func (r *ProofRun) listeners(in *Platform) []Finding {
 	if in == nil {
 		return nil
 	}
@@ -84,7 +112,7 @@ func (r *ProofRun) listeners(in *ALBIntent) []Finding {
 	for _, lb := range r.ALB.ALBs {
 		fail := func(format string, args ...any) {
 			out = append(out, Finding{Object: "ALB group " + lb.Group, Component: ALBController, Severity: Error,
-				Words: fmt.Sprintf(format, args...) + fmt.Sprintf(" (the platform: %s)", in.Platform)})
+				Words: fmt.Sprintf(format, args...) + fmt.Sprintf(" (the platform: %s)", in.File)})
 		}
 		byPort := map[int32]ALBListener{}
 		for _, l := range lb.Listeners {

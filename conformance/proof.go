@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -74,11 +75,11 @@ func LoadFixture(dir string) ([]Object, error) {
 
 // Run proves a source: its cluster (the source's objects and fixture,
 // Synthesize), both commands over it, the requests through the ALB and the
-// gateway (or from a sidecar), and every check; intent, when known, is
-// what the platform says of the listeners. An error means the layer could
+// gateway (or from a sidecar), and every check; platform, when known, says
+// where its gateway runs and what the ALBs' listeners are. An error means the layer could
 // not run at all.
-func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []Request, intent *ALBIntent) (*ProofRun, error) {
-	world, err := Synthesize(src.Objects, fixture)
+func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []Request, platform *Platform) (*ProofRun, error) {
+	world, err := Synthesize(src.Objects, fixture, platform)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
@@ -107,7 +108,7 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 			return nil, fmt.Errorf("%s: %s: %w", src.Name, r.Request, err)
 		}
 		calls[i] = c
-		if r.From == "" {
+		if r.From == "" && c.Method != "TCP" {
 			albReqs = append(albReqs, ALBRequest{ID: strconv.Itoa(i), Method: c.Method, Scheme: c.Scheme, Host: c.Host, Path: c.Path, Headers: c.Headers})
 		}
 	}
@@ -125,10 +126,21 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 		}
 		a := answerByID(run.ALB.Answers, strconv.Itoa(i))
 		o := &run.Outcomes[i]
+		if c.Method == "TCP" {
+			// No ALB takes TCP: the gateway's own Service does.
+			a = &ALBAnswer{Error: "no ALB has a rule for the host (TCP)"}
+		}
 		switch {
 		case a == nil:
 			o.Err = "alb-proof gave no answer"
 		case a.Error != "" && a.Group == "" && strings.HasPrefix(a.Error, "no ALB has a rule for the host"):
+			if req, via, ok := run.direct(c, platform); ok {
+				// No ALB: the clients reach the gateway's own Service (an
+				// NLB carries the connection to it).
+				req.ID, o.Via = strconv.Itoa(i), via
+				istioReqs = append(istioReqs, req)
+				break
+			}
 			// Nothing routes the request: a 404 in requests.yaml's terms.
 			o.Status, o.Via = 404, a.Error
 		case a.Error != "":
@@ -164,12 +176,13 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 				o.ALB = &ExpectALB{TargetGroup: fmt.Sprintf("%s:%d", tg.Service, port), TargetType: tg.TargetType,
 					HealthCheck: strings.TrimSpace(fmt.Sprintf("%s %s %s %s", tg.HealthCheck.Protocol, tg.HealthCheck.Port, tg.HealthCheck.Path, tg.HealthCheck.Matcher))}
 				o.Via += " → gateway " + o.ALB.TargetGroup
-				// Behind an ALB that ends TLS the gateway sees http.
-				scheme := "http"
+				// Behind an ALB that ends TLS the gateway sees http; one that
+				// re-encrypts (backend protocol HTTPS) sends TLS without SNI.
+				req := IstioRequest{ID: strconv.Itoa(i), Gateway: tg.Service, Port: uint32(port), Method: c.Method, Scheme: "http", Host: c.Host, Path: c.Path, Headers: c.Headers}
 				if tg.Protocol == "HTTPS" {
-					scheme = "https"
+					req.Scheme, req.TLS = "https", true
 				}
-				istioReqs = append(istioReqs, IstioRequest{ID: strconv.Itoa(i), Gateway: tg.Service, Port: uint32(port), Method: c.Method, Scheme: scheme, Host: c.Host, Path: c.Path, Headers: c.Headers})
+				istioReqs = append(istioReqs, req)
 			default:
 				o.Err = "the ALB answers with a " + a.Action.Type + " action"
 			}
@@ -192,7 +205,8 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 	run.Findings = append(run.Findings, run.problems()...)
 	run.Findings = append(run.Findings, run.ingressHosts()...)
 	run.Findings = append(run.Findings, run.healthChecks()...)
-	run.Findings = append(run.Findings, run.listeners(intent)...)
+	run.Findings = append(run.Findings, run.listeners(platform)...)
+	run.Findings = append(run.Findings, run.gatewaySecrets()...)
 	for i, r := range reqs {
 		want := r.Expect.want(calls[i])
 		if got := run.Outcomes[i]; got.Differs(want) {
@@ -205,6 +219,47 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 	}
 	sortFindings(run.Findings)
 	return run, nil
+}
+
+// direct is a request that no ALB takes, sent to the gateway's own
+// Service, when the platform has no ALB (loadBalancer nlb or none) and one
+// gateway Service of type LoadBalancer has the URL's port: in TLS, with
+// the host as SNI, for https.
+func (r *ProofRun) direct(c call, platform *Platform) (IstioRequest, string, bool) {
+	if platform == nil || platform.LoadBalancer == "alb" {
+		return IstioRequest{}, "", false
+	}
+	port := map[string]int32{"http": 80, "https": 443}[c.Scheme]
+	host := c.Host
+	if h, p, err := net.SplitHostPort(c.Host); err == nil {
+		host = h
+		if n, err := strconv.Atoi(p); err == nil {
+			port = int32(n)
+		}
+	}
+	var found []string
+	for _, o := range r.World.Objects {
+		if o.GetKind() != "Service" || o.GetAnnotations()[RoleAnnotation] != roleGateway {
+			continue
+		}
+		svc := r.World.Service(o.GetNamespace(), o.GetName())
+		if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			if sp.Port == port {
+				found = append(found, svc.Namespace+"/"+svc.Name)
+			}
+		}
+	}
+	if len(found) != 1 {
+		return IstioRequest{}, "", false
+	}
+	req := IstioRequest{Gateway: found[0], Port: uint32(port), Method: c.Method, Scheme: c.Scheme, Host: c.Host, Path: c.Path, Headers: c.Headers}
+	if c.Scheme == "https" {
+		req.TLS, req.SNI = true, host
+	}
+	return req, fmt.Sprintf("%s load balancer → gateway %s:%d", platform.LoadBalancer, found[0], port), true
 }
 
 func requestName(r Request) string {
@@ -327,6 +382,15 @@ func (o *Outcome) fromIstio(a IstioAnswer, pods func([]string) string) {
 		if a.From != "" {
 			route += " of " + a.From
 		}
+	}
+	if a.RouteConfig == "" && a.Listener != "" && len(a.Backends) > 0 {
+		// A TCP proxy (a TCP route, TLS passed through): no HTTP routes.
+		proxy := "listener " + a.Listener + ", TCP proxy"
+		if a.From != "" {
+			proxy += " of " + a.From
+		}
+		o.Via = strings.TrimPrefix(o.Via+" → "+proxy, " → ")
+		return
 	}
 	o.Via = strings.TrimPrefix(fmt.Sprintf("%s → virtual host %s, %s", o.Via, cmp.Or(a.VirtualHost, "(none)"), route), " → ")
 }
@@ -593,6 +657,80 @@ func statusServicePort(svc *corev1.Service) *corev1.ServicePort {
 		if sp.TargetPort == intstr.FromInt32(GatewayStatusPort) || sp.TargetPort.StrVal == "status-port" ||
 			sp.TargetPort == (intstr.IntOrString{}) && sp.Port == GatewayStatusPort {
 			return &svc.Spec.Ports[i]
+		}
+	}
+	return nil
+}
+
+// gatewaySecrets: the Secret every TLS server of an Istio Gateway names
+// (credentialName) exists in the namespace of the gateway pods the Gateway
+// selects, with a CA for mutual TLS (ca.crt, or a Secret <name>-cacert):
+// else Envoy never gets the certificate and the port refuses TLS for the
+// server's hosts. (istiod generates the listener all the same, so the
+// tables cannot show it; the Gateway API's status does, for its Gateways.)
+func (r *ProofRun) gatewaySecrets() []Finding {
+	var out []Finding
+	for _, o := range r.World.Objects {
+		if o.GetKind() != "Gateway" || o.GetAPIVersion() != "networking.istio.io/v1" {
+			continue
+		}
+		sel, _, _ := unstructured.NestedStringMap(o.Object, "spec", "selector")
+		namespaces := r.World.gatewayNamespaces(sel)
+		servers, _, _ := unstructured.NestedSlice(o.Object, "spec", "servers")
+		for _, sv := range servers {
+			m, _ := sv.(map[string]any)
+			mode, _, _ := unstructured.NestedString(m, "tls", "mode")
+			name, _, _ := unstructured.NestedString(m, "tls", "credentialName")
+			if name == "" || mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH" || mode == "ISTIO_MUTUAL" {
+				continue
+			}
+			port, _, _ := unstructured.NestedInt64(m, "port", "number")
+			hosts, _, _ := unstructured.NestedStringSlice(m, "hosts")
+			for _, ns := range namespaces {
+				secret := r.World.object("v1", "Secret", ns, name)
+				var missing string
+				switch {
+				case secret == nil:
+					missing = fmt.Sprintf("names no Secret %s in the gateway's namespace %s", name, ns)
+				case mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL":
+					if ca, _, _ := unstructured.NestedString(secret.Object, "data", "ca.crt"); ca == "" && r.World.object("v1", "Secret", ns, name+"-cacert") == nil {
+						missing = fmt.Sprintf("names the Secret %s/%s, which has no ca.crt, and there is no %s-cacert: mutual TLS has no CA to check clients with", ns, name, name)
+					}
+				}
+				if missing != "" {
+					out = append(out, Finding{Object: "Gateway " + o.GetNamespace() + "/" + o.GetName(), Component: Istiod, Severity: Error,
+						Words: fmt.Sprintf("its server on port %d (%s, %s) %s: Envoy never gets the certificate, and the port refuses TLS for these hosts", port, strings.Join(hosts, ", "), mode, missing)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// gatewayNamespaces lists the namespaces of the gateway pods a selector
+// selects.
+func (w *World) gatewayNamespaces(sel map[string]string) []string {
+	var out []string
+	for _, o := range w.Objects {
+		if o.GetKind() != "Pod" || o.GetAnnotations()[RoleAnnotation] != roleGateway || slices.Contains(out, o.GetNamespace()) {
+			continue
+		}
+		lbls := o.GetLabels()
+		match := len(sel) > 0
+		for k, v := range sel {
+			match = match && lbls[k] == v
+		}
+		if match {
+			out = append(out, o.GetNamespace())
+		}
+	}
+	return out
+}
+
+func (w *World) object(apiVersion, kind, namespace, name string) *unstructured.Unstructured {
+	for _, o := range w.Objects {
+		if o.GetAPIVersion() == apiVersion && o.GetKind() == kind && o.GetNamespace() == namespace && o.GetName() == name {
+			return o
 		}
 	}
 	return nil

@@ -84,15 +84,15 @@ func proveSource(t *testing.T, p *Proof, src *Source, dir string) *ProofRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	intent, err := FindPlatform(dir)
+	platform, err := FindPlatform(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if intent == nil {
+	if platform == nil {
 		t.Logf("%s: no ExposurePlatform found beside it: its listeners are not checked", src.Name)
 	}
 	start := time.Now()
-	r, err := p.Run(t.Context(), src, fixture, reqs, intent)
+	r, err := p.Run(t.Context(), src, fixture, reqs, platform)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,6 +217,7 @@ func compareSources(t *testing.T, p *Proof, a *Source, aDir string, b *Source, b
 	t.Helper()
 	var reqs [2][]Request
 	var fixtures [2][]Object
+	var platforms [2]*Platform
 	for i, dir := range []string{aDir, bDir} {
 		var err error
 		if reqs[i], err = LoadRequests(dir); err != nil {
@@ -225,13 +226,16 @@ func compareSources(t *testing.T, p *Proof, a *Source, aDir string, b *Source, b
 		if fixtures[i], err = LoadFixture(dir); err != nil {
 			t.Fatal(err)
 		}
+		if platforms[i], err = FindPlatform(dir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	all := unionRequests(reqs[0], reqs[1])
-	ra, err := p.Run(t.Context(), a, fixtures[0], all, nil)
+	ra, err := p.Run(t.Context(), a, fixtures[0], all, platforms[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := p.Run(t.Context(), b, fixtures[1], all, nil)
+	rb, err := p.Run(t.Context(), b, fixtures[1], all, platforms[1])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,14 @@ func TestProofBrokenObjectsFail(t *testing.T) {
 			{"VirtualService shop/reviews-b", Istiod, Error, "ignored: no proxy has a route from it"},
 			{"reviews.shop.svc.cluster.local:9080", Istiod, Error, "conflict: istiod's push status pilot_vservice_dup_domain: duplicate domain from service: reviews.shop.svc.cluster.local:9080"},
 		},
+		"gateway-tls-tcp": {
+			{"Gateway shop/web", Istiod, Error, "its server on port 443 (web.shop.example, SIMPLE) names no Secret web-cert in the gateway's namespace istio-system: Envoy never gets the certificate"},
+			{"Gateway shop/web", Istiod, Error, "its server on port 443 (secure.shop.example, MUTUAL) names the Secret istio-system/secure-cert, which has no ca.crt, and there is no secure-cert-cacert"},
+			{"VirtualService shop/echo", Istiod, Error, "no-endpoints: the TCP route (gateway istio-system/istio-ingressgateway port 31400) sends to idle.shop.svc.cluster.local:9000, which has no endpoints: the connection is closed"},
+			{"VirtualService shop/db", Istiod, Error, "no-cluster: the TLS passthrough of db.shop.example (gateway istio-system/istio-ingressgateway port 15443) sends to db.shop.svc.cluster.local:5432, a cluster this proxy does not have"},
+			{"TCP tcp://echo.shop.example:31400", RequestsFile, Error, "got  {backend: idle.shop:9000 (no endpoints: 503)"},
+			{"GET https://db.shop.example:15443/", RequestsFile, Error, "got  {backend: db.shop:5432 (no such cluster: 503)"},
+		},
 		"both-apis-differ": {
 			{"GET http://web.shop.example/orders", BothAPIs, Error, "it gets {pods: {shop/web-proof-0:8080: 100}, path: /orders, host: web.shop.example} under api: istio but {pods: {shop/orders-proof-0:8080: 100}, path: /, host: web.shop.example} under api: gateway-api"},
 			{"GET http://web.shop.example/orders/1", BothAPIs, Error, `its route's CORS policy is {"allowOrigins":["exact https://*.bar.com"],"allowMethods":"GET"} under api: istio but {"allowOrigins":["regex ^https://.*\\.bar\\.com$"],"allowMethods":"GET"} under api: gateway-api`},
@@ -71,11 +79,11 @@ func TestProofBrokenObjectsFail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			intent, err := FindPlatform(dir)
+			platform, err := FindPlatform(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := p.Run(t.Context(), src, fixture, reqs, intent)
+			r, err := p.Run(t.Context(), src, fixture, reqs, platform)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +93,7 @@ func TestProofBrokenObjectsFail(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				gw, err := p.Run(t.Context(), gwSrc, fixture, reqs, intent)
+				gw, err := p.Run(t.Context(), gwSrc, fixture, reqs, platform)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -31,17 +31,32 @@ type IstioTable struct {
 	Port uint32 `json:"port"`
 	// Listener and RouteConfig name the Envoy listener and the RDS route
 	// configuration the port's HTTP traffic goes through.
-	Listener    string      `json:"listener"`
-	RouteConfig string      `json:"routeConfig"`
-	Hosts       []IstioHost `json:"hosts"`
+	Listener    string `json:"listener"`
+	RouteConfig string `json:"routeConfig"`
+	// TLS says the port takes only TLS (the gateway ends it, or passes it
+	// through by SNI).
+	TLS   bool            `json:"tls,omitempty"`
+	Hosts []IstioHost     `json:"hosts"`
+	TCP   []IstioTCPRoute `json:"tcp,omitempty"`
+}
+
+// IstioTCPRoute is a TCP proxy of a port: a TCP route, or TLS passed through
+// to the backends of the ServerNames (SNI) it matches.
+type IstioTCPRoute struct {
+	ServerNames []string       `json:"serverNames,omitempty"`
+	From        string         `json:"from,omitempty"`
+	Backends    []IstioBackend `json:"backends"`
 }
 
 // IstioHost is one Envoy virtual host: its domains and its routes in the order
 // Envoy tries them.
 type IstioHost struct {
-	Name    string       `json:"name"`
-	Domains []string     `json:"domains"`
-	Routes  []IstioRoute `json:"routes"`
+	Name    string   `json:"name"`
+	Domains []string `json:"domains"`
+	// RedirectsToHTTPS: plain HTTP gets a 301 to https before any route
+	// (a Gateway server's tls.httpsRedirect).
+	RedirectsToHTTPS bool         `json:"redirectsToHTTPS,omitempty"`
+	Routes           []IstioRoute `json:"routes"`
 }
 
 // IstioRoute is one Envoy route, read back into the terms of the Istio API.
@@ -216,7 +231,11 @@ type IstioRequest struct {
 	Mesh    string `json:"mesh,omitempty"`
 	Method  string `json:"method"`
 	// Scheme is what the proxy sees (behind an ALB that ends TLS: http).
-	Scheme  string              `json:"scheme,omitempty"`
+	Scheme string `json:"scheme,omitempty"`
+	// TLS: the request comes in TLS (the scheme is https at the proxy),
+	// with the SNI given (an ALB re-encrypting to the gateway sends none).
+	TLS     bool                `json:"tls,omitempty"`
+	SNI     string              `json:"sni,omitempty"`
 	Host    string              `json:"host"`
 	Path    string              `json:"path"`
 	Headers map[string][]string `json:"headers,omitempty"`

@@ -21,6 +21,10 @@ func TestLoadRequestsRefuses(t *testing.T) {
 		{"no answer", "- request: GET https://a.shop/\n  expect: {}\n", "say exactly one of"},
 		{"path without backend", "- request: GET https://a.shop/\n  expect: {redirect: 301 https://b/, path: /x}\n", "path and host are what a backend receives"},
 		{"another status", "- request: GET https://a.shop/\n  expect: {status: 503}\n", "status is 404"},
+		{"TCP without a port", "- request: TCP tcp://echo.shop\n  expect: {backend: a.b:9000}\n", "a TCP connection reads TCP tcp://HOST:PORT"},
+		{"TCP over http", "- request: TCP http://echo.shop:31400\n  expect: {backend: a.b:9000}\n", "a TCP connection reads TCP tcp://HOST:PORT"},
+		{"TCP with a path", "- request: TCP tcp://echo.shop:31400/x\n  expect: {backend: a.b:9000}\n", "a TCP connection reads TCP tcp://HOST:PORT"},
+		{"tcp for a method", "- request: GET tcp://echo.shop:31400\n  expect: {backend: a.b:9000}\n", "the URL must be http:// or https:// with a host"},
 		{"unknown field", "- request: GET https://a.shop/\n  expect: {status: 404}\n  from_: x\n", `unknown field "from_"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

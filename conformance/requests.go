@@ -21,7 +21,8 @@ const RequestsFile = "requests.yaml"
 // get, as istiod and the AWS Load Balancer Controller configure the
 // environment (docs/conformance.md, "Requests").
 type Request struct {
-	// Request is "METHOD URL": GET https://api.domain.shop/orders/42?x=1.
+	// Request is "METHOD URL": GET https://api.domain.shop/orders/42?x=1;
+	// or "TCP tcp://HOST:PORT", a connection to a gateway's TCP port.
 	Request string `json:"request"`
 	// Headers of the request, beside Host.
 	Headers map[string]string `json:"headers,omitempty"`
@@ -108,7 +109,10 @@ func (r Request) parse() (call, error) {
 	if err != nil {
 		return call{}, err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+	switch {
+	case method == "TCP" && (u.Scheme != "tcp" || u.Port() == "" || u.Path != ""):
+		return call{}, fmt.Errorf("a TCP connection reads TCP tcp://HOST:PORT")
+	case method != "TCP" && (u.Scheme != "http" && u.Scheme != "https" || u.Host == ""):
 		return call{}, fmt.Errorf("the URL must be http:// or https:// with a host")
 	}
 	c := call{Method: method, Scheme: u.Scheme, Host: u.Host, Path: u.RequestURI(), Headers: map[string][]string{}}

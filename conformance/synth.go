@@ -2,12 +2,21 @@ package conformance
 
 import (
 	"cmp"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -40,6 +49,7 @@ const (
 	roleEndpoints = "endpoints" // an EndpointSlice of a Service
 	roleNamespace = "namespace" // a Namespace no object of the source is
 	roleClass     = "class"     // an IngressClass or GatewayClass
+	roleSecret    = "secret"    // a Secret cert-manager issues
 )
 
 // The ports of Istio's ingress gateway: its status port (readiness on
@@ -87,9 +97,13 @@ func (c *World) Service(namespace, name string) *corev1.Service {
 }
 
 // Synthesize builds the cluster of a source: its objects, the fixture's
-// (cluster.yaml) and what a cluster would make of them.
-func Synthesize(src, fixture []Object) (*World, error) {
-	s := &synth{}
+// (cluster.yaml) and what a cluster would make of them; platform (nil:
+// krm-fn's defaults) says where the istio gateway runs.
+func Synthesize(src, fixture []Object, platform *Platform) (*World, error) {
+	if platform == nil {
+		platform = defaultPlatform()
+	}
+	s := &synth{platform: platform}
 	where := map[string]string{}
 	for i, o := range append(slices.Clone(src), fixture...) {
 		here := "the rendering"
@@ -113,7 +127,7 @@ func Synthesize(src, fixture []Object) (*World, error) {
 		}
 		s.objects = append(s.objects, u)
 	}
-	steps := []func() error{s.gatewayClasses, s.istioGateway, s.gatewayAPIGateways, s.workloads, s.serviceAddresses, s.endpoints, s.namespaces, s.ingressClasses}
+	steps := []func() error{s.gatewayClasses, s.istioGateway, s.gatewayAPIGateways, s.workloads, s.serviceAddresses, s.endpoints, s.secrets, s.namespaces, s.ingressClasses}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -141,6 +155,7 @@ func Synthesize(src, fixture []Object) (*World, error) {
 }
 
 type synth struct {
+	platform *Platform
 	objects  []*unstructured.Unstructured
 	podIP    int
 	svcIP    int
@@ -230,17 +245,31 @@ func (s *synth) gatewayClasses() error {
 }
 
 // istioGateway stands in for the ingress gateway of api: istio, which the
-// platform runs: for every Service an Ingress sends to that the cluster
-// does not have, the Service and a gateway pod as Istio's gateway chart
-// makes them (the Service's 80 to the pod's 8080, 443 to 8443, the status
-// port 15021; type LoadBalancer, so with node ports), selected by the
-// selector of the Istio Gateways.
+// platform runs: the platform's gateway Service (and every other Service
+// an Ingress sends to) that the cluster does not have, and a gateway pod
+// behind it, as Istio's gateway chart makes them: the Service's 80 to the
+// pod's 8080, 443 to 8443, another port to itself, the status port
+// 15021; type LoadBalancer, so with node ports. Its ports are those the
+// Ingresses send to and, for the platform's, those the Istio Gateways'
+// servers name (with an NLB, clients reach them directly). The pods carry
+// the platform's selector (or else the Istio Gateways').
 func (s *synth) istioGateway() error {
 	var selectors []map[string]string
+	var serverPorts []int32
+	protocols := map[int32]string{}
 	err := s.each("networking.istio.io/v1", "Gateway", func(o *unstructured.Unstructured) error {
 		sel, _, _ := unstructured.NestedStringMap(o.Object, "spec", "selector")
 		if len(sel) > 0 && !slices.ContainsFunc(selectors, func(m map[string]string) bool { return maps.Equal(m, sel) }) {
 			selectors = append(selectors, sel)
+		}
+		servers, _, _ := unstructured.NestedSlice(o.Object, "spec", "servers")
+		for _, sv := range servers {
+			n, ok, _ := unstructured.NestedInt64(sv.(map[string]any), "port", "number")
+			if ok && !slices.Contains(serverPorts, int32(n)) {
+				serverPorts = append(serverPorts, int32(n))
+				proto, _, _ := unstructured.NestedString(sv.(map[string]any), "port", "protocol")
+				protocols[int32(n)] = strings.ToLower(proto)
+			}
 		}
 		return nil
 	})
@@ -250,9 +279,16 @@ func (s *synth) istioGateway() error {
 	slices.SortFunc(selectors, func(a, b map[string]string) int {
 		return cmp.Compare(labels.Set(a).String(), labels.Set(b).String())
 	})
+	if sel := s.platform.GatewaySelector; len(sel) > 0 && !slices.ContainsFunc(selectors, func(m map[string]string) bool { return maps.Equal(m, sel) }) {
+		selectors = append([]map[string]string{sel}, selectors...)
+	} else if len(sel) > 0 {
+		i := slices.IndexFunc(selectors, func(m map[string]string) bool { return maps.Equal(m, sel) })
+		selectors[0], selectors[i] = selectors[i], selectors[0]
+	}
 	type backend struct{ namespace, name string }
-	ports := map[backend][]int32{}
-	var order []backend
+	platformGW := backend{s.platform.GatewayNamespace, s.platform.GatewayService}
+	ports := map[backend][]int32{platformGW: slices.Clone(serverPorts)}
+	order := []backend{platformGW}
 	err = s.each("networking.k8s.io/v1", "Ingress", func(o *unstructured.Unstructured) error {
 		ing, err := convert[networkingv1.Ingress](o)
 		if err != nil {
@@ -290,17 +326,31 @@ func (s *synth) istioGateway() error {
 			},
 		}
 		slices.Sort(ports[b])
+		// The chart's targets first; another port to itself, unless that
+		// is a target already (then the next free one from 20000).
+		targets := map[int32]bool{GatewayStatusPort: true}
 		for _, p := range ports[b] {
-			name, target := fmt.Sprintf("http-%d", p), p
+			targets[map[int32]int32{80: gatewayHTTPPort, 443: gatewayHTTPSPort}[p]] = true
+		}
+		for _, p := range ports[b] {
+			name, target := fmt.Sprintf("%s-%d", cmp.Or(protocols[p], "http"), p), p
 			switch p {
 			case 80:
 				name, target = "http2", gatewayHTTPPort
 			case 443:
 				name, target = "https", gatewayHTTPSPort
+			default:
+				for target = p; targets[target]; {
+					target = max(target+1, 20000)
+				}
+				targets[target] = true
 			}
 			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: name, Port: p, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(target)})
 		}
 		for i, sel := range selectors {
+			if b != platformGW && i > 0 {
+				break
+			}
 			if err := s.gatewayPod(b.namespace, fmt.Sprintf("%s-proof-%d", b.name, i), sel, b.name+"-service-account", svc); err != nil {
 				return err
 			}
@@ -592,6 +642,74 @@ func resolveTargetPort(pod *corev1.Pod, sp corev1.ServicePort) int32 {
 	default:
 		return sp.Port
 	}
+}
+
+// secrets: the Secret of every cert-manager Certificate, as cert-manager
+// issues it (a certificate for its DNS names, from a CA of the proof's
+// own), and the data of a kubernetes.io/tls Secret the fixture names
+// without any (cluster.yaml says it exists, not what it holds).
+func (s *synth) secrets() error {
+	if err := s.each("cert-manager.io/v1", "Certificate", func(o *unstructured.Unstructured) error {
+		name, _, _ := unstructured.NestedString(o.Object, "spec", "secretName")
+		if name == "" || s.find("v1", "Secret", o.GetNamespace(), name) != nil {
+			return nil
+		}
+		dns, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "dnsNames")
+		data, err := tlsSecretData(dns)
+		if err != nil {
+			return err
+		}
+		return s.add(&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: o.GetNamespace()}, Type: corev1.SecretTypeTLS, Data: data}, roleSecret)
+	}); err != nil {
+		return err
+	}
+	return s.each("v1", "Secret", func(o *unstructured.Unstructured) error {
+		typ, _, _ := unstructured.NestedString(o.Object, "type")
+		if d, _, _ := unstructured.NestedMap(o.Object, "data"); typ != string(corev1.SecretTypeTLS) || len(d) > 0 {
+			return nil
+		}
+		data, err := tlsSecretData(nil)
+		if err != nil {
+			return err
+		}
+		m := map[string]any{}
+		for k, v := range data {
+			m[k] = base64.StdEncoding.EncodeToString(v)
+		}
+		return unstructured.SetNestedMap(o.Object, m, "data")
+	})
+}
+
+// tlsSecretData is a certificate for names (and its key and CA): valid,
+// so that istiod takes it, and of no use outside the proof.
+func tlsSecretData(names []string) (map[string][]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	cn := "proof.krmfn.io"
+	if len(names) > 0 {
+		cn = names[0]
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, DNSNames: names,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return map[string][]byte{
+		"tls.crt": crt,
+		"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+		"ca.crt":  crt,
+	}, nil
 }
 
 // namespaces: every namespace an object is in exists, with the

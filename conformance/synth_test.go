@@ -1,6 +1,9 @@
 package conformance
 
 import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"strings"
 	"testing"
 
@@ -57,7 +60,7 @@ spec: {containers: [{name: app, image: app}]}
 // resolve to on each pod, the platform's gateway as Istio's chart makes it,
 // namespaces with their name label, the Ingress class.
 func TestSynthesize(t *testing.T) {
-	w, err := Synthesize(parse(t, synthSource), parse(t, synthFixture))
+	w, err := Synthesize(parse(t, synthSource), parse(t, synthFixture), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +122,7 @@ func TestSynthesize(t *testing.T) {
 }
 
 func TestSynthesizeRefusesTwoOfOne(t *testing.T) {
-	_, err := Synthesize(parse(t, synthSource), parse(t, "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"))
+	_, err := Synthesize(parse(t, synthSource), parse(t, "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"), nil)
 	if err == nil || !strings.Contains(err.Error(), "cluster.yaml: Service shop/web is also in the rendering") {
 		t.Errorf("got %v", err)
 	}
@@ -133,7 +136,7 @@ metadata: {name: ingress, namespace: istio-system, annotations: {networking.isti
 spec:
   gatewayClassName: istio
   listeners: [{name: http, port: 80, protocol: HTTP}]
-`), nil)
+`), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,5 +159,79 @@ spec:
 	}
 	if strings.Join(classes, ",") != "istio,istio-waypoint" {
 		t.Errorf("gateway classes: %v", classes)
+	}
+}
+
+// TestSynthesizeGatewayTLS: on a platform without an ALB, the platform's
+// gateway Service (its namespace, name and selector) has the port of every
+// Istio Gateway server, since clients reach it directly (a port the chart
+// targets already goes to the next free one from 20000); cert-manager's
+// Certificates get their Secrets, and a TLS Secret of the fixture without
+// data gets a certificate.
+func TestSynthesizeGatewayTLS(t *testing.T) {
+	platform := &Platform{File: "platform.yaml", LoadBalancer: "nlb", GatewayNamespace: "ingress", GatewayService: "edge",
+		GatewaySelector: map[string]string{"app": "edge"}}
+	w, err := Synthesize(parse(t, `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: edge}
+  servers:
+  - {port: {number: 80, name: http, protocol: HTTP}, hosts: [web.shop.example]}
+  - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [web.shop.example], tls: {mode: SIMPLE, credentialName: web-cert}}
+  - {port: {number: 8080, name: http-alt, protocol: HTTP}, hosts: [web.shop.example]}
+  - {port: {number: 31400, name: tcp, protocol: TCP}, hosts: ["*"]}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web-cert, namespace: ingress}
+spec: {secretName: web-cert, dnsNames: [web.shop.example], issuerRef: {name: ca, kind: ClusterIssuer}}
+`), parse(t, `
+apiVersion: v1
+kind: Secret
+metadata: {name: own-cert, namespace: ingress}
+type: kubernetes.io/tls
+`), platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := w.Service("ingress", "edge")
+	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || svc.Spec.Selector["app"] != "edge" {
+		t.Fatalf("the platform's gateway Service: %+v", svc)
+	}
+	var ports []string
+	for _, p := range svc.Spec.Ports {
+		ports = append(ports, p.Name+"="+itoa(p.Port)+"→"+p.TargetPort.String())
+	}
+	if got, want := strings.Join(ports, ","), "status-port=15021→15021,http2=80→8080,https=443→8443,http-8080=8080→20000,tcp-31400=31400→31400"; got != want {
+		t.Errorf("ports: got %s, want %s", got, want)
+	}
+	if w.Service("istio-system", "istio-ingressgateway") != nil {
+		t.Error("a gateway Service in krm-fn's default place, which the platform does not name")
+	}
+	for name, dns := range map[string]string{"web-cert": "web.shop.example", "own-cert": ""} {
+		s := w.object("v1", "Secret", "ingress", name)
+		if s == nil {
+			t.Fatalf("no Secret ingress/%s", name)
+		}
+		crt, _, _ := unstructured.NestedString(s.Object, "data", "tls.crt")
+		der, _ := base64.StdEncoding.DecodeString(crt)
+		block, _ := pem.Decode(der)
+		if block == nil {
+			t.Fatalf("Secret %s: tls.crt is no PEM certificate", name)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatalf("Secret %s: %v", name, err)
+		}
+		if got := strings.Join(c.DNSNames, ","); got != dns {
+			t.Errorf("Secret %s: certificate for %q, want %q", name, got, dns)
+		}
+		for _, k := range []string{"tls.key", "ca.crt"} {
+			if v, _, _ := unstructured.NestedString(s.Object, "data", k); v == "" {
+				t.Errorf("Secret %s: no %s", name, k)
+			}
+		}
 	}
 }

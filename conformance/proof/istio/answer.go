@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -25,12 +26,23 @@ func (p *prover) answer(r Request) Answer {
 		return a
 	}
 	a.Proxy = x.name
-	listener, rc, err := x.locate(address, port, mode)
-	a.Listener, a.RouteConfig = listener, rc
+	e, err := x.locate(address, port, mode, r.TLS, r.SNI)
+	a.Listener, a.RouteConfig = e.listener, e.routeConfig
 	if err != nil {
 		a.Error = err.Error()
 		return a
 	}
+	if e.routeConfig == "" {
+		// A TCP proxy: the connection goes to its backends, untouched.
+		if tp := x.tcpProxy(e); tp != nil {
+			a.Backends = tcpBackends(x, tp)
+			a.Path, a.Host, a.From = r.Path, r.Host, p.tcpFrom(tp, a.Backends)
+			return a
+		}
+		a.Error = fmt.Sprintf("%s: port %d leads to no HTTP route and no TCP proxy", x.name, port)
+		return a
+	}
+	rc := e.routeConfig
 	req := envoymatch.Request{Method: r.Method, Scheme: r.Scheme, Authority: r.Host, Path: r.Path, Headers: map[string][]string{}}
 	for k, v := range r.Headers {
 		req.Headers[strings.ToLower(k)] = v
@@ -41,6 +53,16 @@ func (p *prover) answer(r Request) Answer {
 		return a
 	}
 	a.VirtualHost = vh.GetName()
+	if vh.GetRequireTls() != routev3.VirtualHost_NONE && !e.tls && !r.TLS {
+		// The server redirects plain HTTP to HTTPS (a Gateway's
+		// tls.httpsRedirect): Envoy answers before any route.
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		a.Redirect = &Location{Location: "https://" + host + r.Path, Status: 301}
+		return a
+	}
 	i, err := envoymatch.FirstRoute(vh, req)
 	if err != nil {
 		a.Error = err.Error()

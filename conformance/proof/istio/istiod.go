@@ -13,11 +13,14 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/proto"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/krmfn/krm-fn/conformance/proof/istio/envoymatch"
+	networking "istio.io/api/networking/v1alpha3"
 	"istio.io/istio/pilot/pkg/config/kube/gateway"
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pilot/pkg/simulation"
@@ -155,12 +158,23 @@ func (p *prover) generate(name, namespace string, mp *model.Proxy, gw bool) *pro
 	return x
 }
 
-// locate finds the listener and route configuration a plain HTTP request
-// to address:port reaches, with Istio's own simulation of Envoy's listener
-// and filter chain selection (pilot/pkg/simulation). It gives the
-// simulation the route configurations without their virtual hosts, so
-// that it stops there: envoymatch picks the virtual host and the route.
-func (x *proxy) locate(address string, port int, mode simulation.CallMode) (listener, routeConfig string, err error) {
+// entered is where a connection to a proxy's address and port goes: the
+// listener, the filter chain and, for HTTP, the route configuration.
+type entered struct {
+	listener, filterChain, routeConfig string
+	// tls says the connection had to be TLS (the filter chain ends it or
+	// passes it through by SNI).
+	tls bool
+}
+
+// locate finds where an HTTP request to address:port goes, with Istio's
+// own simulation of Envoy's listener and filter chain selection
+// (pilot/pkg/simulation): in plain text, or, where the port takes only
+// TLS, in TLS with the SNI given (an ALB re-encrypting to the gateway
+// sends none). The simulation gets the route configurations without their
+// virtual hosts, so that it stops there: envoymatch picks the virtual host
+// and the route.
+func (x *proxy) locate(address string, port int, mode simulation.CallMode, tls bool, sni string) (e entered, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("Istio's simulation failed on this proxy's listeners: %v", r)
@@ -173,18 +187,150 @@ func (x *proxy) locate(address string, port int, mode simulation.CallMode) (list
 		bare = append(bare, b)
 	}
 	sim := &simulation.Simulation{Listeners: x.listeners, Routes: bare}
-	res := sim.Run(simulation.Call{
-		Address: address, Port: port, Protocol: simulation.HTTP, CallMode: mode,
-		HostHeader: "proof.invalid",
-	})
-	switch {
-	case res.RouteConfigMatched != "":
-		return res.ListenerMatched, res.RouteConfigMatched, nil
-	case res.Error != nil && res.Error != simulation.ErrNoVirtualHost:
-		return res.ListenerMatched, "", fmt.Errorf("%s: %v", x.name, res.Error)
-	default:
-		return res.ListenerMatched, "", fmt.Errorf("%s: port %d reaches no HTTP route configuration (listener %q)", x.name, port, res.ListenerMatched)
+	call := simulation.Call{Address: address, Port: port, Protocol: simulation.HTTP, CallMode: mode, HostHeader: "proof.invalid"}
+	res := sim.Run(call)
+	if !tls && (res.Error == simulation.ErrTLSError || res.Error == simulation.ErrNoFilterChain) {
+		tls = true
 	}
+	if tls {
+		call.TLS, call.Sni = simulation.TLS, sni
+		res = sim.Run(call)
+	}
+	e = entered{listener: res.ListenerMatched, filterChain: res.FilterChainMatched, routeConfig: res.RouteConfigMatched, tls: tls}
+	switch {
+	case res.RouteConfigMatched != "" || res.ClusterMatched != "" || x.tcpProxy(e) != nil:
+		return e, nil
+	case res.Error != nil && res.Error != simulation.ErrNoVirtualHost:
+		return e, fmt.Errorf("%s: port %d: %v", x.name, port, res.Error)
+	default:
+		return e, fmt.Errorf("%s: port %d reaches no route configuration and no TCP proxy (listener %q)", x.name, port, res.ListenerMatched)
+	}
+}
+
+// tcpProxy is the TCP proxy of the filter chain a connection entered, if
+// it has one (a TCP route, a TLS route passing the connection through).
+func (x *proxy) tcpProxy(e entered) *tcpproxyv3.TcpProxy {
+	for _, l := range x.listeners {
+		if l.GetName() != e.listener {
+			continue
+		}
+		for _, fc := range l.GetFilterChains() {
+			if fc.GetName() == e.filterChain {
+				return tcpProxyOf(fc)
+			}
+		}
+	}
+	return nil
+}
+
+// routeConfigsOf lists the RDS route configurations of a listener's
+// filter chains, in order, once each.
+func (x *proxy) routeConfigsOf(listener string) []string {
+	var out []string
+	for _, l := range x.listeners {
+		if l.GetName() != listener {
+			continue
+		}
+		for _, fc := range l.GetFilterChains() {
+			for _, f := range fc.GetFilters() {
+				if f.GetName() != "envoy.filters.network.http_connection_manager" {
+					continue
+				}
+				var m hcmv3.HttpConnectionManager
+				if f.GetTypedConfig().UnmarshalTo(&m) == nil {
+					if n := m.GetRds().GetRouteConfigName(); n != "" && !slices.Contains(out, n) {
+						out = append(out, n)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func tcpProxyOf(fc *listenerv3.FilterChain) *tcpproxyv3.TcpProxy {
+	for _, f := range fc.GetFilters() {
+		if f.GetName() != "envoy.filters.network.tcp_proxy" {
+			continue
+		}
+		var tp tcpproxyv3.TcpProxy
+		if f.GetTypedConfig().UnmarshalTo(&tp) == nil {
+			return &tp
+		}
+	}
+	return nil
+}
+
+// tcpRoutes lists the TCP proxies of a listener: a TCP route, or TLS
+// passed through by SNI.
+func (p *prover) tcpRoutes(x *proxy, listener string) []TCPRoute {
+	var out []TCPRoute
+	for _, l := range x.listeners {
+		if l.GetName() != listener {
+			continue
+		}
+		for _, fc := range l.GetFilterChains() {
+			tp := tcpProxyOf(fc)
+			if tp == nil {
+				continue
+			}
+			r := TCPRoute{ServerNames: fc.GetFilterChainMatch().GetServerNames(), Backends: tcpBackends(x, tp)}
+			r.From = p.tcpFrom(tp, r.Backends)
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func tcpBackends(x *proxy, tp *tcpproxyv3.TcpProxy) []Backend {
+	if c := tp.GetCluster(); c != "" {
+		return []Backend{x.backend(c, 0)}
+	}
+	var out []Backend
+	for _, wc := range tp.GetWeightedClusters().GetClusters() {
+		out = append(out, x.backend(wc.GetName(), wc.GetWeight()))
+	}
+	return out
+}
+
+// tcpFrom names the VirtualService of a TCP proxy: by its stat prefix,
+// "name.namespace" (weighted), else the one VirtualService with TCP or TLS
+// routes to its backend's host.
+func (p *prover) tcpFrom(tp *tcpproxyv3.TcpProxy, bs []Backend) string {
+	var candidates []string
+	for _, cfg := range p.c.configs {
+		if cfg.GroupVersionKind.Kind != "VirtualService" {
+			continue
+		}
+		if tp.GetStatPrefix() == cfg.Name+"."+cfg.Namespace {
+			return objectName("VirtualService", cfg.Namespace, cfg.Name)
+		}
+		vs, ok := cfg.Spec.(*networking.VirtualService)
+		if !ok || len(bs) == 0 {
+			continue
+		}
+		var hosts []string
+		for _, t := range vs.GetTcp() {
+			for _, d := range t.GetRoute() {
+				hosts = append(hosts, d.GetDestination().GetHost())
+			}
+		}
+		for _, t := range vs.GetTls() {
+			for _, d := range t.GetRoute() {
+				hosts = append(hosts, d.GetDestination().GetHost())
+			}
+		}
+		for _, h := range hosts {
+			if h == bs[0].Service || strings.HasPrefix(bs[0].Service, h+".") {
+				candidates = append(candidates, objectName("VirtualService", cfg.Namespace, cfg.Name))
+				break
+			}
+		}
+	}
+	if len(candidates) == 1 {
+		return candidates[0]
+	}
+	return ""
 }
 
 // gatewayTables: for every gateway pod, every port of every Service that
@@ -204,11 +350,24 @@ func (p *prover) gatewayTables() []Table {
 					continue
 				}
 				t := Table{Proxy: "gateway " + svc.Namespace + "/" + svc.Name, Port: uint32(sp.Port)}
-				listener, rc, err := x.locate(pod.Status.PodIP, target, simulation.CallModeGateway)
-				t.Listener, t.RouteConfig = listener, rc
-				if err == nil {
-					t.Hosts = p.hosts(x, x.routes[rc], false)
+				e, _ := x.locate(pod.Status.PodIP, target, simulation.CallModeGateway, false, "")
+				t.Listener, t.RouteConfig, t.TLS = e.listener, e.routeConfig, e.tls
+				if t.Listener == "" {
+					t.Listener = fmt.Sprintf("0.0.0.0_%d", target)
 				}
+				if e.routeConfig != "" {
+					t.Hosts = p.hosts(x, x.routes[e.routeConfig], false)
+				} else {
+					// A port that ends TLS per host (SNI): the route
+					// configurations of all its filter chains.
+					var names []string
+					for _, rc := range x.routeConfigsOf(t.Listener) {
+						names = append(names, rc)
+						t.Hosts = append(t.Hosts, p.hosts(x, x.routes[rc], false)...)
+					}
+					t.RouteConfig = strings.Join(names, ",")
+				}
+				t.TCP = p.tcpRoutes(x, t.Listener)
 				out = append(out, t)
 			}
 		}
@@ -261,7 +420,7 @@ func (p *prover) sidecarTables() []Table {
 func (p *prover) hosts(x *proxy, rc *routev3.RouteConfiguration, configured bool) []Host {
 	var out []Host
 	for _, vh := range rc.GetVirtualHosts() {
-		h := Host{Name: vh.GetName(), Domains: envoymatch.Domains(vh)}
+		h := Host{Name: vh.GetName(), Domains: envoymatch.Domains(vh), RedirectsToHTTPS: vh.GetRequireTls() != routev3.VirtualHost_NONE}
 		if configured {
 			h.Domains = longestNames(h.Domains)
 		}

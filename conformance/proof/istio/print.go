@@ -18,9 +18,30 @@ func printTables(w io.Writer, rep *Report) error {
 		if t.Listener != "" {
 			fmt.Fprintf(&b, " — listener %s", t.Listener)
 		}
-		fmt.Fprintf(&b, ", routes %s\n", t.RouteConfig)
+		if t.RouteConfig != "" {
+			fmt.Fprintf(&b, ", routes %s", t.RouteConfig)
+		}
+		if t.TLS {
+			b.WriteString(", TLS only")
+		}
+		b.WriteString("\n")
+		for _, r := range t.TCP {
+			what := "TCP"
+			if len(r.ServerNames) > 0 {
+				what = "TLS passthrough of " + strings.Join(r.ServerNames, ", ")
+			}
+			fmt.Fprintf(&b, "  %s → %s", what, backendsText(r.Backends))
+			if r.From != "" {
+				fmt.Fprintf(&b, "   [%s]", r.From)
+			}
+			b.WriteString("\n")
+		}
 		for _, h := range t.Hosts {
-			fmt.Fprintf(&b, "  %s\n", strings.Join(h.Domains, ", "))
+			fmt.Fprintf(&b, "  %s", strings.Join(h.Domains, ", "))
+			if h.RedirectsToHTTPS {
+				b.WriteString(" (plain HTTP redirected to https)")
+			}
+			b.WriteString("\n")
 			for i, r := range h.Routes {
 				fmt.Fprintf(&b, "    %d. %s → %s", i+1, matchText(r.Match), actionText(r))
 				if r.From != "" {
@@ -64,15 +85,7 @@ func actionText(r Route) string {
 	case r.Response != nil:
 		return fmt.Sprintf("respond %d %q", r.Response.Status, r.Response.Body)
 	}
-	var parts []string
-	for _, b := range r.Backends {
-		s := b.String()
-		if b.Weight != 0 {
-			s += fmt.Sprintf(" %d%%", b.Weight)
-		}
-		parts = append(parts, s)
-	}
-	out := strings.Join(parts, ", ")
+	out := backendsText(r.Backends)
 	if r.Rewrite != nil {
 		if r.Rewrite.Prefix != "" {
 			out += ", prefix rewritten to " + r.Rewrite.Prefix
@@ -117,4 +130,17 @@ func redirectText(r Redirect) string {
 		out += ", query dropped"
 	}
 	return out
+}
+
+// backendsText lists backends with their weights: "a:80 90%, b:80 10%".
+func backendsText(bs []Backend) string {
+	var parts []string
+	for _, b := range bs {
+		s := b.String()
+		if b.Weight != 0 {
+			s += fmt.Sprintf(" %d%%", b.Weight)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
 }

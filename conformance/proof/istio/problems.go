@@ -26,6 +26,23 @@ func (p *prover) routeProblems(tables []Table) []Problem {
 	routed := map[string]bool{}
 	for _, t := range tables {
 		where := fmt.Sprintf("%s port %d", t.Proxy, t.Port)
+		for _, r := range t.TCP {
+			routed[r.From] = true
+			what := "the TCP route"
+			if len(r.ServerNames) > 0 {
+				what = "the TLS passthrough of " + strings.Join(r.ServerNames, ", ")
+			}
+			for _, b := range r.Backends {
+				switch {
+				case b.Endpoints < 0:
+					add(Problem{Class: ClassNoCluster, Object: r.From, Message: fmt.Sprintf(
+						"%s (%s) sends to %s, a cluster this proxy does not have: the connection is closed", what, where, b)})
+				case b.Endpoints == 0:
+					add(Problem{Class: ClassNoEndpoints, Object: r.From, Message: fmt.Sprintf(
+						"%s (%s) sends to %s, which has no endpoints: the connection is closed", what, where, b)})
+				}
+			}
+		}
 		for _, h := range t.Hosts {
 			for _, r := range h.Routes {
 				for _, from := range strings.Split(r.From, ", ") {

@@ -26,7 +26,19 @@ type Table struct {
 	// configuration the port's HTTP traffic goes through.
 	Listener    string `json:"listener"`
 	RouteConfig string `json:"routeConfig"`
-	Hosts       []Host `json:"hosts"`
+	// TLS says the port takes only TLS (the gateway ends it, or passes it
+	// through by SNI).
+	TLS   bool       `json:"tls,omitempty"`
+	Hosts []Host     `json:"hosts"`
+	TCP   []TCPRoute `json:"tcp,omitempty"`
+}
+
+// TCPRoute is a TCP proxy of a port: a TCP route, or TLS passed through
+// to the backends of the ServerNames (SNI) it matches.
+type TCPRoute struct {
+	ServerNames []string  `json:"serverNames,omitempty"`
+	From        string    `json:"from,omitempty"`
+	Backends    []Backend `json:"backends"`
 }
 
 // Host is one Envoy virtual host: its domains and its routes in the order
@@ -34,7 +46,10 @@ type Table struct {
 type Host struct {
 	Name    string   `json:"name"`
 	Domains []string `json:"domains"`
-	Routes  []Route  `json:"routes"`
+	// RedirectsToHTTPS: plain HTTP gets a 301 to https before any route
+	// (a Gateway server's tls.httpsRedirect).
+	RedirectsToHTTPS bool    `json:"redirectsToHTTPS,omitempty"`
+	Routes           []Route `json:"routes"`
 }
 
 // Route is one Envoy route, read back into the terms of the Istio API.
@@ -209,7 +224,11 @@ type Request struct {
 	Mesh    string `json:"mesh,omitempty"`
 	Method  string `json:"method"`
 	// Scheme is what the proxy sees (behind an ALB that ends TLS: http).
-	Scheme  string              `json:"scheme,omitempty"`
+	Scheme string `json:"scheme,omitempty"`
+	// TLS: the request comes in TLS (the scheme is https at the proxy),
+	// with the SNI given (an ALB re-encrypting to the gateway sends none).
+	TLS     bool                `json:"tls,omitempty"`
+	SNI     string              `json:"sni,omitempty"`
 	Host    string              `json:"host"`
 	Path    string              `json:"path"`
 	Headers map[string][]string `json:"headers,omitempty"`

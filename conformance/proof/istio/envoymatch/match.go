@@ -545,6 +545,12 @@ func redirect(m *routev3.RouteMatch, a *routev3.RedirectAction, req Request) (*R
 	var path string
 	switch p := a.GetPathRewriteSpecifier().(type) {
 	case *routev3.RedirectAction_PathRedirect:
+		if p.PathRedirect == "" {
+			// Set but empty, as istiod writes a redirect that keeps the
+			// path: Envoy keeps the request's.
+			path = req.Path
+			break
+		}
 		path = p.PathRedirect
 		if q, ok := req.query(); ok && !a.GetStripQuery() && !strings.Contains(path, "?") {
 			path += "?" + q

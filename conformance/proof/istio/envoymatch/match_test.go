@@ -183,6 +183,9 @@ func TestApplyRedirect(t *testing.T) {
 		{"host and prefix, 302", &routev3.RedirectAction{HostRedirect: "docs.shop", ResponseCode: routev3.RedirectAction_FOUND,
 			PathRewriteSpecifier: &routev3.RedirectAction_PrefixRewrite{PrefixRewrite: "/v2/"}},
 			Request{Authority: "a.shop", Path: "/v1/page"}, Redirect{"http://docs.shop/v2/page", 302}},
+		{"an empty path keeps the request's", &routev3.RedirectAction{SchemeRewriteSpecifier: &routev3.RedirectAction_SchemeRedirect{SchemeRedirect: "https"},
+			PathRewriteSpecifier: &routev3.RedirectAction_PathRedirect{PathRedirect: ""}},
+			Request{Authority: "a.shop", Path: "/v1/page?x=1"}, Redirect{"https://a.shop/v1/page?x=1", 301}},
 		{"path, query stripped", &routev3.RedirectAction{PathRewriteSpecifier: &routev3.RedirectAction_PathRedirect{PathRedirect: "/gone"}, StripQuery: true},
 			Request{Authority: "a.shop", Path: "/v1/page?x=1"}, Redirect{"http://a.shop/gone", 301}},
 	} {
