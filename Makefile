@@ -65,3 +65,13 @@ bench:
 conformance:
 	hack/tools.sh kustomize kube istioctl etcd istio-proof alb-proof >/dev/null
 	cd conformance && go test -count=1 -timeout 30m -v ./...
+
+# The release, short of publishing (docs/release.md): goreleaser checks
+# .goreleaser.yaml, then builds every binary, archive and checksums.txt into
+# dist/ as a tag's release would (the images need a Docker engine; the
+# tag's release builds them). CI runs it.
+.PHONY: release-check release-snapshot
+release-check:
+	$$(hack/tools.sh goreleaser)/goreleaser check
+release-snapshot: release-check
+	$$(hack/tools.sh goreleaser)/goreleaser release --snapshot --clean --skip=docker,publish

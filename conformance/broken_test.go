@@ -98,8 +98,12 @@ func TestBrokenObjectsFail(t *testing.T) {
 		"gateway-api-refuses-route-rules": {
 			// krm-fn's Gateway API rules, refused by the API server too (testdata/adversarial/gateway-api).
 			{"HTTPRoute shop/cors", APIServer, Error, `spec.rules[0].filters[0].cors.allowOrigins[0]: Invalid value: "https://.*\\.example\\.com"`},
-			{"HTTPRoute shop/retries", APIServer, Error, `unknown field "spec.rules[0].retry"`},
 			{"HTTPRoute shop/rule-name", APIServer, Error, `spec.rules[0].name: Invalid value: "Faulty_Route"`},
+		},
+		"gateway-api-refuses-l4": {
+			// krm-fn's Gateway API rules of passthrough and TCP, refused by the API server too (testdata/adversarial/gateway-api-nlb).
+			{"TLSRoute shop/any-host", APIServer, Error, "Wildcards on hostnames must be the first label"},
+			{"TCPRoute shop/tcp-echo-31400", APIServer, Error, "spec.rules[0].backendRefs: Too many: 17: must have at most 16 items"},
 		},
 		"allowance-matches-nothing": {
 			{"Service shop/web", Allowances, Error, `entry 0 (istioctl validate warning containing "does not follow the Istio naming convention") matches no warning: remove it`},

@@ -22,8 +22,10 @@ func TestArgoCDGenerateRefusesEmpty(t *testing.T) {
 		fail   bool
 		stderr string
 	}{
-		{nil, true, "krm-fn: the overlay . renders no objects, and Argo CD would prune every object of the application: check the overlay, or set the Application's plugin env ALLOW_EMPTY=true if that is intended\n"},
-		{[]string{"ARGOCD_ENV_ALLOW_EMPTY=true"}, false, ""},
+		{nil, true, "krm-fn: the overlay . renders no objects, and Argo CD would prune every object of the application: check the overlay, or set the plugin's parameter ALLOW_EMPTY to true if that is intended\n"},
+		{[]string{"ARGOCD_ENV_ALLOW_EMPTY=true"}, false, ""}, // the Application's plugin env
+		{[]string{"PARAM_ALLOW_EMPTY=true"}, false, ""},      // its plugin parameter
+		{[]string{"PARAM_ALLOW_EMPTY=false", "ARGOCD_ENV_ALLOW_EMPTY=true"}, true, "krm-fn: the overlay . renders no objects, and Argo CD would prune every object of the application: check the overlay, or set the plugin's parameter ALLOW_EMPTY to true if that is intended\n"}, // a parameter wins
 	} {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.Command("krm-fn", "argocd", "generate")
@@ -55,10 +57,10 @@ func TestArgoCDGenerateChecksAPIVersions(t *testing.T) {
 	}{
 		{"istio on a cluster with Istio", "prd", slices.Concat(core, istio), nil, ""},
 		{"istio on a cluster without Istio", "prd", slices.Concat(core, gatewayAPI), nil,
-			"krm-fn: the destination cluster (Kubernetes 1.34.0) does not serve networking.istio.io/v1 (needs Istio 1.22 or later, with its CRDs), which the rendered objects use; if this application installs it, set the Application's plugin env CHECK_API_VERSIONS=false\n"},
+			"krm-fn: the destination cluster (Kubernetes 1.34.0) does not serve networking.istio.io/v1 (needs Istio 1.22 or later, with its CRDs), which the rendered objects use; if this application installs it, set the plugin's parameter CHECK_API_VERSIONS to false\n"},
 		{"gateway-api on a cluster with the Gateway API", "prd-gateway-api", slices.Concat(core, istio, gatewayAPI), nil, ""},
 		{"gateway-api on a cluster without the Gateway API", "prd-gateway-api", slices.Concat(core, istio), nil,
-			"krm-fn: the destination cluster (Kubernetes 1.34.0) does not serve gateway.networking.k8s.io/v1 (needs the Gateway API's CRDs, standard channel v1.6.3 or later), which the rendered objects use; if this application installs it, set the Application's plugin env CHECK_API_VERSIONS=false\n"},
+			"krm-fn: the destination cluster (Kubernetes 1.34.0) does not serve gateway.networking.k8s.io/v1 (needs the Gateway API's CRDs, standard channel v1.6.3 or later), which the rendered objects use; if this application installs it, set the plugin's parameter CHECK_API_VERSIONS to false\n"},
 		{"gateway-api on a cluster without the Gateway API, unchecked", "prd-gateway-api", slices.Concat(core, istio), []string{"ARGOCD_ENV_CHECK_API_VERSIONS=false"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

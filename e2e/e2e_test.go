@@ -130,23 +130,29 @@ func TestOverlaysContract(t *testing.T) {
 			slices.Sort(ids)
 			gatewayAPI := lookupOptional(platform, "spec", "api") == "gateway-api"
 			want := []string{
-				"Deployment prd-api/cb-test-api",
-				"Deployment prd-api/orders-api",
+				"Deployment shop/cb-test-api",
+				"Deployment shop/orders-api",
+				"Deployment shop/payments-api",
 				"DestinationRule istio-system/grafana",
-				"DestinationRule prd-api/cb-test-api",
-				"DestinationRule prd-api/orders-api",
+				"DestinationRule shop/cb-test-api",
+				"DestinationRule shop/orders-api",
+				"DestinationRule shop/payments-api",
 				"Gateway istio-system/grafana",
-				"Gateway prd-api/cb-test-api",
-				"Gateway prd-api/orders-api",
+				"Gateway shop/cb-test-api",
+				"Gateway shop/orders-api",
+				"Gateway shop/payments-api",
 				"Ingress istio-system/istio-system-grafana",
-				"Ingress istio-system/prd-api-cb-test-api",
-				"Ingress istio-system/prd-api-orders-api",
-				"Namespace /prd-api",
-				"Service prd-api/cb-test-api",
-				"Service prd-api/orders-api",
+				"Ingress istio-system/shop-cb-test-api",
+				"Ingress istio-system/shop-orders-api",
+				"Ingress istio-system/shop-payments-api",
+				"Namespace /shop",
+				"Service shop/cb-test-api",
+				"Service shop/orders-api",
+				"Service shop/payments-api",
 				"VirtualService istio-system/grafana",
-				"VirtualService prd-api/cb-test-api",
-				"VirtualService prd-api/orders-api",
+				"VirtualService shop/cb-test-api",
+				"VirtualService shop/orders-api",
+				"VirtualService shop/payments-api",
 			}
 			if env == "prd" {
 				// The shared host api.domain.shop: its own Gateway,
@@ -162,20 +168,25 @@ func TestOverlaysContract(t *testing.T) {
 				// exposure; no DestinationRule without a trafficPolicy;
 				// the shared host api.domain.shop keeps its Ingress.
 				want = []string{
-					"Deployment prd-api/cb-test-api",
-					"Deployment prd-api/orders-api",
+					"Deployment shop/cb-test-api",
+					"Deployment shop/orders-api",
+					"Deployment shop/payments-api",
 					"Gateway istio-system/ingress",
 					"HTTPRoute istio-system/grafana",
-					"HTTPRoute prd-api/cb-test-api",
-					"HTTPRoute prd-api/orders-api",
+					"HTTPRoute shop/cb-test-api",
+					"HTTPRoute shop/orders-api",
+					"HTTPRoute shop/payments-api",
 					"Ingress istio-system/istio-system-grafana",
-					"Ingress istio-system/prd-api-cb-test-api",
-					"Ingress istio-system/prd-api-orders-api",
+					"Ingress istio-system/shop-cb-test-api",
+					"Ingress istio-system/shop-orders-api",
+					"Ingress istio-system/shop-payments-api",
 					"Ingress istio-system/shared-api-domain-shop",
-					"Namespace /prd-api",
-					"Service prd-api/cb-test-api",
-					"Service prd-api/orders-api",
+					"Namespace /shop",
+					"Service shop/cb-test-api",
+					"Service shop/orders-api",
+					"Service shop/payments-api",
 				}
+				slices.Sort(want)
 			}
 			if nlb {
 				want = nlbObjects
@@ -189,7 +200,7 @@ func TestOverlaysContract(t *testing.T) {
 			}
 
 			for _, c := range []struct{ kind, name, host string }{
-				{"Ingress", "prd-api-cb-test-api", "cb-test-api." + domain},
+				{"Ingress", "shop-cb-test-api", "cb-test-api." + domain},
 				{"Ingress", "istio-system-grafana", "istio." + domain},
 			} {
 				in := get(t, out, c.kind, c.name)
@@ -215,14 +226,14 @@ func TestOverlaysContract(t *testing.T) {
 				if backend := lookup(t, route, "spec", "rules", "0", "backendRefs", "0", "name"); backend != "cb-test-api" {
 					t.Errorf("HTTPRoute backend %q", backend)
 				}
-				in := get(t, out, "Ingress", "prd-api-cb-test-api")
+				in := get(t, out, "Ingress", "shop-cb-test-api")
 				if svc := lookup(t, in, "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name"); svc != "ingress-istio" {
 					t.Errorf("Ingress backend %q, want the Gateway's Service ingress-istio", svc)
 				}
 			} else {
 				vs := get(t, out, "VirtualService", "cb-test-api")
 				dest := lookup(t, vs, "spec", "http", "0", "route", "0", "destination", "host")
-				if dest != "cb-test-api.prd-api.svc.cluster.local" {
+				if dest != "cb-test-api.shop.svc.cluster.local" {
 					t.Errorf("VirtualService destination %q", dest)
 				}
 			}
@@ -257,8 +268,8 @@ func TestOverlaysContract(t *testing.T) {
 					// cb-test-api, the longest prefix first.
 					shared := get(t, out, "VirtualService", "shared-api-domain-shop")
 					for i, w := range []struct{ prefix, host string }{
-						{"/orders/", "orders-api.prd-api.svc.cluster.local"},
-						{"/", "cb-test-api.prd-api.svc.cluster.local"},
+						{"/orders/", "orders-api.shop.svc.cluster.local"},
+						{"/", "cb-test-api.shop.svc.cluster.local"},
 					} {
 						route := strconv.Itoa(i)
 						p := lookup(t, shared, "spec", "http", route, "match", "0", "uri", "prefix")
@@ -273,9 +284,9 @@ func TestOverlaysContract(t *testing.T) {
 					}
 				}
 			}
-			ns := get(t, out, "Namespace", "prd-api")
+			ns := get(t, out, "Namespace", "shop")
 			if ns.GetLabels()["istio-injection"] != "enabled" {
-				t.Errorf("Namespace prd-api labels %v, want istio-injection: enabled", ns.GetLabels())
+				t.Errorf("Namespace shop labels %v, want istio-injection: enabled", ns.GetLabels())
 			}
 
 			// Everything the bases have, but the specs, comes out unchanged.
@@ -330,31 +341,37 @@ func lookup(t *testing.T, n *yaml.RNode, path ...string) string {
 var nlbObjects = []string{
 	"Certificate istio-system/istio-system-grafana-tls",
 	"Certificate istio-system/istio-system-shared-api-domain-shop-tls",
-	"Certificate istio-system/prd-api-cb-test-api-tls",
-	"Certificate istio-system/prd-api-orders-api-tls",
-	"Deployment prd-api/cb-test-api",
-	"Deployment prd-api/orders-api",
+	"Certificate istio-system/shop-cb-test-api-tls",
+	"Certificate istio-system/shop-orders-api-tls",
+	"Certificate istio-system/shop-payments-api-tls",
 	"Deployment prd-tcp/tcp-echo-v1",
 	"Deployment prd-tcp/tcp-echo-v2",
+	"Deployment shop/cb-test-api",
+	"Deployment shop/orders-api",
+	"Deployment shop/payments-api",
 	"DestinationRule istio-system/grafana",
-	"DestinationRule prd-api/cb-test-api",
-	"DestinationRule prd-api/orders-api",
 	"DestinationRule prd-tcp/tcp-echo",
+	"DestinationRule shop/cb-test-api",
+	"DestinationRule shop/orders-api",
+	"DestinationRule shop/payments-api",
 	"Gateway istio-system/grafana",
 	"Gateway istio-system/shared-api-domain-shop",
-	"Gateway prd-api/cb-test-api",
-	"Gateway prd-api/orders-api",
 	"Gateway prd-tcp/tcp-echo",
-	"Namespace /prd-api",
+	"Gateway shop/cb-test-api",
+	"Gateway shop/orders-api",
+	"Gateway shop/payments-api",
 	"Namespace /prd-tcp",
-	"Service prd-api/cb-test-api",
-	"Service prd-api/orders-api",
+	"Namespace /shop",
 	"Service prd-tcp/tcp-echo",
+	"Service shop/cb-test-api",
+	"Service shop/orders-api",
+	"Service shop/payments-api",
 	"VirtualService istio-system/grafana",
 	"VirtualService istio-system/shared-api-domain-shop",
-	"VirtualService prd-api/cb-test-api",
-	"VirtualService prd-api/orders-api",
 	"VirtualService prd-tcp/tcp-echo",
+	"VirtualService shop/cb-test-api",
+	"VirtualService shop/orders-api",
+	"VirtualService shop/payments-api",
 }
 
 // checkNLB checks what TLS at the gateway promises in overlays/prd-nlb:
@@ -367,14 +384,14 @@ func checkNLB(t *testing.T, out resmap.ResMap, domain string) {
 	if v := lookup(t, gw, "spec", "servers", "0", "tls", "httpsRedirect"); v != "true" {
 		t.Errorf("Gateway cb-test-api: port 80 httpsRedirect %q", v)
 	}
-	for k, v := range map[string]string{"port.number": "443", "tls.mode": "SIMPLE", "tls.credentialName": "prd-api-cb-test-api-tls", "hosts.0": "cb-test-api." + domain} {
+	for k, v := range map[string]string{"port.number": "443", "tls.mode": "SIMPLE", "tls.credentialName": "shop-cb-test-api-tls", "hosts.0": "cb-test-api." + domain} {
 		if got := lookup(t, gw, append([]string{"spec", "servers", "1"}, strings.Split(k, ".")...)...); got != v {
 			t.Errorf("Gateway cb-test-api: servers[1].%s = %q, want %q", k, got, v)
 		}
 	}
-	cert := get(t, out, "Certificate", "prd-api-cb-test-api-tls")
-	if s, h := lookup(t, cert, "spec", "secretName"), lookup(t, cert, "spec", "dnsNames", "0"); s != "prd-api-cb-test-api-tls" || h != "cb-test-api."+domain {
-		t.Errorf("Certificate prd-api-cb-test-api-tls: secret %q for %q", s, h)
+	cert := get(t, out, "Certificate", "shop-cb-test-api-tls")
+	if s, h := lookup(t, cert, "spec", "secretName"), lookup(t, cert, "spec", "dnsNames", "0"); s != "shop-cb-test-api-tls" || h != "cb-test-api."+domain {
+		t.Errorf("Certificate shop-cb-test-api-tls: secret %q for %q", s, h)
 	}
 	vs := get(t, out, "VirtualService", "tcp-echo")
 	for i, w := range []struct{ subset, weight string }{{"v1", "80"}, {"v2", "20"}} {

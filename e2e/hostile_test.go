@@ -183,3 +183,131 @@ func indent(s, prefix string) string {
 	}
 	return b.String()
 }
+
+// amplifier is an environment shaped to make krm-fn copy one setting into
+// many objects: its platform and its items, and tame, a platform under
+// which the same items render without the copies.
+type amplifier struct{ platform, items, tame string }
+
+// amplifiers are the shapes of docs/security.md's "Tenancy": the
+// platform's annotations on every Ingress, one exposure's routes on every
+// shared host it claims, and (Gateway API) a trafficPolicy in the
+// DestinationRule of every subset.
+func amplifiers() map[string]amplifier {
+	const head = "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata:\n  name: prd\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: krm-fn\nspec:\n  domain: domain.shop\n"
+	out := map[string]amplifier{}
+
+	var b strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&b, "---\n{apiVersion: exposure.krmfn.io/v1alpha1, kind: ServiceExposure, metadata: {name: s%d, namespace: team-%d}, spec: {hosts: [h%d], service: {port: 80}}}\n", i, i, i)
+	}
+	out["annotations"] = amplifier{
+		platform: head + fmt.Sprintf("  alb:\n    group: prd\n    annotations: {alb.ingress.kubernetes.io/tags: %q}\n", "env="+strings.Repeat("x", 200<<10)),
+		items:    b.String(),
+		tame:     head + "  alb:\n    group: prd\n",
+	}
+
+	b.Reset()
+	var hosts []string
+	for i := range 100 {
+		hosts = append(hosts, fmt.Sprintf("s%d", i))
+	}
+	fmt.Fprintf(&b, "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ServiceExposure\nmetadata: {name: s, namespace: team-a}\nspec:\n  hosts: [%s]\n  service: {port: 80}\n  routes:\n", strings.Join(hosts, ", "))
+	for i := 0; b.Len() < 1<<20; i++ {
+		fmt.Fprintf(&b, "  - match: {prefix: /p%06d/aaaaaaaaaaaaaaaa}\n", i)
+	}
+	out["shared hosts"] = amplifier{
+		platform: head + fmt.Sprintf("  sharedHosts: [%s]\n", strings.Join(hosts, ", ")),
+		items:    b.String(),
+		tame:     head,
+	}
+
+	b.Reset()
+	b.WriteString("apiVersion: exposure.krmfn.io/v1alpha1\nkind: ServiceExposure\nmetadata: {name: s, namespace: team-a}\nspec:\n  hosts: [s]\n  service: {port: 80}\n  trafficPolicy:\n    portLevelSettings:\n")
+	for i := range 4096 {
+		fmt.Fprintf(&b, "    - {port: {number: %d}, connectionPool: {tcp: {maxConnections: 100}}}\n", i+1)
+	}
+	b.WriteString("  subsets:\n")
+	for i := range 256 {
+		fmt.Fprintf(&b, "  - {name: v%d, labels: {version: v%d}}\n", i, i)
+	}
+	b.WriteString("  routes:\n")
+	for i := range 256 {
+		if i%16 == 0 {
+			fmt.Fprintf(&b, "  - match: {exact: /r%02d}\n    backends:\n    - {subset: v%d, weight: 100}\n", i/16, i)
+			continue
+		}
+		fmt.Fprintf(&b, "    - {subset: v%d, weight: 0}\n", i)
+	}
+	out["subset policies"] = amplifier{platform: head + "  api: gateway-api\n", items: b.String(), tame: head}
+	return out
+}
+
+// TestAmplificationMemory runs krm-fn on every path on environments that
+// would render hundreds of times their size: each is refused before any
+// object is built, naming what copies, and refusing it takes no more
+// memory than rendering the same exposures without the copies (tame)
+// does (docs/security.md, "Tenancy"). It runs in CI, or with
+// KRMFN_SLOW_TESTS=1.
+func TestAmplificationMemory(t *testing.T) {
+	if os.Getenv("CI") == "" && os.Getenv("KRMFN_SLOW_TESTS") == "" {
+		t.Skip("slow: set KRMFN_SLOW_TESTS=1 to run it")
+	}
+	for name, a := range amplifiers() {
+		t.Run(name, func(t *testing.T) {
+			size := len(a.items) + len(a.platform)
+			for _, path := range []struct {
+				name, in string
+				args     []string
+			}{
+				{"stdin", "rl.yaml", nil},
+				{"files", "", []string{"platform.yaml", "items.yaml"}},
+				{"render", "", []string{"render", "--root", ".", "."}},
+				{"plugin", "", []string{"argocd", "generate"}},
+			} {
+				var rss [2]int64
+				for i, platform := range []string{a.tame, a.platform} {
+					dir := amplifierDir(t, platform, a.items)
+					in := path.in
+					if in != "" {
+						in = filepath.Join(dir, in)
+					}
+					start := time.Now()
+					var stderr string
+					var failed bool
+					rss[i], stderr, failed = peak(t, dir, in, path.args...)
+					switch {
+					case i == 0 && failed:
+						t.Fatalf("%s: the tame environment does not render:\n%.2000s", path.name, stderr)
+					case i == 1 && (!failed || !strings.Contains(stderr, "more than 100 times its input")):
+						t.Errorf("%s: want it refused for what it would render, got (failed %v):\n%.2000s", path.name, failed, stderr)
+					case i == 1:
+						t.Logf("%-6s %5.1f MiB peak for %.2f MiB (%.0f×), refused in %v; rendered without the copies, %5.1f MiB",
+							path.name, float64(rss[1])/(1<<20), float64(size)/(1<<20), float64(rss[1])/float64(max(size, 1<<20)), time.Since(start).Round(time.Millisecond), float64(rss[0])/(1<<20))
+					}
+				}
+				if rss[1] > rss[0]+rss[0]/4+8<<20 {
+					t.Errorf("%s: refusing takes %d MiB, more than rendering without the copies (%d MiB)", path.name, rss[1]>>20, rss[0]>>20)
+				}
+			}
+		})
+	}
+}
+
+// amplifierDir is a directory holding platform and items: as files, as
+// a kustomization, and as a ResourceList (rl.yaml).
+func amplifierDir(t *testing.T, platform, items string) string {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "items.yaml"), items)
+	write(t, filepath.Join(dir, "platform.yaml"), platform)
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources: [items.yaml]\ntransformers: [platform.yaml]\n")
+	var rl strings.Builder
+	rl.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n")
+	rl.WriteString(indent(platform, "  "))
+	rl.WriteString("items:\n")
+	for _, doc := range strings.Split(strings.TrimPrefix(items, "---\n"), "---\n") {
+		rl.WriteString("- " + strings.TrimPrefix(indent(doc, "  "), "  "))
+	}
+	write(t, filepath.Join(dir, "rl.yaml"), rl.String())
+	return dir
+}

@@ -14,6 +14,7 @@ func TestImportExitStatus(t *testing.T) {
 		"seed":            0, // lossless, and --verify finds no difference
 		"bad-input":       1, // the input cannot be read
 		"bookinfo-all-v1": 3, // a loss, and the routing difference it leaves
+		"placeholder-arn": 2, // a value krm-fn's own checks refuse
 	} {
 		err := exec.Command("krm-fn", "import", "--verify", filepath.Join("..", "testdata", "import", c, "manifests.yaml")).Run()
 		got := 0

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -43,6 +44,34 @@ func TestPackageImports(t *testing.T) {
 			case slices.Contains(tc.not, dep):
 				t.Errorf("%s imports %s", tc.pkg, dep)
 			}
+		}
+	}
+}
+
+// TestDockerfileCopiesTheBuild: the Dockerfile's build stage copies every
+// directory of this module whose packages krm-fn is built from (no Docker
+// engine here to build it: a package added in a new directory would
+// otherwise break only the image).
+func TestDockerfileCopiesTheBuild(t *testing.T) {
+	const module = "github.com/krmfn/krm-fn/"
+	cmd := exec.Command("go", "list", "-deps", "./cmd/krm-fn")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/krm-fn: %v", err)
+	}
+	dockerfile, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		pkg, ours := strings.CutPrefix(dep, module)
+		if !ours {
+			continue
+		}
+		top, _, _ := strings.Cut(pkg, "/")
+		if !strings.Contains(string(dockerfile), "\nCOPY "+top+" ./"+top+"\n") {
+			t.Errorf("the Dockerfile does not copy %s/, which krm-fn's package %s is in", top, pkg)
 		}
 	}
 }

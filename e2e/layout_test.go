@@ -238,7 +238,7 @@ spec:
   - match: {prefix: /}
     timeout: 30 seconds
 `)
-	if out, err := validate("overlays"); err == nil || !strings.Contains(out, "krm-fn validate: overlays/dev:") ||
+	if out, err := validate("overlays"); err == nil || !strings.Contains(out, "(in overlays/dev)") ||
 		!strings.Contains(out, "ServiceExposure dev/dev-payments: spec.routes[0].timeout") {
 		t.Errorf("krm-fn validate with a broken patch: %v, want it to fail naming the overlay and the field:\n%s", err, out)
 	}

@@ -175,13 +175,11 @@ func TestPreCommitHooks(t *testing.T) {
 		if r := hookResult(string(out), "krm-fn check"); r != "Failed" {
 			t.Errorf("krm-fn check: %s, want Failed:\n%s", r, out)
 		}
-		for _, want := range []string{
-			"krm-fn hook: overlays/prd:\n",
-			`ServiceExposure prd-api/cb-test-api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"?`,
-		} {
-			if !strings.Contains(string(out), want) {
-				t.Errorf("the output lacks %q:\n%s", want, out)
-			}
+		// The base's typo, with its file and line, once per hook (not once
+		// per overlay), naming the overlays that build it.
+		want := `bases/cb-test-api/exposure.yaml:12: ServiceExposure shop/cb-test-api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"? (in overlays/dev, overlays/prd, overlays/prd-gateway-api, overlays/prd-nlb, overlays/stg)`
+		if n := strings.Count(string(out), "spec.service.protocl"); !strings.Contains(string(out), want) || n != 2 {
+			t.Errorf("the output has %d lines about the typo, want 2 (one per hook), each %q:\n%s", n, want, out)
 		}
 		// The spec was checked with the repository's platforms: its short
 		// host takes their domain.
@@ -262,7 +260,7 @@ func TestPreCommitHooks(t *testing.T) {
 		if ok {
 			t.Fatalf("krm-fn-check passed a broken patch:\n%s", out)
 		}
-		for _, want := range []string{"krm-fn hook: overlays/dev:\n", "ServiceExposure dev/dev-payments: spec.routes[0].timeout: Invalid value: \"5 seconds\""} {
+		for _, want := range []string{"ServiceExposure dev/dev-payments: spec.routes[0].timeout: Invalid value: \"5 seconds\"", "(in overlays/dev)"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
 			}

@@ -105,14 +105,14 @@ func TestRenderKustomizeFeatures(t *testing.T) {
 apiVersion: v1
 kind: Namespace
 metadata:
-  name: prd-api
+  name: shop
   labels: {team: api}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: anchors # a comment
-  namespace: prd-api
+  namespace: shop
   labels: &l
     app: anchors
 data:

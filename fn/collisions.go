@@ -40,16 +40,16 @@ func collisions(p *plan, xs exposures) []problem {
 		switch {
 		case g.kind == emit.KindGatewayAPIGateway && inInput && (p.env.Gateway == nil || g.owner != p.env.Gateway.Owner):
 			node, at = p.in.platform, field.NewPath("spec", "injection")
-			msg = fmt.Sprintf("generates %s, the waypoint of the namespace's mesh routing (api: gateway-api, injection: ambient), which the input already has (%s): remove that object", what(), describeNode(prev))
+			msg = fmt.Sprintf("generates %s, the waypoint of the namespace's mesh routing (api: gateway-api, injection: ambient), which the input already has (%s): remove that object", what(), xs.describeNode(prev))
 		case g.kind == emit.KindGatewayAPIGateway && inInput:
 			node, at = p.in.platform, field.NewPath("spec", "gateway", "name")
-			msg = fmt.Sprintf("generates %s, the environment's Gateway, which the input already has (%s): name the Gateway krm-fn renders otherwise, or remove that object", what(), describeNode(prev))
+			msg = fmt.Sprintf("generates %s, the environment's Gateway, which the input already has (%s): name the Gateway krm-fn renders otherwise, or remove that object", what(), xs.describeNode(prev))
 		case twice && xs.ofOwner(prevOwner) != nil:
-			msg = fmt.Sprintf("generates %s, which %s generates too: rename one of them", what(), describeNode(xs.ofOwner(prevOwner)))
+			msg = fmt.Sprintf("generates %s, which %s generates too: rename one of them", what(), xs.describeNode(xs.ofOwner(prevOwner)))
 		case inInput && g.kind == emit.KindService:
-			msg = fmt.Sprintf("generates %s, which the input already has (%s): set spec.service.create: false to use the existing Service", what(), describeNode(prev))
+			msg = fmt.Sprintf("generates %s, which the input already has (%s): set spec.service.create: false to use the existing Service", what(), xs.describeNode(prev))
 		case inInput:
-			msg = fmt.Sprintf("generates %s, which the input already has (%s): rename the exposure or remove that object", what(), describeNode(prev))
+			msg = fmt.Sprintf("generates %s, which the input already has (%s): rename the exposure or remove that object", what(), xs.describeNode(prev))
 		default:
 			continue
 		}

@@ -37,7 +37,7 @@ func conflicts(xs exposures) []problem {
 	for _, s := range sorted {
 		if first, ok := owners[s.x.Owner]; ok {
 			ps = append(ps, s.problem(framework.Error, field.NewPath("metadata", "name"),
-				fmt.Sprintf("the same ServiceExposure is in the input twice (also %s)", describeNode(first.node))))
+				fmt.Sprintf("the same ServiceExposure is in the input twice (also %s)", xs.describeNode(first.node))))
 			continue
 		}
 		owners[s.x.Owner] = s
@@ -46,7 +46,7 @@ func conflicts(xs exposures) []problem {
 			if first, ok := hosts[h]; ok {
 				ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "hosts").Index(i),
 					fmt.Sprintf("host %q is also claimed by %s (spec.hosts[%d]): one host can route to one service only%s; remove it from one of them",
-						h, describeNode(first.src.node), first.idx, tlsClash(s.x, first.src.x))))
+						h, xs.describeNode(first.src.node), first.idx, tlsClash(s.x, first.src.x))))
 				continue
 			}
 			hosts[h] = claim{s, i}
@@ -54,7 +54,7 @@ func conflicts(xs exposures) []problem {
 		if first, ok := services[s.x.Service.FQDN]; ok {
 			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "service"),
 				fmt.Sprintf("Service %s/%s is also exposed by %s: two DestinationRules for one host conflict; expose it once, with all its hosts and routes",
-					s.x.Service.Namespace, s.x.Service.Name, describeNode(first.node))))
+					s.x.Service.Namespace, s.x.Service.Name, xs.describeNode(first.node))))
 		} else {
 			services[s.x.Service.FQDN] = s
 		}
@@ -70,7 +70,7 @@ func conflicts(xs exposures) []problem {
 		if diff := groupWideDiff(s.x.Ingress.Annotations, first.x.Ingress.Annotations); diff != "" {
 			ps = append(ps, s.problem(framework.Error, field.NewPath("spec", "ingress"),
 				fmt.Sprintf("ALB group %q is shared with %s, but they disagree on group-wide settings (%s), and the AWS Load Balancer Controller stops reconciling a group that does: set spec.ingress.group to give this exposure an ALB of its own, or align the settings",
-					g, describeNode(first.node), diff)))
+					g, xs.describeNode(first.node), diff)))
 		}
 	}
 	return ps

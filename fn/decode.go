@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -28,16 +31,23 @@ func decodePlatform(node *yaml.RNode) (platform *v1alpha1.ExposurePlatform, ok b
 		return platform, true, nil
 	}
 	errs := decode(node, platform)
+	var warnings field.ErrorList
 	if len(errs) == 0 {
-		platform.Default()
-		errs = platform.Validate()
+		warnings = platform.Warnings()
 	}
-	return platform, len(errs) == 0, fieldProblems(node, framework.Error, errs)
+	platform.Default()
+	errs = validated(errs, platform.Validate())
+	ps = fieldProblems(node, framework.Error, errs)
+	for _, w := range warnings {
+		ps = append(ps, problem{node: node, severity: framework.Warning, field: w.Field, message: w.Detail})
+	}
+	return platform, len(errs) == 0, ps
 }
 
 // decodeExposures decodes the exposures of nodes, strictly, on every
-// CPU: each exposure, or nil with its problems.
-func decodeExposures(nodes []*yaml.RNode) ([]*v1alpha1.ServiceExposure, []problem) {
+// CPU: each exposure as far as it decodes (nil: nothing to judge), and
+// the errors of decoding it, for resolve to report with the rest.
+func decodeExposures(nodes []*yaml.RNode) ([]*v1alpha1.ServiceExposure, []field.ErrorList) {
 	specs := make([]*v1alpha1.ServiceExposure, len(nodes))
 	errs := make([]field.ErrorList, len(nodes))
 	_ = parallel.Run(len(nodes), func(_, lo, hi int) error {
@@ -46,53 +56,254 @@ func decodeExposures(nodes []*yaml.RNode) ([]*v1alpha1.ServiceExposure, []proble
 		}
 		return nil
 	})
-	var ps []problem
-	for i, n := range nodes {
-		ps = append(ps, fieldProblems(n, framework.Error, errs[i])...)
-	}
-	return specs, ps
+	return specs, errs
 }
 
-// decodeExposure decodes the exposure of n; nil with its errors.
+// decodeExposure decodes the exposure of n: what did decode, for
+// validation to judge too, with the errors of what did not; nil when
+// there is no spec to judge.
 func decodeExposure(n *yaml.RNode) (*v1alpha1.ServiceExposure, field.ErrorList) {
 	e := &v1alpha1.ServiceExposure{}
 	errs := decode(n, e)
 	if spec := n.Field("spec"); spec == nil || yaml.IsYNodeNilOrEmpty(spec.Value.YNode()) {
-		errs = field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
+		return nil, field.ErrorList{field.Required(field.NewPath("spec"), "a ServiceExposure needs at least spec.hosts and spec.service.port")}
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	return e, errs
+}
+
+// validated is the errors of decoding an object (decoding) and then
+// validating what decoded (validation), each problem once: a field that
+// did not decode was left out, so what validation says of it, of what it
+// holds and of the list or map that holds it (a sum of weights, a
+// required entry) is left out too.
+func validated(decoding, validation field.ErrorList) field.ErrorList {
+	if len(decoding) == 0 {
+		return validation
 	}
-	return e, nil
+	errs := decoding
+	for _, v := range validation {
+		if !slices.ContainsFunc(decoding, func(d *field.Error) bool { return about(v.Field, d.Field) || meant(v, d) }) {
+			errs = append(errs, v)
+		}
+	}
+	return errs
+}
+
+// suggestion is the field an unknown field's error suggests.
+var suggestion = regexp.MustCompile(`did you mean "([^"]+)"\?$`)
+
+// meant says whether v is the required field whose misspelling d is: the
+// suggestion already says what to do.
+func meant(v, d *field.Error) bool {
+	m := suggestion.FindStringSubmatch(d.Detail)
+	if v.Type != field.ErrorTypeRequired || m == nil {
+		return false
+	}
+	i := strings.LastIndexByte(d.Field, '.')
+	return i >= 0 && v.Field == d.Field[:i+1]+m[1]
+}
+
+// about says whether a problem at path v is about the value at path d
+// (both field.Path strings): the same field, a field under it, or the
+// list or map that holds it (and each field up to that list or map).
+func about(v, d string) bool {
+	if under(v, d) {
+		return true
+	}
+	// d's ancestors up to and including the nearest list or map.
+	for p := d; p != ""; {
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			return false
+		}
+		last := p[i] == '['
+		p = p[:i]
+		if v == p {
+			return true
+		}
+		if last {
+			return false
+		}
+	}
+	return false
+}
+
+// under says whether path v is d or a path under it.
+func under(v, d string) bool {
+	return d == "" || v == d || strings.HasPrefix(v, d) && (v[len(d)] == '.' || v[len(d)] == '[')
 }
 
 // typeError matches the one error encoding/json (as forked by
 // sigs.k8s.io/json) reports for a value of the wrong type.
 var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+)(?: (\S+))? into Go (?:struct field [A-Za-z0-9_]+\.(\S+)|value) of type (\S+)$`)
 
-// decode reads node into into strictly: an unknown or duplicate field, or
-// a value of the wrong type, is an error with its field path.
+// decode reads node into into strictly: every duplicate field, value of
+// the wrong type and unknown field is an error with its field path, all
+// found in one pass over the document. What is left of into is what did
+// decode (a value of the wrong type left out), for validation to judge
+// the rest (validated).
 func decode(node *yaml.RNode, into any) field.ErrorList {
-	if errs := duplicateKeys(node.YNode(), nil); len(errs) > 0 {
-		return errs
-	}
+	errs := duplicateKeys(node.YNode(), nil)
 	data, err := yamlout.JSON(node)
 	if err != nil {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", " ")
-		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)}}
+		return append(errs, &field.Error{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + strings.TrimSpace(msg)})
 	}
 	if data, err = expandShorthands(data, reflect.TypeOf(into)); err != nil {
-		return field.ErrorList{{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + err.Error()}}
+		return append(errs, &field.Error{Type: field.ErrorTypeInvalid, BadValue: field.OmitValueType{}, Detail: "cannot be read: " + err.Error()})
 	}
 	strict, err := sigsjson.UnmarshalStrict(data, into)
-	var errs field.ErrorList
 	if err != nil {
-		errs = append(errs, decodeError(err, node.YNode()))
+		// encoding/json reports the first value of the wrong type only:
+		// find them all, leave them out, and decode what is left.
+		var wrong field.ErrorList
+		if data, wrong = withoutWrongTypes(data, reflect.TypeOf(into)); len(wrong) > 0 {
+			errs = append(errs, wrong...)
+			fresh := reflect.New(reflect.TypeOf(into).Elem())
+			strict, err = sigsjson.UnmarshalStrict(data, fresh.Interface())
+			reflect.ValueOf(into).Elem().Set(fresh.Elem())
+		}
+		if err != nil {
+			errs = append(errs, decodeError(err, node.YNode()))
+		}
 	}
 	for _, e := range strict {
-		errs = append(errs, strictError(e, reflect.TypeOf(into)))
+		if fe := strictError(e, reflect.TypeOf(into)); fe.Type != field.ErrorTypeDuplicate || !slices.ContainsFunc(errs, func(d *field.Error) bool { return d.Field == fe.Field }) {
+			errs = append(errs, fe)
+		}
 	}
 	return errs
+}
+
+// withoutWrongTypes is the JSON data of a value of type t (a pointer)
+// with every value that does not fit its Go type replaced by null, and an
+// error for each, at its path: what encoding/json would stop at, one at a
+// time. A type with a decoder of its own (json.Unmarshaler) is judged by
+// it.
+func withoutWrongTypes(data []byte, t reflect.Type) ([]byte, field.ErrorList) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber() // numbers stay as written
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return data, nil
+	}
+	var errs field.ErrorList
+	nullWrongTypes(&v, t, nil, &errs)
+	if len(errs) == 0 {
+		return data, nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return data, nil
+	}
+	return out, errs
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// nullWrongTypes replaces each value under *v (a value of type t, at
+// path) that does not fit its Go type by null, and adds its error to errs.
+// null decodes as nothing at all, and keeps the indices of a list.
+func nullWrongTypes(v *any, t reflect.Type, path *field.Path, errs *field.ErrorList) {
+	if *v == nil {
+		return
+	}
+	wrong := func(not string) {
+		*errs = append(*errs, &field.Error{Type: field.ErrorTypeTypeInvalid, Field: path.String(), BadValue: field.OmitValueType{}, Detail: "must be " + typeWordsOf(t) + ", not " + not})
+		*v = nil
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		b, err := json.Marshal(*v)
+		if err != nil {
+			return
+		}
+		if err := reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(b); err != nil {
+			not := articled(jsonKindOf(*v))
+			if m := typeError.FindStringSubmatch(err.Error()); m != nil && m[2] != "" {
+				not = m[2]
+			}
+			wrong(not)
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+	case reflect.Struct, reflect.Map:
+		m, ok := (*v).(map[string]any)
+		if !ok {
+			wrong(articled(jsonKindOf(*v)))
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			e := m[k]
+			if t.Kind() == reflect.Map {
+				nullWrongTypes(&e, t.Elem(), path.Key(k), errs)
+			} else if f, ok := jsonField(t, k); ok {
+				nullWrongTypes(&e, f.Type, path.Child(k), errs)
+			}
+			m[k] = e
+		}
+	case reflect.Slice:
+		list, ok := (*v).([]any)
+		if !ok {
+			wrong(articled(jsonKindOf(*v)))
+			return
+		}
+		for i := range list {
+			nullWrongTypes(&list[i], t.Elem(), path.Index(i), errs)
+		}
+	case reflect.String:
+		if _, ok := (*v).(string); !ok {
+			wrong(articled(jsonKindOf(*v)))
+		}
+	case reflect.Bool:
+		if _, ok := (*v).(bool); !ok {
+			wrong(articled(jsonKindOf(*v)))
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		n, ok := (*v).(json.Number)
+		if !ok {
+			wrong(articled(jsonKindOf(*v)))
+			return
+		}
+		if !fits(string(n), t) {
+			wrong(string(n))
+		}
+	}
+}
+
+// fits says whether the JSON number n fits the numeric Go type t.
+func fits(n string, t reflect.Type) bool {
+	var err error
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(n, t.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		_, err = strconv.ParseUint(n, 10, t.Bits())
+	default:
+		_, err = strconv.ParseInt(n, 10, t.Bits())
+	}
+	return err == nil
+}
+
+// jsonKindOf is what encoding/json calls the kind of a decoded value.
+func jsonKindOf(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case json.Number:
+		return "number"
+	case bool:
+		return "bool"
+	default:
+		return "string"
+	}
 }
 
 // shorthand is a type that may be written as a plain string, which sets
@@ -328,6 +539,19 @@ func typeWords(t string) string {
 	default:
 		return "an object"
 	}
+}
+
+// typeWordsOf says Go type t as a user knows it.
+func typeWordsOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return typeWords(t.String())
 }
 
 func articled(jsonKind string) string {

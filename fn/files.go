@@ -29,6 +29,9 @@ func ExecuteFiles(p *Processor, stdin io.Reader, stdout io.Writer, paths []strin
 	if err != nil {
 		return err
 	}
+	if p.Source == nil {
+		p.Source = in.Source
+	}
 	r, err := p.Run(&framework.ResourceList{FunctionConfig: config[0], Items: items})
 	if err != nil {
 		return err

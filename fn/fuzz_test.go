@@ -146,7 +146,7 @@ func sameTwice(t *testing.T, f func() any) {
 
 // render is run with the generated objects encoded: the output items.
 func render(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results, error) {
-	r, rs, err := run(config, items)
+	r, rs, err := run(config, items, nil)
 	if err != nil || rs.ExitCode() != 0 {
 		return nil, rs, err
 	}

@@ -103,7 +103,7 @@ func podChecks(p *plan, xs exposures) []problem {
 				reported[ns] = true
 				ps = append(ps, problem{node: n, severity: framework.Error,
 					message: fmt.Sprintf("is %q: the namespace is in the ambient mesh, and the platform (injection: workload) would label the pods of %s for a sidecar, which Istio prefers over ztunnel silently: set spec.injection: ambient in the ExposurePlatform, or remove the label",
-						v1alpha1.DataplaneAmbient, describeNode(s.node))}.at(field.NewPath("metadata", "labels").Key(v1alpha1.LabelDataplane)))
+						v1alpha1.DataplaneAmbient, xs.describeNode(s.node))}.at(field.NewPath("metadata", "labels").Key(v1alpha1.LabelDataplane)))
 			}
 			continue
 		}
@@ -131,7 +131,7 @@ func podChecks(p *plan, xs exposures) []problem {
 				continue
 			}
 			matched++
-			if k, msg := podContradiction(platform, podLabels, describeNode(s.node)); k != "" {
+			if k, msg := podContradiction(platform, podLabels, xs.describeNode(s.node)); k != "" {
 				ps = append(ps, problem{node: it, severity: framework.Error, message: msg}.at(pathOf(labelsPath...).Key(k)))
 			}
 		}

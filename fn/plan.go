@@ -113,15 +113,22 @@ func objectsOf(x *model.Exposure) []planned {
 	}
 	out := make([]planned, 0, 6)
 	if x.API == v1alpha1.APIGatewayAPI {
-		// Its HTTPRoutes, a Service (and, for a trafficPolicy, a
+		// Its HTTPRoutes (a TLSRoute with passthrough), a TCPRoute per
+		// tcp route, a Service (and, for a trafficPolicy, a
 		// DestinationRule) per subset routed to, the ReferenceGrants its
 		// routes need, and, as with Istio's API, its Service and the
 		// Ingress of its own hosts.
 		if x.Policy != nil {
 			out = append(out, own(emit.KindDestinationRule, x.Namespace, x.Name, func() emit.Object { return emit.DestinationRule(x) }))
 		}
-		if len(x.Hosts)+len(x.SharedHosts) > 0 {
+		if len(x.Hosts)+len(x.SharedHosts) > 0 && !x.Passthrough {
 			out = append(out, own(emit.KindHTTPRoute, x.Namespace, x.Name, func() emit.Object { return emit.HTTPRoute(x) }))
+		}
+		if x.Passthrough && x.TLS != nil && len(x.Routes) > 0 {
+			out = append(out, own(emit.KindTLSRoute, x.Namespace, x.Name, func() emit.Object { return emit.TLSRoute(x) }))
+		}
+		for _, r := range x.TCP {
+			out = append(out, own(emit.KindTCPRoute, x.Namespace, x.TCPRouteName(r.Port), func() emit.Object { return emit.TCPRoute(x, r) }))
 		}
 		if len(x.Hosts) > 0 && x.LoadBalancer == v1alpha1.LoadBalancerALB {
 			out = append(out, own(emit.KindIngress, x.Ingress.Namespace, x.Ingress.Name, func() emit.Object { return emit.Ingress(x) }))

@@ -24,6 +24,12 @@ type Processor struct {
 	// Component is the kustomization file of the Component kustomize runs
 	// krm-fn from, if it does: an error (kustomization.InComponent).
 	Component string
+
+	// Source, if set, is the text of the file at path, as the items'
+	// annotations name their files (kpt's path, kustomize's origin): a
+	// problem then names the line of its field in its file, where the
+	// file holds it (krmio.Lines).
+	Source func(path string) ([]byte, bool)
 }
 
 // Execute answers the ResourceList read from in on out as kyaml's
@@ -73,10 +79,10 @@ func (p *Processor) Run(rl *framework.ResourceList) (*Rendering, error) {
 	var r *Rendering
 	var rs framework.Results
 	if p.Component != "" {
-		rs = results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: kustomization.InComponent(p.Component)}})
+		rs = results([]problem{{node: rl.FunctionConfig, severity: framework.Error, message: kustomization.InComponent(p.Component)}}, nil)
 	} else {
 		var err error
-		if r, rs, err = run(rl.FunctionConfig, rl.Items); err != nil {
+		if r, rs, err = run(rl.FunctionConfig, rl.Items, &krmio.Lines{Source: p.Source}); err != nil {
 			rl.Items = nil
 			return nil, internalError(err)
 		}
@@ -103,9 +109,10 @@ func (p *Processor) Run(rl *framework.ResourceList) (*Rendering, error) {
 
 // Check runs every check of a render of items under config and returns
 // the results, sorted, without building any object or labelling any
-// item.
-func Check(config *yaml.RNode, items []*yaml.RNode) framework.Results {
-	_, rs := stages(config, items)
+// item. source, if set, is the text of the items' files (Processor's
+// Source).
+func Check(config *yaml.RNode, items []*yaml.RNode, source func(path string) ([]byte, bool)) framework.Results {
+	_, rs := stages(config, items, &krmio.Lines{Source: source})
 	return rs
 }
 
@@ -117,8 +124,8 @@ func internalError(err error) error {
 // run is the whole function: what it renders of config and items (nil
 // with any error), and every problem found, sorted. The error is for
 // failures of the function itself, never of the input.
-func run(config *yaml.RNode, items []*yaml.RNode) (*Rendering, framework.Results, error) {
-	p, rs := stages(config, items)
+func run(config *yaml.RNode, items []*yaml.RNode, lines *krmio.Lines) (*Rendering, framework.Results, error) {
+	p, rs := stages(config, items, lines)
 	if p == nil {
 		return nil, rs, nil
 	}
@@ -132,30 +139,33 @@ func run(config *yaml.RNode, items []*yaml.RNode) (*Rendering, framework.Results
 // the environment of those that pass; the checks of what the plan would
 // render against the input run when those pass: fix one layer, and the
 // next shows.
-func stages(config *yaml.RNode, items []*yaml.RNode) (*plan, framework.Results) {
+func stages(config *yaml.RNode, items []*yaml.RNode, lines *krmio.Lines) (*plan, framework.Results) {
 	in, probs := read(config, items)
 	if in == nil {
-		return nil, results(probs)
+		return nil, results(probs, lines)
 	}
 	platform, platformOK, ps := decodePlatform(in.platform)
 	probs = append(probs, ps...)
-	specs, ps := decodeExposures(in.exposures)
-	probs = append(probs, ps...)
-	xs, ps := resolve(in, specs, platform, platformOK)
+	specs, decoding := decodeExposures(in.exposures)
+	xs, ps := resolve(in, specs, decoding, platform, platformOK)
+	xs.lines = lines
 	probs = append(probs, ps...)
 
 	env := model.NewEnvironment(&platform.Spec, xs.models())
 	probs = append(probs, check(env, xs)...)
 	if hasErrors(probs) {
-		return nil, results(probs)
+		return nil, results(probs, lines)
 	}
 
 	p := newPlan(env, in)
 	probs = append(probs, checkPlan(p, xs)...)
-	if hasErrors(probs) {
-		return nil, results(probs)
+	if !hasErrors(probs) {
+		probs = append(probs, amplification(p, xs, inputBytes(config, items))...)
 	}
-	return p, results(probs)
+	if hasErrors(probs) {
+		return nil, results(probs, lines)
+	}
+	return p, results(probs, lines)
 }
 
 // check runs the checks across the exposures of env (xs, the nodes they
@@ -167,6 +177,7 @@ func check(env *model.Environment, xs exposures) []problem {
 		sharedHostClaims(env, xs),
 		grpcHealthChecks(env, xs),
 		gatewayTLSConflicts(env, xs),
+		wildcardSchemes(env, xs),
 		warnings(env, xs),
 	)
 }
@@ -181,6 +192,7 @@ func checkPlan(p *plan, xs exposures) []problem {
 		waypointLabels(p, xs),
 		reserved(p, xs),
 		collisions(p, xs),
+		handWritten(p, xs),
 	)
 }
 

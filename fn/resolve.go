@@ -4,6 +4,7 @@ import (
 	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"github.com/krmfn/krm-fn/fn/emit"
 	"github.com/krmfn/krm-fn/fn/model"
+	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/parallel"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -23,6 +24,7 @@ type exposures struct {
 	list   []exposure
 	nodes  map[*model.Exposure]*yaml.RNode
 	owners map[string]*yaml.RNode // the node of each owner annotation value
+	lines  *krmio.Lines           // where the input's objects are in their files
 }
 
 // ofOwner is the node of the exposure whose owner annotation value is
@@ -44,13 +46,17 @@ func (xs exposures) problem(x *model.Exposure, sev framework.Severity, path *fie
 }
 
 // describe names the spec of exposure x, with its file when known.
-func (xs exposures) describe(x *model.Exposure) string { return describeNode(xs.nodes[x]) }
+func (xs exposures) describe(x *model.Exposure) string { return xs.describeNode(xs.nodes[x]) }
+
+// describeNode names the object of n, with its file and line when known.
+func (xs exposures) describeNode(n *yaml.RNode) string { return describeAt(n, xs.lines) }
 
 // resolve follows the build's renames in, defaults, validates and
 // resolves each decoded exposure (specs[i] of in.exposures[i], nil when
-// it did not decode) under platform, on every CPU. With a platform that
-// is not ok, the exposures are checked on their own, not resolved.
-func resolve(in *input, specs []*v1alpha1.ServiceExposure, platform *v1alpha1.ExposurePlatform, ok bool) (exposures, []problem) {
+// there was nothing to decode; decoding[i] the errors of decoding it)
+// under platform, on every CPU. With a platform that is not ok, the
+// exposures are checked on their own, not resolved.
+func resolve(in *input, specs []*v1alpha1.ServiceExposure, decoding []field.ErrorList, platform *v1alpha1.ExposurePlatform, ok bool) (exposures, []problem) {
 	var p *v1alpha1.ExposurePlatformSpec
 	if ok {
 		p = &platform.Spec
@@ -60,9 +66,13 @@ func resolve(in *input, specs []*v1alpha1.ServiceExposure, platform *v1alpha1.Ex
 	errs := make([]field.ErrorList, len(specs))
 	_ = parallel.Run(len(specs), func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			if specs[i] != nil {
-				models[i], errs[i] = guarded(func() (*model.Exposure, field.ErrorList) { return resolveOne(specs[i], in.exposures[i], r, p) })
+			if specs[i] == nil {
+				errs[i] = decoding[i]
+				continue
 			}
+			models[i], errs[i] = guarded(func() (*model.Exposure, field.ErrorList) {
+				return resolveOne(specs[i], decoding[i], in.exposures[i], r, p)
+			})
 		}
 		return nil
 	})
@@ -80,13 +90,13 @@ func resolve(in *input, specs []*v1alpha1.ServiceExposure, platform *v1alpha1.Ex
 }
 
 // resolveOne follows the build's renames in, defaults, validates and
-// resolves the exposure e of node n under platform p (nil when the
-// platform itself is invalid: then the exposure is checked on its own and
-// not resolved).
-func resolveOne(e *v1alpha1.ServiceExposure, n *yaml.RNode, r renames, p *v1alpha1.ExposurePlatformSpec) (*model.Exposure, field.ErrorList) {
+// resolves the exposure e of node n (as far as it decoded: decoding are
+// the errors of the rest) under platform p (nil when the platform itself
+// is invalid: then the exposure is checked on its own and not resolved).
+func resolveOne(e *v1alpha1.ServiceExposure, decoding field.ErrorList, n *yaml.RNode, r renames, p *v1alpha1.ExposurePlatformSpec) (*model.Exposure, field.ErrorList) {
 	followBuild(e, written{writtenRef(n), ref{n.GetNamespace(), n.GetName()}}, r)
 	e.Default()
-	if errs := e.Validate(p); len(errs) > 0 || p == nil {
+	if errs := validated(decoding, e.Validate(p)); len(errs) > 0 || p == nil {
 		return nil, errs
 	}
 	return model.Resolve(e, p)

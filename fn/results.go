@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -44,8 +45,9 @@ func fieldProblems(node *yaml.RNode, sev framework.Severity, errs field.ErrorLis
 }
 
 // result is the KRM result of p: the object, its field path and the file
-// the object came from (when the orchestrator says).
-func (p problem) result() *framework.Result {
+// the object came from (when the orchestrator says), with the line of the
+// field where lines finds it.
+func (p problem) result(lines *krmio.Lines) *framework.Result {
 	r := &framework.Result{Severity: p.severity, Message: excerpt(p.message, maxMessage)}
 	if p.field != "" && p.field != "<nil>" {
 		r.Field = &framework.Field{Path: p.field}
@@ -67,6 +69,11 @@ func (p problem) result() *framework.Result {
 		r.File = &framework.File{Path: file, Index: i}
 	} else if file := originFile(p.node); file != "" {
 		r.File = &framework.File{Path: file, Index: krmio.NoIndex}
+	}
+	if r.File != nil {
+		if line := lines.Line(r.File.Path, p.node.YNode(), p.field); line > 0 {
+			r.Tags = map[string]string{krmio.LineTag: strconv.Itoa(line)}
+		}
 	}
 	return r
 }
@@ -93,21 +100,46 @@ func originFile(n *yaml.RNode) string {
 }
 
 // results are the KRM results of problems, sorted as kyaml sorts them.
-func results(ps []problem) framework.Results {
+func results(ps []problem, lines *krmio.Lines) framework.Results {
 	rs := make(framework.Results, 0, len(ps))
 	for _, p := range ps {
-		rs = append(rs, p.result())
+		rs = append(rs, p.result(lines))
 	}
 	rs.Sort()
+	// Then in the order of their lines, in each file.
+	slices.SortStableFunc(rs, func(a, b *framework.Result) int {
+		if a.File == nil || b.File == nil || a.File.Path != b.File.Path || a.File.Index != b.File.Index {
+			return 0
+		}
+		return lineOf(a) - lineOf(b)
+	})
 	return rs
 }
 
+// lineOf is the line of r (krmio.LineTag); 0 when not known.
+func lineOf(r *framework.Result) int {
+	n, _ := strconv.Atoi(r.Tags[krmio.LineTag])
+	return n
+}
+
 // describeNode names the object of node, with its file when known.
-func describeNode(n *yaml.RNode) string {
+func describeNode(n *yaml.RNode) string { return describeAt(n, nil) }
+
+// describeAt names the object of node, with its file when known, and its
+// line in it where lines finds it (else, given by kpt, its index).
+func describeAt(n *yaml.RNode, lines *krmio.Lines) string {
 	s := krmio.Describe(n.GetKind(), n.GetNamespace(), n.GetName())
-	if file, idx, err := kioutil.GetFileAnnotations(n); err == nil && file != "" {
+	file, idx, err := kioutil.GetFileAnnotations(n)
+	if err != nil || file == "" {
+		file, idx = originFile(n), ""
+	}
+	switch line := lines.Line(file, n.YNode(), ""); {
+	case file == "":
+	case line > 0:
+		s += fmt.Sprintf(" (%s:%d)", file, line)
+	case idx != "":
 		s += " (" + file + ":" + idx + ")"
-	} else if file := originFile(n); file != "" {
+	default:
 		s += " (" + file + ")"
 	}
 	return s

@@ -58,7 +58,9 @@ func TestResults(t *testing.T) {
 // TestWarningsDoNotFail checks that a warning is a warning result, on
 // stderr, and that the run still renders.
 func TestWarningsDoNotFail(t *testing.T) {
-	in := prdResourceList + `
+	// The exposure reaches a Service of another namespace: the platform
+	// allows it.
+	in := strings.Replace(prdResourceList, "spec: {domain: domain.shop}", "spec: {domain: domain.shop, tenancy: {crossNamespace: allow}}", 1) + `
 - apiVersion: exposure.krmfn.io/v1alpha1
   kind: ServiceExposure
   metadata: {name: kibana, namespace: observability}

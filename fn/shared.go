@@ -53,7 +53,7 @@ func grpcHealthChecks(env *model.Environment, xs exposures) []problem {
 	}
 	for _, s := range xs.list {
 		if slices.Contains(s.x.Hosts, v1alpha1.AnyHost) && anyHost == "" {
-			anyHost = "host \"*\" of " + describeNode(s.node)
+			anyHost = "host \"*\" of " + xs.describeNode(s.node)
 		}
 	}
 	if anyHost == "" {

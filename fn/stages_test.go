@@ -19,8 +19,8 @@ func TestEnvironmentIsNotChangedAfterItIsBuilt(t *testing.T) {
 			continue
 		}
 		platform, ok, _ := decodePlatform(in.platform)
-		specs, _ := decodeExposures(in.exposures)
-		xs, _ := resolve(in, specs, platform, ok)
+		specs, decoding := decodeExposures(in.exposures)
+		xs, _ := resolve(in, specs, decoding, platform, ok)
 		env := model.NewEnvironment(&platform.Spec, xs.models())
 		before := snapshot(t, env)
 

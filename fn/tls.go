@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -91,10 +92,78 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 				s.x.SharedHosts[0], s.x.SharedIndex[0])))
 		}
 	}
-	if g := env.Gateway; g != nil && len(g.TLSListeners)+1 > gatewayAPIMaxListeners {
-		ps = append(ps, problem{node: xs.ofOwner(env.Exposures[0].Owner), severity: framework.Error, message: fmt.Sprintf(
-			"the environment's Gateway would have %d listeners (an HTTPS listener per host with TLS at the gateway, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: use a platform credentialName without {host} and fewer hosts, or render this environment with api: istio",
-			len(g.TLSListeners)+1, gatewayAPIMaxListeners)}.at(field.NewPath("spec", "hosts")))
+	ps = append(ps, clientCertificatePorts(env, sorted)...)
+	if g := env.Gateway; g != nil {
+		n := len(g.TLSListeners) + len(g.PassthroughListeners) + len(g.TCPListeners)
+		if !g.NoHTTP {
+			n++
+		}
+		if n > gatewayAPIMaxListeners {
+			ps = append(ps, problem{node: xs.ofOwner(env.Exposures[0].Owner), severity: framework.Error, message: fmt.Sprintf(
+				"the environment's Gateway would have %d listeners (an HTTPS or passthrough listener per host with TLS at the gateway, one per TCP route, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: use a platform credentialName without {host} and fewer hosts, or render this environment with api: istio",
+				n, gatewayAPIMaxListeners)}.at(field.NewPath("spec", "hosts")))
+		}
+	}
+	return ps
+}
+
+// clientCertificatePorts finds, with the Gateway API, the gateway ports
+// whose HTTPS listeners would not all check client certificates against
+// one CA. A Gateway checks them per port (spec.tls.frontend.perPort), for
+// every HTTPS listener on it, and Istio takes one caCertificateRef there:
+// so the TLS port of a mutual exposure serves mutual exposures only, of
+// one Secret (whose ca.crt is the CA). Each error is the mutual
+// exposure's, naming the other.
+func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem {
+	p := env.Platform
+	if p.API != v1alpha1.APIGatewayAPI || p.TLS == nil {
+		return nil
+	}
+	type user struct {
+		s      exposure // node nil: the platform's shared hosts
+		mutual bool
+		secret string
+	}
+	byPort := map[int32][]user{}
+	if len(env.SharedHosts) > 0 {
+		byPort[p.Gateway.HTTPSPort] = []user{{}}
+	}
+	for _, s := range sorted {
+		if s.x.Terminated() && len(s.x.TLS.Credentials) > 0 {
+			byPort[s.x.TLS.Port] = append(byPort[s.x.TLS.Port], user{s, s.x.TLS.Mode == v1alpha1.TLSMutual, s.x.TLS.Credentials[0].Secret})
+		}
+	}
+	var ps []problem
+	for _, port := range slices.Sorted(maps.Keys(byPort)) {
+		users := byPort[port]
+		simple := slices.IndexFunc(users, func(u user) bool { return !u.mutual })
+		var first *user
+		for i, u := range users {
+			if !u.mutual {
+				continue
+			}
+			at := field.NewPath("spec", "tls", "mode")
+			if u.s.x.TLS.PortSet {
+				at = field.NewPath("spec", "tls", "port")
+			}
+			why := "the Gateway API (platform api: gateway-api) checks client certificates per gateway port"
+			switch {
+			case simple >= 0:
+				other := "the platform's shared hosts"
+				if n := users[simple].s.node; n != nil {
+					other = describeNode(n)
+				}
+				ps = append(ps, u.s.problem(framework.Error, at, fmt.Sprintf(
+					"%s, for every HTTPS listener on it (the Gateway's spec.tls.frontend.perPort), and gateway port %d ends TLS without them for %s (mode simple): give this exposure a TLS port of its own (spec.tls.port), or render this environment with api: istio",
+					why, port, other)))
+			case first == nil:
+				first = &users[i]
+			case u.secret != first.secret:
+				ps = append(ps, u.s.problem(framework.Error, at, fmt.Sprintf(
+					"%s, against one CA (the Gateway's spec.tls.frontend.perPort; Istio takes one caCertificateRef), and gateway port %d checks them against the ca.crt of Secret %s, of %s, where this exposure's is Secret %s: give this exposure a TLS port of its own (spec.tls.port), or render this environment with api: istio",
+					why, port, first.secret, describeNode(first.s.node), u.secret)))
+			}
+		}
 	}
 	return ps
 }

@@ -27,6 +27,7 @@ func warnings(env *model.Environment, xs exposures) []problem {
 					x.Namespace, p.Gateway.Namespace, x.Service.Namespace, x.Service.Namespace)))
 		}
 		ps = append(ps, routeWarnings(s)...)
+		ps = append(ps, preflightWarnings(s)...)
 		// An overlay's commonAnnotations reach the spec's metadata; an ALB
 		// setting there would bypass the checks of spec.ingress.
 		ann := s.node.GetAnnotations()
@@ -88,10 +89,27 @@ type shadowIndex struct {
 	prefixes     *prefixNode    // the first of each prefix, by its bytes
 }
 
-// prefixNode is a node of a trie of path prefixes.
+// prefixNode is a node of a trie of path prefixes. Most nodes have one
+// child: a list takes a few bytes where a map takes a few hundred.
 type prefixNode struct {
-	next  map[byte]*prefixNode
+	next  []prefixEdge
 	index int // the first route whose prefix ends here; -1
+}
+
+// prefixEdge leads to the node of one more byte.
+type prefixEdge struct {
+	c    byte
+	node *prefixNode
+}
+
+// child is n's child for byte c; nil if none.
+func (n *prefixNode) child(c byte) *prefixNode {
+	for _, e := range n.next {
+		if e.c == c {
+			return e.node
+		}
+	}
+	return nil
 }
 
 func newShadowIndex() *shadowIndex {
@@ -116,13 +134,12 @@ func (x *shadowIndex) add(i int, m v1alpha1.Match) {
 	case m.Prefix != "":
 		n := x.prefixes
 		for _, c := range []byte(m.Prefix) {
-			if n.next == nil {
-				n.next = map[byte]*prefixNode{}
+			next := n.child(c)
+			if next == nil {
+				next = &prefixNode{index: -1}
+				n.next = append(n.next, prefixEdge{c, next})
 			}
-			if n.next[c] == nil {
-				n.next[c] = &prefixNode{index: -1}
-			}
-			n = n.next[c]
+			n = next
 		}
 		if n.index < 0 {
 			n.index = i
@@ -153,7 +170,7 @@ func (x *shadowIndex) covering(m v1alpha1.Match) int {
 	for _, path := range []string{m.Prefix, m.Exact} {
 		n := x.prefixes
 		for k := 0; k < len(path) && n != nil; k++ {
-			if n = n.next[path[k]]; n != nil {
+			if n = n.child(path[k]); n != nil {
 				better(n.index)
 			}
 		}
@@ -173,4 +190,88 @@ func redirectPrefix(rd *v1alpha1.Redirect) string {
 		return ""
 	}
 	return rd.Prefix
+}
+
+// preflightWarnings are the routes with a CORS policy that a browser's
+// preflight cannot reach. Before a cross-origin request with a method or
+// headers of its own, a browser sends an OPTIONS request to the same URL
+// (its query included) without those headers, and Envoy answers it with
+// the CORS policy of the route that request matches: a route that matches
+// a method other than OPTIONS, or headers a preflight does not carry,
+// never gets it. When the route a preflight for its path does match (the
+// first of the exposure's whose path covers it, with no such condition)
+// has no CORS policy, or there is none, the browser gets no CORS answer
+// and refuses the request.
+func preflightWarnings(s exposure) []problem {
+	var ps []problem
+	routes := field.NewPath("spec", "routes")
+	for j, r := range s.x.Routes {
+		if r.CORS == nil || preflightMeets(r.Match, r.Match) {
+			continue
+		}
+		taker := -1
+		for k, q := range s.x.Routes {
+			if preflightMeets(q.Match, r.Match) {
+				taker = k
+				break
+			}
+		}
+		why := "no route of this exposure takes it"
+		if taker >= 0 {
+			if s.x.Routes[taker].CORS != nil {
+				continue
+			}
+			why = fmt.Sprintf("spec.routes[%d] takes it, which has no cors", taker)
+		}
+		ps = append(ps, s.problem(framework.Warning, routes.Index(j).Child("cors"),
+			fmt.Sprintf("a browser's preflight (an OPTIONS request to the same path, without %s) does not match this route, and %s: browsers will refuse the cross-origin requests; set the same cors on a route of the path without the method and header match (or in spec.routeDefaults)",
+				preflightLacks(r.Match), why)))
+	}
+	return ps
+}
+
+// preflightHeaders are the headers of a preflight request a route may
+// match on (besides the host).
+var preflightHeaders = []string{"origin", "access-control-request-method", "access-control-request-headers", "host", ":authority"}
+
+// preflightMeets says whether a preflight for a request that match m
+// selects (its path and query) is selected by q: q asks for no method
+// but OPTIONS, no header a preflight lacks, no query parameter m does not
+// ask for the same way, and its path covers m's.
+func preflightMeets(q, m v1alpha1.Match) bool {
+	if q.Method != "" && q.Method != "OPTIONS" {
+		return false
+	}
+	for h := range q.Headers {
+		if !slices.Contains(preflightHeaders, strings.ToLower(h)) {
+			return false
+		}
+	}
+	for k, v := range q.QueryParams {
+		if w, ok := m.QueryParams[k]; !ok || w != v {
+			return false
+		}
+	}
+	switch {
+	case q.Prefix != "":
+		return m.Prefix != "" && strings.HasPrefix(m.Prefix, q.Prefix) || m.Exact != "" && strings.HasPrefix(m.Exact, q.Prefix)
+	case q.Exact != "":
+		return m.Exact == q.Exact
+	default:
+		return q.Regex != "" && m.Regex == q.Regex
+	}
+}
+
+// preflightLacks says what of match m a preflight does not carry.
+func preflightLacks(m v1alpha1.Match) string {
+	var what []string
+	if m.Method != "" && m.Method != "OPTIONS" {
+		what = append(what, "method "+m.Method)
+	}
+	for _, h := range slices.Sorted(maps.Keys(m.Headers)) {
+		if !slices.Contains(preflightHeaders, strings.ToLower(h)) {
+			what = append(what, "header "+h)
+		}
+	}
+	return strings.Join(what, " and ")
 }

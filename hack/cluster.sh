@@ -139,12 +139,23 @@ crds=$(cd "$root" && go list -m -f '{{.Dir}}' istio.io/api)/kubernetes/customres
 [[ -f "$crds" ]] || { log "no Istio CRDs at $crds"; exit 1; }
 kubectl apply --server-side -f "$crds" >/dev/null
 # The Gateway API's CRDs (standard channel), from the sigs.k8s.io/gateway-api
-# version go.mod pins: what api: gateway-api renders.
+# version go.mod pins: what api: gateway-api renders. HTTPRoute's is the
+# experimental channel's, which has the standard one's fields and retry,
+# what a platform with gatewayAPI.channel: experimental renders (that the
+# others render standard fields only, fn's TestStandardChannel checks
+# against the standard CRD).
 (cd "$root" && go mod download sigs.k8s.io/gateway-api)
-gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard
-for f in "$gwapi"/gateway.networking.k8s.io_*.yaml; do
+gwapi=$(cd "$root" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd
+# The kinds krm-fn renders must all be there: TCPRoute and TLSRoute (tcp
+# routes, passthrough) are in the standard channel of the pinned v1.6.3.
+for kind in gateways httproutes referencegrants tcproutes tlsroutes; do
+	[[ -f "$gwapi/standard/gateway.networking.k8s.io_$kind.yaml" ]] || { log "no Gateway API CRD $kind in $gwapi/standard"; exit 1; }
+done
+[[ -f "$gwapi/experimental/gateway.networking.k8s.io_httproutes.yaml" ]] || { log "no experimental HTTPRoute CRD in $gwapi"; exit 1; }
+for f in "$gwapi"/standard/gateway.networking.k8s.io_*.yaml; do
 	# A ValidatingAdmissionPolicy against installing other channels' CRDs: no CRD.
 	[[ $f == *_vap_* ]] && continue
+	[[ $f == *_httproutes.yaml ]] && f=$gwapi/experimental/gateway.networking.k8s.io_httproutes.yaml
 	kubectl apply --server-side -f "$f" >/dev/null
 done
 # cert-manager's CRDs, from the github.com/cert-manager/cert-manager version

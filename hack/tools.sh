@@ -2,8 +2,8 @@
 # Installs the pinned external tools this project tests against, into a cache
 # directory that survives between runs on one machine, and prints that
 # directory. Usage: hack/tools.sh [kustomize] [kube] [istioctl] [etcd]
-# [argocd] [istio-proof] [alb-proof] [pre-commit] [helm] [time] (no
-# argument: kustomize only).
+# [argocd] [istio-proof] [alb-proof] [pre-commit] [helm] [goreleaser] [time]
+# (no argument: kustomize only).
 #
 # Every version is pinned here; bumping one means editing this file.
 set -euo pipefail
@@ -16,6 +16,9 @@ ISTIOCTL_VERSION=v0.0.0-20260827124520-eed52ebb66ad
 # helm only renders the benchmark's comparison chart (make bench); v3.22.0's
 # go.mod asks for Go 1.26.0.
 HELM_VERSION=v3.22.0
+
+# goreleaser builds the release (.goreleaser.yaml, docs/release.md).
+GORELEASER_VERSION=v2.17.0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${KRMFN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/krm-fn/tools}
@@ -106,12 +109,16 @@ for tool in "${want[@]}"; do
 	etcd)
 		command -v etcd >/dev/null || apt_install etcd-server
 		;;
+	goreleaser)
+		install goreleaser "$GORELEASER_VERSION" \
+			env GOBIN="$bin" CGO_ENABLED=0 go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
+		;;
 	pre-commit)
 		# Debian's pre-commit (bookworm: 3.0.4), what the hooks are tested with.
 		command -v pre-commit >/dev/null || apt_install pre-commit
 		;;
 	*)
-		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, istio-proof, alb-proof, pre-commit, helm or time)" >&2
+		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, istio-proof, alb-proof, pre-commit, helm, goreleaser or time)" >&2
 		exit 2
 		;;
 	esac

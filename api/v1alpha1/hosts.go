@@ -6,10 +6,12 @@ import "strings"
 const AnyHost = "*"
 
 // QualifyHost is host h as the platform with the given domain renders it:
-// lowercased, with the domain appended to a short host (one without a
-// dot, or a wildcard over one: "*.apps" → "*.apps.<domain>").
+// lowercased (its ASCII letters only: validation refuses any other, which
+// Unicode's folding could turn into ASCII), with the domain appended to a
+// short host (one without a dot, or a wildcard over one: "*.apps" →
+// "*.apps.<domain>").
 func QualifyHost(h, domain string) string {
-	h = strings.ToLower(h)
+	h = asciiLower(h)
 	if h == AnyHost || !IsShortHost(h) || domain == "" {
 		return h
 	}

@@ -104,7 +104,10 @@ type ExposureTLS struct {
 	// certificates signed by the CA in the Secret's ca.crt) or passthrough
 	// (the gateway routes by SNI to the Service, which ends TLS itself; its
 	// routes then only choose backends, and the ports they reach must be
-	// protocol tcp). Default: simple.
+	// protocol tcp). With api: gateway-api, a gateway port checks client
+	// certificates for every host on it against one CA, so a mutual
+	// exposure's TLS port serves mutual exposures of one Secret only; and
+	// passthrough names its hosts ("*" is none). Default: simple.
 	Mode TLSMode `json:"mode,omitempty"`
 
 	// CredentialName of the Secret, in the gateway's namespace, with this
@@ -237,15 +240,7 @@ func (e *ServiceExposure) defaultPorts() {
 		if len(r.Backends) == 0 {
 			r.Backends = []Backend{{}}
 		}
-		if len(r.Backends) == 1 && r.Backends[0].Weight == nil {
-			w := int32(DefaultBackendWeight)
-			r.Backends[0].Weight = &w
-		}
-		for j := range r.Backends {
-			if b := &r.Backends[j]; b.Service != "" && b.Namespace == "" {
-				b.Namespace = e.Namespace
-			}
-		}
+		defaultBackends(r.Backends, e.Namespace)
 	}
 }
 

@@ -43,6 +43,11 @@ type ServiceExposureSpec struct {
 	// the service.
 	Routes []Route `json:"routes,omitempty"`
 
+	// RouteDefaults are settings applied to every route that does not set
+	// the field itself (a redirect or a fixed response takes only cors and
+	// responseHeaders: it sends nothing on). Default: none.
+	RouteDefaults *RouteDefaults `json:"routeDefaults,omitempty"`
+
 	// Subsets become the DestinationRule's subsets; routes send weights to
 	// them by name. Default: none.
 	Subsets []Subset `json:"subsets,omitempty"`
@@ -176,6 +181,10 @@ type ExposurePlatformSpec struct {
 	// is an error. Default: istio.
 	API PlatformAPI `json:"api,omitempty"`
 
+	// GatewayAPI says what of the Gateway API the cluster serves, with api:
+	// gateway-api. Default: its standard channel.
+	GatewayAPI *GatewayAPISpec `json:"gatewayAPI,omitempty"`
+
 	// Gateway is the Istio ingress gateway the ALB forwards to.
 	Gateway GatewaySpec `json:"gateway,omitempty"`
 
@@ -215,11 +224,15 @@ type ExposurePlatformSpec struct {
 	// with nlb.
 	TLS *GatewayTLS `json:"tls,omitempty"`
 
-	// AllowedNamespaces are the namespaces exposures may live in, and
-	// their Services: an exposure elsewhere is an error. Default: any
-	// namespace (but Kubernetes' own: kube-system, kube-public and
-	// kube-node-lease are never allowed).
+	// AllowedNamespaces is deprecated: the older name of
+	// tenancy.namespaces, which it sets when that is unset (a warning says
+	// to move it). Default: none.
 	AllowedNamespaces []string `json:"allowedNamespaces,omitempty"`
+
+	// Tenancy is what exposures may touch: where they live, what they
+	// reach, the annotations they set (tenancy.go). Default: the safe
+	// defaults of each field.
+	Tenancy TenancySpec `json:"tenancy,omitempty"`
 }
 
 // PlatformAPI is the routing API exposures render to.

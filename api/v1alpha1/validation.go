@@ -77,7 +77,7 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	errs = append(errs, annotations(alb.Child("annotations"), s.ALB.Annotations, nil, nil)...)
 	if _, set := s.ALB.Annotations[ALBGroupOrder]; set {
 		errs = append(errs, field.Forbidden(alb.Child("annotations").Key(ALBGroupOrder),
-			"orders one Ingress of a group against the others: the same on every Ingress orders nothing (krm-fn puts wildcard hosts last itself); set it on an exposure, in spec.ingress.annotations"))
+			"orders one Ingress of a group against the others: the same on every Ingress orders nothing (krm-fn puts wildcard hosts last itself), and no exposure may set it either: remove it"))
 	}
 	if v, ok := s.ALB.Annotations[ALBBackendProtoVer]; ok {
 		p := alb.Child("annotations").Key(ALBBackendProtoVer)
@@ -136,6 +136,8 @@ func (p *ExposurePlatform) Validate() field.ErrorList {
 	}
 	errs = append(errs, validateHosts(spec.Child("sharedHosts"), s.SharedHosts, s)...)
 	errs = append(errs, validatePlatformTLS(spec, s)...)
+	errs = append(errs, validateTenancy(spec.Child("tenancy"), s)...)
+	errs = append(errs, validateGatewayAPISpec(spec.Child("gatewayAPI"), s)...)
 	seen := map[string]bool{}
 	for i, ns := range s.AllowedNamespaces {
 		p := spec.Child("allowedNamespaces").Index(i)
@@ -169,11 +171,9 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 			"the Gateway, VirtualService and DestinationRule are generated in it"))
 	} else {
 		errs = append(errs, dnsLabel(meta.Child("namespace"), e.Namespace)...)
-		errs = append(errs, allowedNamespace(meta.Child("namespace"), e.Namespace, platform)...)
 	}
-	if ns := e.Spec.Service.Namespace; ns != "" && ns != e.Namespace {
-		errs = append(errs, allowedNamespace(field.NewPath("spec", "service", "namespace"), ns, platform)...)
-	}
+	tn := tenant{namespace: e.Namespace, name: e.Name, platform: platform}
+	errs = append(errs, validateTenancyOf(e, tn)...)
 
 	spec := field.NewPath("spec")
 	s := &e.Spec
@@ -206,7 +206,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
 	}
 	for i := range s.Routes {
-		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets: subsets, platform: platform, service: &s.Service, l4: !s.HTTPRoutes()})...)
+		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets: subsets, platform: platform, service: &s.Service, l4: !s.HTTPRoutes(), tenant: tn})...)
 	}
 	errs = append(errs, s.TrafficPolicy.validate(e.Namespace)...)
 	if in := s.Ingress; in != nil {
@@ -228,8 +228,14 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPI(spec, s, e.Namespace)...)
 	}
+	if platform != nil && platform.API == APIGatewayAPI {
+		errs = append(errs, validateGatewayAPIRetries(spec, s, platform)...)
+	}
 	errs = append(errs, validateExposureTLS(spec, s, platform)...)
-	return errs
+	if d := s.RouteDefaults; d != nil {
+		errs = append(validateRouteDefaults(spec.Child("routeDefaults"), d), errs...)
+	}
+	return fromRouteDefaults(spec, s, errs)
 }
 
 // validateTargetGroup checks that the target group the exposure's Ingress
@@ -332,18 +338,6 @@ func successCodes(path *field.Path, over map[string]string, version string) fiel
 	return nil
 }
 
-// allowedNamespace checks that an exposure may render into namespace ns:
-// not Kubernetes' own, and one the platform allows if it lists them.
-func allowedNamespace(path *field.Path, ns string, platform *ExposurePlatformSpec) field.ErrorList {
-	if slices.Contains(ReservedNamespaces, ns) {
-		return field.ErrorList{field.Forbidden(path, fmt.Sprintf("%s is Kubernetes' own namespace, where krm-fn renders nothing", ns))}
-	}
-	if platform != nil && len(platform.AllowedNamespaces) > 0 && !slices.Contains(platform.AllowedNamespaces, ns) {
-		return field.ErrorList{field.Forbidden(path, fmt.Sprintf("the ExposurePlatform allows exposures only in %s (spec.allowedNamespaces)", strings.Join(platform.AllowedNamespaces, ", ")))}
-	}
-	return nil
-}
-
 // validateHosts checks the hosts of an exposure (or the platform's shared
 // hosts), qualified with the platform's domain; "*" is every host.
 func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformSpec) field.ErrorList {
@@ -354,6 +348,10 @@ func validateHosts(path *field.Path, hosts []string, platform *ExposurePlatformS
 	seen := map[string]bool{}
 	for i, h := range hosts {
 		p := path.Index(i)
+		if !isASCII(h) {
+			errs = append(errs, field.Invalid(p, h, "must be ASCII: an internationalised name is written as its IDNA A-label (xn--…), and other characters can fold into another host's (the Kelvin sign \u212A lowercases to k)"))
+			continue
+		}
 		if h == AnyHost {
 			if seen[h] {
 				errs = append(errs, field.Duplicate(p, h))

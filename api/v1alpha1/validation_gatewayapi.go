@@ -89,9 +89,13 @@ func validateGatewayAPI(spec *field.Path, s *ServiceExposureSpec, namespace stri
 		}
 	}
 	names := map[string]int{} // route name → index of the first route of that name
+	rule := "a rule of an HTTPRoute"
+	if !s.HTTPRoutes() {
+		rule = "the rule of a TLSRoute" // passthrough
+	}
 	for i := range s.Routes {
 		r := &s.Routes[i]
-		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), r)...)
+		errs = append(errs, validateGatewayAPIRoute(spec.Child("routes").Index(i), r, rule)...)
 		if first, ok := names[r.Name]; ok && r.Name != "" {
 			errs = append(errs, field.Invalid(spec.Child("routes").Index(i).Child("name"), r.Name, fmt.Sprintf(
 				"names a rule of the HTTPRoute, whose rule names must be unique, and %s has this name: rename one", spec.Child("routes").Index(first))))
@@ -111,7 +115,9 @@ func gatewayAPITooMany(p *field.Path, n, limit int, why string) *field.Error {
 	return e
 }
 
-func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
+// validateGatewayAPIRoute checks route r as rule (what holds it, for
+// messages).
+func validateGatewayAPIRoute(p *field.Path, r *Route, rule string) field.ErrorList {
 	var errs field.ErrorList
 	if r.Name != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(r.Name) {
@@ -123,10 +129,6 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 	}
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "prefix"), r.Match.Prefix)...)
 	errs = append(errs, gatewayAPIPathMatch(p.Child("match", "exact"), r.Match.Exact)...)
-	if r.Retries != nil {
-		errs = append(errs, field.Forbidden(p.Child("retries"), gatewayAPINo+
-			"retries in its standard channel (HTTPRoute's retry is experimental in v1.6.3): remove them, the gateway then retries as Istio does by default"))
-	}
 	if m := r.Mirror; m != nil && m.Percent != nil && math.Abs(*m.Percent*10000-math.Round(*m.Percent*10000)) > 1e-6 {
 		errs = append(errs, field.Invalid(p.Child("mirror", "percent"), *m.Percent,
 			"the Gateway API (platform api: gateway-api) takes a mirrored share in millionths of the requests: round it to at most 4 decimals"))
@@ -138,7 +140,7 @@ func validateGatewayAPIRoute(p *field.Path, r *Route) field.ErrorList {
 		errs = append(errs, field.Forbidden(p.Child("respond"), gatewayAPINo+"fixed responses (Istio's directResponse): send the route to a backend that answers, or redirect it"))
 	}
 	if n := len(r.Backends); n > gatewayAPIMaxBackends {
-		errs = append(errs, gatewayAPITooMany(p.Child("backends"), n, gatewayAPIMaxBackends, "a rule of an HTTPRoute has at most %d backends"))
+		errs = append(errs, gatewayAPITooMany(p.Child("backends"), n, gatewayAPIMaxBackends, rule+" has at most %d backends"))
 	}
 	if n := len(r.Match.Headers); n > gatewayAPIMaxMatches {
 		errs = append(errs, gatewayAPITooMany(p.Child("match", "headers"), n, gatewayAPIMaxMatches, "a match of an HTTPRoute has at most %d headers"))

@@ -57,6 +57,7 @@ type targets struct {
 	// passthrough), which go to its tcp ports only.
 	service *ServiceSpec
 	l4      bool
+	tenant  tenant // what the exposure may reach
 }
 
 // validateRoute checks one route.
@@ -290,11 +291,11 @@ func validateTarget(p *field.Path, service, namespace string, port int32, subset
 	if namespace != "" { // else the exposure has none, which is its own error
 		errs = append(errs, dnsLabel(p.Child("namespace"), namespace)...)
 	}
-	if slices.Contains(ReservedNamespaces, namespace) {
-		errs = append(errs, field.Forbidden(p.Child("namespace"), fmt.Sprintf("%s is Kubernetes' own namespace, where krm-fn routes nothing", namespace)))
-	} else {
-		errs = append(errs, allowedNamespace(p.Child("namespace"), namespace, to.platform)...)
+	what := "route to"
+	if strings.HasSuffix(p.String(), ".mirror") {
+		what = "mirror to"
 	}
+	errs = append(errs, to.tenant.reaches(p.Child("namespace"), namespace, what)...)
 	if port != 0 {
 		errs = append(errs, portNumber(p.Child("port"), port)...)
 	}

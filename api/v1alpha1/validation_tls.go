@@ -130,14 +130,9 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 	}
 	if s.TLS != nil && s.TLS.Mode == TLSPassthrough {
 		errs = append(errs, passthroughRoutes(spec, s)...)
-		if platform != nil && platform.API == APIGatewayAPI {
-			errs = append(errs, field.Forbidden(tp.Child("mode"), gatewayAPINo+
-				"TLS passthrough that krm-fn renders (it renders HTTPRoutes only, no TLSRoute): render this environment with api: istio, or end TLS at the gateway (mode simple)"))
-		}
 	}
-	if s.TLS != nil && s.TLS.Mode == TLSMutual && platform != nil && platform.API == APIGatewayAPI {
-		errs = append(errs, field.Forbidden(tp.Child("mode"), gatewayAPINo+
-			"client certificates that krm-fn renders (a Gateway's frontend validation is per port, for every host on it): render this environment with api: istio, or use mode simple"))
+	if platform != nil && platform.API == APIGatewayAPI {
+		errs = append(errs, gatewayAPITLS(spec, s, platform)...)
 	}
 	if platform != nil && slices.Contains(s.Hosts, AnyHost) && platform.TLS != nil && platform.TLS.Issuer != nil && s.HTTPRoutes() && !platform.ALBReencrypts() {
 		errs = append(errs, field.Invalid(spec.Child("hosts").Index(slices.Index(s.Hosts, AnyHost)), AnyHost,
@@ -242,10 +237,6 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 		return field.ErrorList{field.Forbidden(tcp,
 			"the ALB carries HTTP only (loadBalancer alb): TCP routes need a platform whose gateway takes connections itself (loadBalancer nlb or none)")}
 	}
-	if platform != nil && platform.API == APIGatewayAPI {
-		errs = append(errs, field.Forbidden(tcp, gatewayAPINo+
-			"TCP routes that krm-fn renders (it renders HTTPRoutes only, no TCPRoute): render this environment with api: istio"))
-	}
 	if s.Mesh && len(s.Hosts) == 0 && len(s.Routes) == 0 {
 		errs = append(errs, field.Forbidden(spec.Child("mesh"), "applies the http routes inside the mesh, and an exposure of tcp routes alone has none: remove it"))
 	}
@@ -277,6 +268,35 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 			}
 		}
 		errs = append(errs, validateBackends(p.Child("backends"), r.Backends, to)...)
+	}
+	return errs
+}
+
+// gatewayAPITLS checks what the Gateway API (v1.6.3, standard channel)
+// cannot say of an exposure's passthrough, client certificates and tcp
+// routes: a TLSRoute names its SNI hosts ("*" is none), a Gateway checks
+// the client certificates of a port against one CA (one Secret per
+// exposure then), and a rule of a TCPRoute or TLSRoute has at most 16
+// backends. What it cannot say across exposures (a port of mutual and
+// simple TLS, or of two CAs) the processor checks.
+func gatewayAPITLS(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+	var errs field.ErrorList
+	orIstio := "; or render this environment with api: istio"
+	if t := s.TLS; t != nil && t.Mode == TLSPassthrough {
+		if i := slices.Index(s.Hosts, AnyHost); i >= 0 {
+			errs = append(errs, field.Forbidden(spec.Child("hosts").Index(i), gatewayAPINo+
+				`TLS passthrough for every host: a TLSRoute names the SNI hosts it takes ("*.example.com" will do, "*" will not): name them`+orIstio))
+		}
+	}
+	if t := s.TLS; t != nil && t.Mode == TLSMutual && t.CredentialName == "" && platform.TLS != nil && PerHost(platform.TLS.CredentialName) && len(s.Hosts) > 1 {
+		errs = append(errs, field.Invalid(spec.Child("tls", "mode"), t.Mode, fmt.Sprintf(
+			"the Gateway API (platform api: gateway-api) checks the client certificates of a gateway port against one CA (the Gateway's spec.tls.frontend.perPort), and the platform's credentialName %q gives each host its own Secret, with its own ca.crt: name one Secret for the exposure (spec.tls.credentialName)%s",
+			platform.TLS.CredentialName, orIstio)))
+	}
+	for i, r := range s.TCP {
+		if n := len(r.Backends); n > gatewayAPIMaxBackends {
+			errs = append(errs, gatewayAPITooMany(spec.Child("tcp").Index(i).Child("backends"), n, gatewayAPIMaxBackends, "the rule of a TCPRoute has at most %d backends"))
+		}
 	}
 	return errs
 }

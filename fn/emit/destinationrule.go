@@ -11,14 +11,13 @@ import (
 // which has no subsets (they are Services of their own, SubsetService),
 // it is the trafficPolicy's alone.
 func DestinationRule(x *model.Exposure) *IstioObject {
-	obj := destinationRule(x, x.Name, x.Service.FQDN)
+	var subsets []*networking.Subset
 	if x.API != v1alpha1.APIGatewayAPI {
-		dr := obj.Spec.Message.(*networking.DestinationRule)
 		for _, s := range x.Subsets {
-			dr.Subsets = append(dr.Subsets, &networking.Subset{Name: s.Name, Labels: s.Labels})
+			subsets = append(subsets, &networking.Subset{Name: s.Name, Labels: s.Labels})
 		}
 	}
-	return obj
+	return destinationRule(x, x.Name, x.Service.FQDN, subsets)
 }
 
 // SubsetDestinationRule builds the DestinationRule of the Service that
@@ -26,17 +25,20 @@ func DestinationRule(x *model.Exposure) *IstioObject {
 // trafficPolicy, for the requests routed to the subset too.
 func SubsetDestinationRule(x *model.Exposure, subset string) *IstioObject {
 	name := model.SubsetService(x.Service.Name, subset)
-	return destinationRule(x, model.SubsetService(x.Name, subset), model.FQDN(name, x.Service.Namespace))
+	return destinationRule(x, model.SubsetService(x.Name, subset), model.FQDN(name, x.Service.Namespace), nil)
 }
 
-func destinationRule(x *model.Exposure, name, host string) *IstioObject {
+// destinationRule builds a DestinationRule of x: the trafficPolicy's enum
+// fields set to their zero value written out, as the spec wrote them.
+func destinationRule(x *model.Exposure, name, host string, subsets []*networking.Subset) *IstioObject {
 	return &IstioObject{
 		TypeMeta:   KindDestinationRule.TypeMeta(),
 		ObjectMeta: ownedMeta(x.Owner, x.Carried, name, x.Namespace),
-		Spec: IstioSpec{&networking.DestinationRule{
+		Spec: IstioSpec{WithZeroEnums(&networking.DestinationRule{
 			Host:          host,
 			TrafficPolicy: x.Policy,
 			ExportTo:      x.DestinationRuleExportTo(),
-		}},
+			Subsets:       subsets,
+		}, x.PolicyZeroEnums, "trafficPolicy")},
 	}
 }

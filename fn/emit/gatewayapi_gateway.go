@@ -19,7 +19,10 @@ const namespaceNameLabel = corev1.LabelMetadataName
 
 // GatewayAPIGateway builds the environment's Gateway API Gateway: class
 // istio, one plain HTTP listener on the gateway port (TLS ends at the
-// ALB), which takes HTTPRoutes from the namespaces of the exposures only.
+// ALB), which takes HTTPRoutes from the namespaces of the exposures only;
+// with TLS at the gateway its HTTPS listeners (checking client
+// certificates on the ports of mutual exposures), and the TLS listeners
+// of passthrough and the TCP listeners of tcp routes.
 func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
 	meta := ownedMeta(g.Owner, g.Carried, g.Name, g.Namespace)
 	meta.Annotations[istioServiceTypeAnnotation] = g.ServiceType
@@ -56,14 +59,53 @@ func GatewayAPIGateway(g *model.PlatformGateway) *gwapiv1.Gateway {
 		}
 		listeners = append(listeners, listener)
 	}
+	// TLS passthrough: a TLS listener per host, which routes the
+	// connection by SNI to its TLSRoute's backends, TLS and all.
+	for _, l := range g.PassthroughListeners {
+		passthrough := gwapiv1.TLSModePassthrough
+		listeners = append(listeners, gwapiv1.Listener{
+			Name:          gwapiv1.SectionName(l.Name),
+			Hostname:      ptr(gwapiv1.Hostname(l.Hostname)),
+			Port:          l.Port,
+			Protocol:      gwapiv1.TLSProtocolType,
+			TLS:           &gwapiv1.ListenerTLSConfig{Mode: &passthrough},
+			AllowedRoutes: allowedFrom(l.Namespaces),
+		})
+	}
+	for _, l := range g.TCPListeners {
+		listeners = append(listeners, gwapiv1.Listener{
+			Name:          gwapiv1.SectionName(l.Name),
+			Port:          l.Port,
+			Protocol:      gwapiv1.TCPProtocolType,
+			AllowedRoutes: allowedFrom([]string{l.Namespace}),
+		})
+	}
+	spec := gwapiv1.GatewaySpec{GatewayClassName: v1alpha1.GatewayClassIstio, Listeners: listeners}
+	if len(g.ClientCAs) > 0 {
+		spec.TLS = &gwapiv1.GatewayTLSConfig{Frontend: frontendValidation(g.ClientCAs)}
+	}
 	return &gwapiv1.Gateway{
 		TypeMeta:   KindGatewayAPIGateway.TypeMeta(),
 		ObjectMeta: meta,
-		Spec: gwapiv1.GatewaySpec{
-			GatewayClassName: v1alpha1.GatewayClassIstio,
-			Listeners:        listeners,
-		},
+		Spec:       spec,
 	}
+}
+
+// frontendValidation is the client certificate check of the HTTPS
+// listeners of each port of cas (mutual exposures): the Gateway API checks
+// them per port, not per listener. A client must present a certificate
+// signed by the CA of the Secret's ca.crt (AllowValidOnly), the Secret
+// that ends TLS, as with Istio's MUTUAL mode; other ports check none
+// (an empty default).
+func frontendValidation(cas []model.ClientCA) *gwapiv1.FrontendTLSConfig {
+	f := &gwapiv1.FrontendTLSConfig{}
+	for _, ca := range cas {
+		f.PerPort = append(f.PerPort, gwapiv1.TLSPortConfig{Port: ca.Port, TLS: gwapiv1.TLSConfig{Validation: &gwapiv1.FrontendTLSValidation{
+			CACertificateRefs: []gwapiv1.ObjectReference{{Group: "", Kind: "Secret", Name: gwapiv1.ObjectName(ca.Secret)}},
+			Mode:              gwapiv1.AllowValidOnly,
+		}}})
+	}
+	return f
 }
 
 // allowedFrom takes routes from namespaces only (by their name label).

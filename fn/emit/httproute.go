@@ -75,8 +75,9 @@ func httpRouteObject(x *model.Exposure, name string, hostnames []gwapiv1.Hostnam
 }
 
 // httpRouteRule is one route as a rule of an HTTPRoute in namespace ns.
-// Validation has refused what the Gateway API cannot express (retries,
-// faults, fixed responses, ...).
+// Validation has refused what the Gateway API cannot express (faults,
+// fixed responses, ..., and retries but in the experimental channel, as
+// Istio translates them back).
 func httpRouteRule(r model.Route, ns string) gwapiv1.HTTPRouteRule {
 	rule := gwapiv1.HTTPRouteRule{Matches: []gwapiv1.HTTPRouteMatch{gatewayAPIMatch(r.Match)}}
 	if r.Name != "" {
@@ -84,6 +85,23 @@ func httpRouteRule(r model.Route, ns string) gwapiv1.HTTPRouteRule {
 	}
 	if r.Timeout > 0 {
 		rule.Timeouts = &gwapiv1.HTTPRouteTimeouts{Request: ptr(GatewayAPIDuration(r.Timeout))}
+	}
+	if rt := r.Retries; rt != nil {
+		// Istio renders a retry as retries of attempts, on its connection
+		// conditions and these codes, each try timed out after the
+		// backend request timeout (convertHTTPRoute).
+		codes, _, _ := v1alpha1.GatewayAPIRetryCodes(rt.RetryOn)
+		retry := &gwapiv1.HTTPRouteRetry{Attempts: ptr(int(rt.Attempts))}
+		for _, c := range codes {
+			retry.Codes = append(retry.Codes, gwapiv1.HTTPRouteRetryStatusCode(c))
+		}
+		rule.Retry = retry
+		if rt.PerTryTimeout > 0 {
+			if rule.Timeouts == nil {
+				rule.Timeouts = &gwapiv1.HTTPRouteTimeouts{}
+			}
+			rule.Timeouts.BackendRequest = ptr(GatewayAPIDuration(rt.PerTryTimeout))
+		}
 	}
 	for _, b := range r.Backends {
 		ref := gwapiv1.HTTPBackendRef{BackendRef: gwapiv1.BackendRef{BackendObjectReference: backendObject(b, ns)}}

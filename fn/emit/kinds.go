@@ -22,6 +22,8 @@ const (
 	KindDestinationRule
 	KindGatewayAPIGateway
 	KindHTTPRoute
+	KindTCPRoute
+	KindTLSRoute
 	KindReferenceGrant
 	KindIngress
 	KindCertificate
@@ -60,6 +62,8 @@ var kinds = [...]struct {
 	KindDestinationRule:   {istioGroup, "v1", "DestinationRule", true, servedByIstio},
 	KindGatewayAPIGateway: {gatewayAPIGroup, "v1", "Gateway", true, servedByGatewayAPI},
 	KindHTTPRoute:         {gatewayAPIGroup, "v1", "HTTPRoute", true, servedByGatewayAPI},
+	KindTCPRoute:          {gatewayAPIGroup, "v1", "TCPRoute", true, servedByGatewayAPI},
+	KindTLSRoute:          {gatewayAPIGroup, "v1", "TLSRoute", true, servedByGatewayAPI},
 	KindReferenceGrant:    {gatewayAPIGroup, "v1", "ReferenceGrant", true, servedByGatewayAPI},
 	KindIngress:           {ingressGroup, "v1", "Ingress", true, servedByIngress},
 	KindCertificate:       {certManagerGroup, "v1", "Certificate", true, servedByCertManager},

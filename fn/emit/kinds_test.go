@@ -16,6 +16,8 @@ func TestKinds(t *testing.T) {
 		KindService:           corev1.SchemeGroupVersion.String(),
 		KindGatewayAPIGateway: gwapiv1.GroupVersion.String(),
 		KindHTTPRoute:         gwapiv1.GroupVersion.String(),
+		KindTCPRoute:          gwapiv1.GroupVersion.String(),
+		KindTLSRoute:          gwapiv1.GroupVersion.String(),
 		KindReferenceGrant:    gwapiv1.GroupVersion.String(),
 		KindIngress:           networkingv1.SchemeGroupVersion.String(),
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 
+	"github.com/krmfn/krm-fn/api/v1alpha1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -15,16 +18,167 @@ import (
 // MarshalJSON writes s in protojson's form but for 64-bit integers:
 // protojson writes them as strings (JavaScript cannot hold them), and the
 // CRDs of Istio's kinds declare them integers, so the API server would
-// refuse "65537" for a DestinationRule's maglev tableSize.
+// refuse "65537" for a DestinationRule's maglev tableSize. An enum field
+// set to its zero value, which protojson leaves out, is written out where
+// it says what the rendering turns off (the mode of a DestinationRule's
+// TLS settings: tls: {mode: DISABLE}, never tls: {}; a Gateway's
+// passthrough servers, passthroughGatewayJSON) or where the spec wrote it
+// (WithZeroEnums).
 func (s IstioSpec) MarshalJSON() ([]byte, error) {
 	if g, ok := s.Message.(*networking.Gateway); ok && passesThrough(g) {
 		return passthroughGatewayJSON(g)
 	}
-	if m, ok := s.Message.(json.Marshaler); ok && !sets64(s.ProtoReflect()) {
-		// The usual case, and the quick one: Istio's own marshaller.
-		return m.MarshalJSON()
+	msg, zeros := s.Message, []v1alpha1.ZeroEnum(nil)
+	if w, ok := msg.(withZeroEnums); ok {
+		msg, zeros = w.Message, w.zeros
 	}
-	return specJSON(s.Message)
+	zeros = append(zeros, tlsModes(msg.ProtoReflect(), nil)...)
+	var b []byte
+	var err error
+	if m, ok := msg.(json.Marshaler); ok && !sets64(msg.ProtoReflect()) {
+		// The usual case, and the quick one: Istio's own marshaller.
+		b, err = m.MarshalJSON()
+	} else {
+		b, err = specJSON(msg)
+	}
+	if err != nil || len(zeros) == 0 {
+		return b, err
+	}
+	return writeZeroEnums(b, zeros)
+}
+
+// withZeroEnums is an Istio spec with the enum fields its source set to
+// their zero value, which its JSON writes out.
+type withZeroEnums struct {
+	proto.Message
+	zeros []v1alpha1.ZeroEnum
+}
+
+// WithZeroEnums is spec m, whose JSON writes out the zero enums at their
+// paths (ZeroEnum.Path, under the fields of prefix).
+func WithZeroEnums(m proto.Message, zeros []v1alpha1.ZeroEnum, prefix ...string) proto.Message {
+	if len(zeros) == 0 {
+		return m
+	}
+	w := withZeroEnums{Message: m}
+	for _, z := range zeros {
+		w.zeros = append(w.zeros, v1alpha1.ZeroEnum{Path: append(slices.Clone(prefix), z.Path...), Name: z.Name})
+	}
+	return w
+}
+
+// tlsSettings are the messages whose mode's zero value turns something
+// off (ClientTLSSettings: DISABLE): their mode is always written. (A
+// Gateway server's, whose zero is PASSTHROUGH, is written where it
+// passes through: passthroughGatewayJSON.)
+var tlsSettings = map[protoreflect.FullName]bool{
+	"istio.networking.v1alpha3.ClientTLSSettings": true,
+}
+
+// mayTLSCache remembers mayTLS by message type.
+var mayTLSCache sync.Map // protoreflect.FullName → bool
+
+// mayTLS says whether a message of type md can hold TLS settings.
+func mayTLS(md protoreflect.MessageDescriptor) bool {
+	if v, ok := mayTLSCache.Load(md.FullName()); ok {
+		return v.(bool)
+	}
+	var in func(md protoreflect.MessageDescriptor, visiting map[protoreflect.FullName]bool) bool
+	in = func(md protoreflect.MessageDescriptor, visiting map[protoreflect.FullName]bool) bool {
+		if tlsSettings[md.FullName()] {
+			return true
+		}
+		if visiting[md.FullName()] || wellKnown(md) {
+			return false
+		}
+		visiting[md.FullName()] = true
+		fields := md.Fields()
+		for i := range fields.Len() {
+			fd := fields.Get(i)
+			if fd.IsMap() {
+				fd = fd.MapValue()
+			}
+			if fd.Kind() == protoreflect.MessageKind && in(fd.Message(), visiting) {
+				return true
+			}
+		}
+		return false
+	}
+	v := in(md, map[protoreflect.FullName]bool{})
+	mayTLSCache.Store(md.FullName(), v)
+	return v
+}
+
+// tlsModes are the modes of the TLS settings in m (at path) that are
+// their zero value, which protojson would leave out.
+func tlsModes(m protoreflect.Message, path []string) []v1alpha1.ZeroEnum {
+	md := m.Descriptor()
+	if !mayTLS(md) {
+		return nil
+	}
+	if tlsSettings[md.FullName()] {
+		mode := md.Fields().ByName("mode")
+		if m.Has(mode) {
+			return nil
+		}
+		return []v1alpha1.ZeroEnum{{Path: append(path[:len(path):len(path)], mode.JSONName()), Name: string(mode.Enum().Values().ByNumber(0).Name())}}
+	}
+	var out []v1alpha1.ZeroEnum
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		p := append(path[:len(path):len(path)], fd.JSONName())
+		switch {
+		case fd.IsMap():
+			if fd.MapValue().Kind() == protoreflect.MessageKind {
+				v.Map().Range(func(k protoreflect.MapKey, e protoreflect.Value) bool {
+					out = append(out, tlsModes(e.Message(), append(p[:len(p):len(p)], k.String()))...)
+					return true
+				})
+			}
+		case fd.IsList() && fd.Kind() == protoreflect.MessageKind:
+			for i := range v.List().Len() {
+				out = append(out, tlsModes(v.List().Get(i).Message(), append(p[:len(p):len(p)], strconv.Itoa(i)))...)
+			}
+		case fd.Kind() == protoreflect.MessageKind:
+			out = append(out, tlsModes(v.Message(), p)...)
+		}
+		return true
+	})
+	return out
+}
+
+// writeZeroEnums writes the zero enums into b, the JSON of a spec, where
+// the message that holds each is there and it is not.
+func writeZeroEnums(b []byte, zeros []v1alpha1.ZeroEnum) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	for _, z := range zeros {
+		at := v
+		for _, k := range z.Path[:len(z.Path)-1] {
+			switch c := at.(type) {
+			case map[string]any:
+				at = c[k]
+			case []any:
+				i, err := strconv.Atoi(k)
+				if err != nil || i >= len(c) {
+					at = nil
+					break
+				}
+				at = c[i]
+			default:
+				at = nil
+			}
+		}
+		if obj, ok := at.(map[string]any); ok {
+			if _, set := obj[z.Path[len(z.Path)-1]]; !set {
+				obj[z.Path[len(z.Path)-1]] = z.Name
+			}
+		}
+	}
+	return json.Marshal(v)
 }
 
 // sets64 says whether m, or a message in it, sets a 64-bit integer. It

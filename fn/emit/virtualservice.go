@@ -96,7 +96,7 @@ func SharedVirtualService(h *model.SharedHost) *IstioObject {
 	}
 	vs := &networking.VirtualService{Hosts: []string{h.Host}, Gateways: []string{h.Ingress.Namespace + "/" + gw}}
 	for _, r := range h.Routes {
-		vs.Http = append(vs.Http, httpRoute(r))
+		vs.Http = append(vs.Http, httpRoute(*r))
 	}
 	return &IstioObject{
 		TypeMeta:   KindVirtualService.TypeMeta(),

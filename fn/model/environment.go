@@ -59,6 +59,7 @@ func NewEnvironment(p *v1alpha1.ExposurePlatformSpec, exposures []*Exposure) *En
 	env.TLSGateway = tlsGateway(exposures, p, env.SharedHosts)
 	if env.Gateway != nil {
 		env.Gateway.completeTLS(exposures, env.SharedHosts, p)
+		env.Gateway.completeL4(exposures)
 	}
 	env.Waypoints = waypoints(exposures, p)
 	env.Namespaces = meshNamespaces(exposures, env.Waypoints, p)
@@ -131,8 +132,9 @@ func (x *Exposure) DefinesSubset(name string) bool {
 }
 
 // platformGateway is the Gateway API Gateway of the environment, if the
-// platform renders the Gateway API and any exposure has hosts: routes
-// attach to it from the namespaces of those exposures.
+// platform renders the Gateway API and any exposure has hosts or tcp
+// routes: HTTPRoutes attach to its HTTP listener from the namespaces of
+// the exposures with http routes at the gateway (none: no HTTP listener).
 func platformGateway(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) *PlatformGateway {
 	if p.API != v1alpha1.APIGatewayAPI {
 		return nil
@@ -148,20 +150,24 @@ func platformGateway(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) *P
 	namespaces := map[string]bool{}
 	first := true
 	for _, x := range exposures {
-		if len(x.Hosts)+len(x.SharedHosts) == 0 {
+		hosts := len(x.Hosts)+len(x.SharedHosts) > 0
+		if !hosts && len(x.TCP) == 0 {
 			continue
 		}
-		namespaces[x.Namespace] = true
+		if hosts && !x.Passthrough {
+			namespaces[x.Namespace] = true
+		}
 		if first {
 			g.Carried, first = x.Carried, false
 		} else {
 			g.Carried = g.Carried.Common(x.Carried)
 		}
 	}
-	if len(namespaces) == 0 {
+	if first {
 		return nil
 	}
 	g.Namespaces = slices.Sorted(maps.Keys(namespaces))
+	g.NoHTTP = len(namespaces) == 0
 	return g
 }
 

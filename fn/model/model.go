@@ -48,13 +48,16 @@ type Exposure struct {
 	// (SubsetService).
 	RoutedSubsets map[string]bool
 
-	Service  Service
-	Routes   []Route
-	Subsets  []v1alpha1.Subset
-	Policy   *networking.TrafficPolicy
-	Gateway  Gateway
-	Ingress  Ingress
-	Injected bool // whether the platform's injection applies to the Service's pods
+	Service Service
+	Routes  []Route
+	Subsets []v1alpha1.Subset
+	Policy  *networking.TrafficPolicy
+	// PolicyZeroEnums are the enum fields the trafficPolicy sets to their
+	// zero value, which its rendering writes out (mode: DISABLE).
+	PolicyZeroEnums []v1alpha1.ZeroEnum
+	Gateway         Gateway
+	Ingress         Ingress
+	Injected        bool // whether the platform's injection applies to the Service's pods
 
 	// LoadBalancer is what the platform fronts the gateway with: Ingresses
 	// only with alb.
@@ -171,9 +174,18 @@ type PlatformGateway struct {
 	Namespaces  []string
 	ServiceType string // of the Service Istio deploys for it: ClusterIP (ALB target type ip) or NodePort (instance)
 	// NoHTTP says it has no plain HTTP listener (an ALB re-encrypts to
-	// it); TLSListeners are its HTTPS listeners, in order.
+	// it, or no exposure has http routes at the gateway); TLSListeners
+	// are its HTTPS listeners, in order.
 	NoHTTP       bool
 	TLSListeners []TLSListener
+	// PassthroughListeners are its TLS listeners in Passthrough mode, one
+	// per host of a passthrough exposure (Secret unset), and TCPListeners
+	// its TCP listeners, one per tcp route; each in order.
+	PassthroughListeners []TLSListener
+	TCPListeners         []TCPListener
+	// ClientCAs are the ports whose HTTPS listeners check client
+	// certificates (mutual exposures), by port.
+	ClientCAs []ClientCA
 	// Redirect says its HTTP listener redirects every request to HTTPS
 	// (the platform's tls.httpsRedirect): an HTTPRoute of its own, the
 	// only one the listener takes (from its namespace).
@@ -232,12 +244,14 @@ type Ingress struct {
 // host's precedence.
 type SharedHost struct {
 	Host    string
-	Name    string  // of its Gateway, VirtualService and Ingress
-	Owner   string  // the owner annotation value, "host:<host>"
-	Carried Carried // what every exposure that claims it carries
-	Routes  []Route // of every claim, in the host's precedence
-	Gateway Gateway
-	Ingress Ingress
+	Name    string   // of its Gateway, VirtualService and Ingress
+	Owner   string   // the owner annotation value, "host:<host>"
+	Carried Carried  // what every exposure that claims it carries
+	Routes  []*Route // of every claim, in the host's precedence (its exposure's)
+	// Claimants are the exposures that claim it, by owner.
+	Claimants []*Exposure
+	Gateway   Gateway
+	Ingress   Ingress
 	// Duplicates are the claims that select exactly the requests of an
 	// earlier claim, by another exposure: a request goes to one route
 	// only, so they are left out of Routes (and the checks refuse them).
@@ -325,40 +339,78 @@ func (c Carried) Common(d Carried) Carried {
 	return Carried{Labels: both(c.Labels, d.Labels), Annotations: both(c.Annotations, d.Annotations)}
 }
 
-// Grant is what a ReferenceGrant in Namespace allows the HTTPRoutes of an
-// exposure: sending to these Services there.
+// Grant is what a ReferenceGrant in Namespace allows the routes of an
+// exposure: sending to these Services there. From are the kinds of its
+// routes that send there, in the order of RouteKind.
 type Grant struct {
 	Namespace string
 	Services  []string
+	From      []RouteKind
 }
 
-// Grants are the ReferenceGrants x's HTTPRoutes need (the Gateway API
-// allows a route to send to a Service of another namespace only if that
+// RouteKind is a kind of Gateway API route an exposure renders.
+type RouteKind int
+
+// The kinds of routes of an exposure, with the Gateway API: its
+// HTTPRoutes, the TLSRoute of passthrough, its TCPRoutes.
+const (
+	HTTPRoutes RouteKind = iota
+	TLSRoutes
+	TCPRoutes
+)
+
+// Grants are the ReferenceGrants x's routes need (the Gateway API allows
+// a route to send to a Service of another namespace only if that
 // namespace grants it), one per namespace, in order; none but with the
 // Gateway API.
 func (x *Exposure) Grants() []Grant {
 	if x.API != v1alpha1.APIGatewayAPI {
 		return nil
 	}
-	byNS := map[string]map[string]bool{}
+	type grant struct {
+		services map[string]bool
+		from     [TCPRoutes + 1]bool
+	}
+	byNS := map[string]*grant{}
+	add := func(kind RouteKind, d Destination) {
+		if d.Namespace == x.Namespace {
+			return
+		}
+		name := d.Name
+		if d.Subset != "" {
+			name = SubsetService(d.Name, d.Subset)
+		}
+		g := byNS[d.Namespace]
+		if g == nil {
+			g = &grant{services: map[string]bool{}}
+			byNS[d.Namespace] = g
+		}
+		g.services[name] = true
+		g.from[kind] = true
+	}
+	kind := HTTPRoutes
+	if x.Passthrough {
+		kind = TLSRoutes
+	}
 	for i := range x.Routes {
 		for _, d := range x.Routes[i].Destinations() {
-			if d.Namespace == x.Namespace {
-				continue
-			}
-			name := d.Name
-			if d.Subset != "" {
-				name = SubsetService(d.Name, d.Subset)
-			}
-			if byNS[d.Namespace] == nil {
-				byNS[d.Namespace] = map[string]bool{}
-			}
-			byNS[d.Namespace][name] = true
+			add(kind, *d)
+		}
+	}
+	for _, r := range x.TCP {
+		for _, d := range r.Backends {
+			add(TCPRoutes, d)
 		}
 	}
 	var out []Grant
 	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
-		out = append(out, Grant{Namespace: ns, Services: slices.Sorted(maps.Keys(byNS[ns]))})
+		g := Grant{Namespace: ns, Services: slices.Sorted(maps.Keys(byNS[ns].services))}
+		for k, from := range byNS[ns].from {
+			if from {
+				g.From = append(g.From, RouteKind(k))
+			}
+		}
+		out = append(out, g)
 	}
 	return out
 }

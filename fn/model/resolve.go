@@ -61,6 +61,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 		x.Service.TargetPort = *svc.TargetPort
 	}
 	x.Injected = x.Service.Create && p.Injection != v1alpha1.InjectionNone
+	x.Routes = make([]Route, 0, len(s.Routes))
 	for _, r := range s.Routes {
 		rr := resolveRoute(&r, x)
 		for _, d := range rr.Destinations() {
@@ -73,6 +74,7 @@ func Resolve(e *v1alpha1.ServiceExposure, p *v1alpha1.ExposurePlatformSpec) (*Ex
 	resolveTLS(x, e, p)
 	if s.TrafficPolicy != nil {
 		x.Policy = s.TrafficPolicy.Policy
+		x.PolicyZeroEnums = s.TrafficPolicy.ZeroEnums()
 	}
 	x.Gateway = Gateway{Name: e.Name, Selector: p.Gateway.Selector, Port: p.Gateway.Port}
 	if p.API == v1alpha1.APIGatewayAPI {

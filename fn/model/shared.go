@@ -61,51 +61,85 @@ func (x *Exposure) SharesHosts() bool {
 // sharedHosts assembles the hosts of the platform's sharedHosts that
 // exposures claim: each with the routes of all its claims, in the host's
 // precedence (most specific first), but those of the same requests as an
-// earlier claim of another exposure.
+// earlier claim of another exposure. Hosts claimed by the same exposures
+// share those routes: they are ordered once.
 func sharedHosts(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) []*SharedHost {
-	claims := map[string][]Claim{}
+	claimants := map[string][]*Exposure{}
 	for _, x := range exposures {
 		if !x.SharesHosts() {
 			continue
 		}
 		for _, h := range x.SharedHosts {
-			for i := range x.Routes {
-				claims[h] = append(claims[h], Claim{x, i})
-			}
+			claimants[h] = append(claimants[h], x)
 		}
 	}
+	type ordered struct {
+		routes     []*Route
+		duplicates []Duplicate
+	}
+	done := map[string]ordered{}
 	var hosts []*SharedHost
-	for _, h := range slices.Sorted(maps.Keys(claims)) {
-		cs := claims[h]
-		slices.SortStableFunc(cs, func(a, b Claim) int {
-			return cmp.Or(cmpPrecedence(a.X.Routes[a.Route].Match, b.X.Routes[b.Route].Match),
-				strings.Compare(a.X.Owner, b.X.Owner), cmp.Compare(a.Route, b.Route))
-		})
+	for _, h := range slices.Sorted(maps.Keys(claimants)) {
 		sh := NewSharedHost(h, p)
-		for i, c := range cs {
+		sh.Claimants = slices.SortedFunc(slices.Values(claimants[h]), func(a, b *Exposure) int { return strings.Compare(a.Owner, b.Owner) })
+		for i, x := range sh.Claimants {
 			if i == 0 {
-				sh.Carried = c.X.Carried
+				sh.Carried = x.Carried
 			} else {
-				sh.Carried = sh.Carried.Common(c.X.Carried)
+				sh.Carried = sh.Carried.Common(x.Carried)
 			}
-			if !slices.Contains(sh.Namespaces, c.X.Namespace) {
-				sh.Namespaces = append(sh.Namespaces, c.X.Namespace)
+			if !slices.Contains(sh.Namespaces, x.Namespace) {
+				sh.Namespaces = append(sh.Namespaces, x.Namespace)
 			}
 		}
 		slices.Sort(sh.Namespaces)
-		seen := map[string]Claim{}
-		for _, c := range cs {
-			key := matchKey(c.X.Routes[c.Route].Match)
-			if first, ok := seen[key]; ok && first.X != c.X {
-				sh.Duplicates = append(sh.Duplicates, Duplicate{Claim: c, First: first})
-				continue
-			}
-			seen[key] = c
-			sh.Routes = append(sh.Routes, c.X.Routes[c.Route])
+		var key strings.Builder
+		for _, x := range sh.Claimants {
+			key.WriteString(x.Owner)
+			key.WriteByte(0)
 		}
+		o, ok := done[key.String()]
+		if !ok {
+			o.routes, o.duplicates = orderClaims(sh.Claimants)
+			done[key.String()] = o
+		}
+		sh.Routes, sh.Duplicates = o.routes, o.duplicates
 		hosts = append(hosts, sh)
 	}
 	return hosts
+}
+
+// orderClaims orders the routes of the exposures that claim a shared host
+// in the host's precedence: the routes, and the claims of the same
+// requests as an earlier claim of another exposure, left out of them.
+func orderClaims(xs []*Exposure) ([]*Route, []Duplicate) {
+	n := 0
+	for _, x := range xs {
+		n += len(x.Routes)
+	}
+	cs := make([]Claim, 0, n)
+	for _, x := range xs {
+		for i := range x.Routes {
+			cs = append(cs, Claim{x, i})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b Claim) int {
+		return cmp.Or(cmpPrecedence(a.X.Routes[a.Route].Match, b.X.Routes[b.Route].Match),
+			strings.Compare(a.X.Owner, b.X.Owner), cmp.Compare(a.Route, b.Route))
+	})
+	routes := make([]*Route, 0, len(cs))
+	var duplicates []Duplicate
+	seen := make(map[string]Claim, len(cs))
+	for _, c := range cs {
+		key := matchKey(c.X.Routes[c.Route].Match)
+		if first, ok := seen[key]; ok && first.X != c.X {
+			duplicates = append(duplicates, Duplicate{Claim: c, First: first})
+			continue
+		}
+		seen[key] = c
+		routes = append(routes, &c.X.Routes[c.Route])
+	}
+	return routes, duplicates
 }
 
 // cmpPrecedence orders the matches of a shared host, most specific first:

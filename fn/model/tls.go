@@ -1,8 +1,10 @@
 package model
 
 import (
+	"cmp"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -294,7 +296,7 @@ func (g *PlatformGateway) completeTLS(exposures []*Exposure, shared []*SharedHos
 	if p.TLS == nil {
 		return
 	}
-	g.Redirect = p.TLS.HTTPSRedirect && !p.ALBReencrypts()
+	g.Redirect = p.TLS.HTTPSRedirect && !p.ALBReencrypts() && !g.NoHTTP
 	if p.ALBReencrypts() {
 		g.NoHTTP = true
 		g.TLSListeners = []TLSListener{{Name: "https", Port: p.Gateway.HTTPSPort, Secret: p.TLS.CredentialName, Namespaces: g.Namespaces}}
@@ -308,8 +310,12 @@ func (g *PlatformGateway) completeTLS(exposures []*Exposure, shared []*SharedHos
 			for _, h := range c.Hosts {
 				g.TLSListeners = append(g.TLSListeners, tlsListener(h, x.TLS.Port, c.Secret, []string{x.Namespace}))
 			}
+			if x.TLS.Mode == v1alpha1.TLSMutual && !slices.ContainsFunc(g.ClientCAs, func(ca ClientCA) bool { return ca.Port == x.TLS.Port }) {
+				g.ClientCAs = append(g.ClientCAs, ClientCA{Port: x.TLS.Port, Secret: c.Secret})
+			}
 		}
 	}
+	slices.SortStableFunc(g.ClientCAs, func(a, b ClientCA) int { return cmp.Compare(a.Port, b.Port) })
 	for _, h := range shared {
 		g.TLSListeners = append(g.TLSListeners, tlsListener(h.Host, p.Gateway.HTTPSPort, SharedCredential(h, p).Secret, h.Namespaces))
 	}
@@ -318,6 +324,9 @@ func (g *PlatformGateway) completeTLS(exposures []*Exposure, shared []*SharedHos
 		// The HTTP listener takes the redirect only: each HTTPRoute
 		// attaches to its hosts' HTTPS listeners.
 		for _, x := range exposures {
+			if x.Passthrough {
+				continue // a TLSRoute of its hosts' TLS listeners
+			}
 			for _, h := range slices.Concat(x.Hosts, x.SharedHosts) {
 				x.Listeners = append(x.Listeners, ListenerName(h))
 			}
@@ -328,6 +337,56 @@ func (g *PlatformGateway) completeTLS(exposures []*Exposure, shared []*SharedHos
 // ListenerName is the name of the HTTPS listener of host h: "https-" and
 // the host, a wildcard's "*" as "wildcard".
 func ListenerName(h string) string { return "https-" + v1alpha1.HostLabelForm(h) }
+
+// ClientCA is a port of the Gateway API Gateway whose HTTPS listeners
+// check client certificates, against the CA in Secret's ca.crt (the
+// Secret of the mutual exposures there, in the Gateway's namespace: the
+// checks allow one per port).
+type ClientCA struct {
+	Port   int32
+	Secret string
+}
+
+// TCPListener is a TCP listener of the Gateway API Gateway: the port of a
+// tcp route, for the TCPRoute of Namespace.
+type TCPListener struct {
+	Name      string
+	Port      int32
+	Namespace string
+}
+
+// PassthroughListenerName is the name of the TLS listener in Passthrough
+// mode of host h: "tls-" and the host, a wildcard's "*" as "wildcard".
+func PassthroughListenerName(h string) string { return "tls-" + v1alpha1.HostLabelForm(h) }
+
+// TCPListenerName is the name of the TCP listener of gateway port port.
+func TCPListenerName(port int32) string { return "tcp-" + strconv.Itoa(int(port)) }
+
+// TCPRouteName is the name of the TCPRoute of x's tcp route on gateway
+// port port (a TCPRoute has one rule): "<name>-<port>".
+func (x *Exposure) TCPRouteName(port int32) string { return x.Name + "-" + strconv.Itoa(int(port)) }
+
+// completeL4 gives the Gateway API Gateway g the listeners of connections
+// it routes without ending TLS: a TLS listener in Passthrough mode per
+// host of a passthrough exposure (on its TLS port, for its TLSRoute), and
+// a TCP listener per tcp route (for its TCPRoute), each taking routes
+// from the exposure's namespace only.
+func (g *PlatformGateway) completeL4(exposures []*Exposure) {
+	for _, x := range exposures {
+		if x.Passthrough && x.TLS != nil {
+			for _, h := range x.Hosts {
+				l := tlsListener(h, x.TLS.Port, "", []string{x.Namespace})
+				l.Name = PassthroughListenerName(h)
+				g.PassthroughListeners = append(g.PassthroughListeners, l)
+			}
+		}
+		for _, r := range x.TCP {
+			g.TCPListeners = append(g.TCPListeners, TCPListener{Name: TCPListenerName(r.Port), Port: r.Port, Namespace: x.Namespace})
+		}
+	}
+	slices.SortStableFunc(g.PassthroughListeners, func(a, b TLSListener) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(g.TCPListeners, func(a, b TCPListener) int { return cmp.Compare(a.Port, b.Port) })
+}
 
 // RedirectRouteName is the name of the HTTPRoute that redirects the HTTP
 // listener of Gateway gateway to HTTPS.

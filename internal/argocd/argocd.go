@@ -21,26 +21,35 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 )
 
-// The environment Argo CD gives a config management plugin: the
-// Application's spec.source.plugin.env entries prefixed ARGOCD_ENV_, and the
-// destination cluster's version and API versions.
+// The plugin's settings (plugin.yaml announces them as parameters),
+// which an Application sets as spec.source.plugin.parameters (Argo CD
+// passes each as PARAM_<NAME>) or, as before parameters existed, as
+// spec.source.plugin.env entries (ARGOCD_ENV_<NAME>); and the destination
+// cluster's version and API versions.
 const (
-	EnvOverlay         = "ARGOCD_ENV_OVERLAY"
-	envAllowEmpty      = "ARGOCD_ENV_ALLOW_EMPTY"
-	envCheckAPI        = "ARGOCD_ENV_CHECK_API_VERSIONS"
+	Overlay            = "OVERLAY"
+	allowEmpty         = "ALLOW_EMPTY"
+	checkAPI           = "CHECK_API_VERSIONS"
 	envKubeVersion     = "KUBE_VERSION"
 	envKubeAPIVersions = "KUBE_API_VERSIONS"
 )
 
-// overlayDir is the directory to render: ARGOCD_ENV_OVERLAY, relative and
-// inside the application's directory, else the application's directory.
+// Setting is the value of the plugin's setting name: the Application's
+// parameter, else its plugin env entry, else "".
+func Setting(name string) string {
+	return cmp.Or(os.Getenv("PARAM_"+name), os.Getenv("ARGOCD_ENV_"+name))
+}
+
+// overlayDir is the directory to render: the setting OVERLAY, relative
+// and inside the application's directory, else the application's
+// directory.
 func overlayDir() (string, error) {
-	dir := os.Getenv(EnvOverlay)
+	dir := Setting(Overlay)
 	if dir == "" {
 		return ".", nil
 	}
 	if !filepath.IsLocal(dir) {
-		return "", fmt.Errorf("krm-fn: %s=%q must be a path inside the application's directory (relative, without ..)", EnvOverlay, dir)
+		return "", fmt.Errorf("krm-fn: the plugin's %s=%q must be a path inside the application's directory (relative, without ..)", Overlay, dir)
 	}
 	return dir, nil
 }
@@ -66,14 +75,14 @@ func Root() (string, error) {
 }
 
 // Discover prints on stdout, one a line, the files that make the
-// kustomization of dir ("": ARGOCD_ENV_OVERLAY, else the application's
+// kustomization of dir ("": the setting OVERLAY, else the application's
 // directory) one the plugin renders: those holding an exposure.krmfn.io
 // function config, in it and the kustomizations it includes (within the
 // repository, bounded, nothing fetched), named from the repository's
 // root; nothing when there is none.
 func Discover(stdout io.Writer, dir string) error {
 	if dir == "" {
-		dir = cmp.Or(os.Getenv(EnvOverlay), ".")
+		dir = cmp.Or(Setting(Overlay), ".")
 	}
 	root, err := Root()
 	if err != nil {
@@ -103,7 +112,7 @@ func Discover(stdout io.Writer, dir string) error {
 }
 
 // Application names the overlay the plugin renders as the repository
-// does: the application's path and the plugin env OVERLAY.
+// does: the application's path and the setting OVERLAY.
 func Application() string {
 	dir, err := overlayDir()
 	if err != nil {
@@ -114,7 +123,7 @@ func Application() string {
 
 // Generate renders the overlay as the plugin's generate command, in
 // process and under o's policy: the manifests on stdout only when the
-// build succeeded and renders something (or ARGOCD_ENV_ALLOW_EMPTY is
+// build succeeded and renders something (or the setting ALLOW_EMPTY is
 // "true"), else the problems on stderr and an error.
 func Generate(stdout, stderr io.Writer, o render.Options) error {
 	dir, err := overlayDir()
@@ -134,9 +143,9 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
 		return fmt.Errorf("krm-fn: rendering %s failed; nothing was rendered", name)
 	}
-	if len(objects) == 0 && os.Getenv(envAllowEmpty) != "true" {
+	if len(objects) == 0 && Setting(allowEmpty) != "true" {
 		return fmt.Errorf("krm-fn: the overlay %s renders no objects, and Argo CD would prune every object of the application: "+
-			"check the overlay, or set the Application's plugin env %s=true if that is intended", name, strings.TrimPrefix(envAllowEmpty, "ARGOCD_ENV_"))
+			"check the overlay, or set the plugin's parameter %s to true if that is intended", name, allowEmpty)
 	}
 	if err := servedByCluster(objects); err != nil {
 		return err
@@ -149,20 +158,39 @@ func Generate(stdout, stderr io.Writer, o render.Options) error {
 // versions of the kinds krm-fn renders that the rendering uses (emit's
 // table of output kinds says what serves each). Argo CD sets
 // KUBE_API_VERSIONS ("group/version" and "group/version/Kind" entries);
-// without it, nothing is checked.
+// without it, nothing is checked. Where the list names kinds of a group
+// version, each kind rendered must be among them: a cluster may serve
+// gateway.networking.k8s.io/v1 with CRDs older than the TCPRoute and
+// TLSRoute of its v1.
 func servedByCluster(objects []resid.Gvk) error {
 	list := os.Getenv(envKubeAPIVersions)
-	if list == "" || os.Getenv(envCheckAPI) == "false" {
+	if list == "" || Setting(checkAPI) == "false" {
 		return nil
 	}
-	served := strings.Split(list, ",")
+	served, kindsOf := map[string]bool{}, map[string]bool{}
+	for _, e := range strings.Split(list, ",") {
+		served[e] = true
+		// "group/version/Kind", or the core group's "v1/Kind".
+		if i := strings.LastIndex(e, "/"); i > 0 && (strings.Contains(e[:i], "/") || e[:i] == "v1") {
+			kindsOf[e[:i]] = true
+		}
+	}
 	var missing []string
 	for _, o := range objects {
 		gv := o.ApiVersion()
-		if needs := emit.ServedBy(gv); needs != "" && !slices.Contains(served, gv) {
-			if m := fmt.Sprintf("%s (needs %s)", gv, needs); !slices.Contains(missing, m) {
-				missing = append(missing, m)
-			}
+		needs := emit.ServedBy(gv)
+		what := gv
+		switch {
+		case needs == "":
+			continue
+		case !served[gv]:
+		case kindsOf[gv] && !served[gv+"/"+o.Kind]:
+			what = gv + "/" + o.Kind
+		default:
+			continue
+		}
+		if m := fmt.Sprintf("%s (needs %s)", what, needs); !slices.Contains(missing, m) {
+			missing = append(missing, m)
 		}
 	}
 	if len(missing) == 0 {
@@ -173,8 +201,8 @@ func servedByCluster(objects []resid.Gvk) error {
 		cluster += " (Kubernetes " + v + ")"
 	}
 	return fmt.Errorf("krm-fn: %s does not serve %s, which the rendered objects use; "+
-		"if this application installs it, set the Application's plugin env %s=false",
-		cluster, strings.Join(missing, " or "), strings.TrimPrefix(envCheckAPI, "ARGOCD_ENV_"))
+		"if this application installs it, set the plugin's parameter %s to false",
+		cluster, strings.Join(missing, " or "), checkAPI)
 }
 
 // namingGroup lists the files directly in dir that name krm-fn's API

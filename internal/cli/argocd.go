@@ -13,16 +13,16 @@ func (a app) newArgoCDCommand() *cobra.Command {
 		Short: "What Argo CD's config management plugin runs (plugin.yaml; see docs/argocd.md)",
 		Long: `The commands deploy/argocd/plugin.yaml gives argocd-cmp-server. They run in
 the application's directory with the environment Argo CD sets: the
-Application's plugin env as ARGOCD_ENV_<NAME>, KUBE_VERSION and
-KUBE_API_VERSIONS of the destination cluster.
+Application's plugin parameters as PARAM_<NAME> (plugin.yaml announces
+them) or its plugin env as ARGOCD_ENV_<NAME> (a parameter wins),
+KUBE_VERSION and KUBE_API_VERSIONS of the destination cluster.
 
-  ARGOCD_ENV_OVERLAY      the kustomization to render, relative to the
-                          application's path (default: the path itself)
-  ARGOCD_ENV_ALLOW_EMPTY  "true": an overlay may render no objects
-  ARGOCD_ENV_CHECK_API_VERSIONS
-                          "false": do not check KUBE_API_VERSIONS (for an
-                          application that installs Istio's or the
-                          Gateway API's CRDs itself)`,
+  OVERLAY             the kustomization to render, relative to the
+                      application's path (default: the path itself)
+  ALLOW_EMPTY         "true": an overlay may render no objects
+  CHECK_API_VERSIONS  "false": do not check KUBE_API_VERSIONS (for an
+                      application that installs Istio's or the Gateway
+                      API's CRDs itself)`,
 	}
 	discover := &cobra.Command{
 		Use:   "discover [DIR]",
@@ -55,11 +55,10 @@ remote reference and is bounded in depth and size, whatever the tree
 the manifests only when the build succeeded: a failed build prints every
 problem on stderr and nothing on stdout, so Argo CD shows the error and
 never applies or prunes half an application. An empty rendering is an
-error too (Argo CD would prune everything) unless ARGOCD_ENV_ALLOW_EMPTY is
-"true". When KUBE_API_VERSIONS is set, the API versions of the kinds
-krm-fn renders that the rendering uses (Istio's, the Gateway API's,
-Ingress) must be among them (unless ARGOCD_ENV_CHECK_API_VERSIONS is
-"false").
+error too (Argo CD would prune everything) unless ALLOW_EMPTY is "true".
+When KUBE_API_VERSIONS is set, the API versions of the kinds krm-fn
+renders that the rendering uses (Istio's, the Gateway API's, Ingress)
+must be among them (unless CHECK_API_VERSIONS is "false").
 
 The repository is untrusted: it can make the plugin run no program, fetch
 nothing and read no file outside the repository (docs/security.md). The

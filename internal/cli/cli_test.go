@@ -36,3 +36,41 @@ func TestHelpShowsExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestMistypedCommand: a mistyped command is no file name to render, and
+// the error says which command was meant.
+func TestMistypedCommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for args, want := range map[string]string{
+		"valdate .":  "krm-fn: unknown command \"valdate\", and no such file\n\nDid you mean this?\n\tvalidate\n",
+		"rendr x":    "Did you mean this?\n\trender\n",
+		"imprt":      "Did you mean this?\n\timport\n",
+		"frobnicate": "krm-fn: unknown command \"frobnicate\", and no such file\nRun 'krm-fn --help' for the commands.\n",
+	} {
+		var stdout, stderr bytes.Buffer
+		cmd := cli.NewCommand()
+		cmd.SetArgs(strings.Fields(args))
+		cmd.SetIn(strings.NewReader(""))
+		cmd.SetOut(&stdout)
+		cmd.SetErr(&stderr)
+		if err := cmd.Execute(); err == nil {
+			t.Errorf("krm-fn %s succeeded", args)
+		}
+		if !strings.Contains(stderr.String(), want) || stdout.Len() > 0 {
+			t.Errorf("krm-fn %s: stderr %q, stdout %q; want stderr with %q", args, stderr.String(), stdout.String(), want)
+		}
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	var stdout bytes.Buffer
+	cmd := cli.NewCommand()
+	cmd.SetArgs([]string{"--version"})
+	cmd.SetOut(&stdout)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), "krm-fn ") || !strings.HasSuffix(stdout.String(), "\n") || strings.Count(stdout.String(), "\n") != 1 {
+		t.Errorf("krm-fn --version printed %q, want one line as krm-fn version prints it", stdout.String())
+	}
+}

@@ -6,13 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/render"
 	"github.com/krmfn/krm-fn/internal/repofile"
+	"github.com/krmfn/krm-fn/internal/validate"
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
 // newHookCommand is `krm-fn hook`: what the pre-commit hooks run
@@ -25,7 +26,9 @@ func (a app) newHookCommand() *cobra.Command {
 build, in process and as krm-fn render does (no kustomize needed), every
 overlay of the repository that runs krm-fn: a kustomization (not a
 Component) that lists an exposure.krmfn.io function config itself or
-through what it includes. Hidden directories are skipped.`,
+through what it includes. Hidden directories, directories named testdata
+and what the repository's .krmfnignore names are skipped (as krm-fn
+validate skips them).`,
 	}
 	check := &cobra.Command{
 		Use:   "check",
@@ -41,11 +44,16 @@ fine as long as the overlays that use it build.`,
 			if err != nil {
 				return err
 			}
+			var report validate.Report
 			failed := 0
 			for _, dir := range overlays {
-				if _, err := a.renderOverlay("hook", dir, ".", cmd.ErrOrStderr()); err != nil {
+				if _, err := a.renderOverlay(dir, ".", report.Results(dir)); err != nil {
+					report.AddBuildError(dir, err)
 					failed++
 				}
+			}
+			if err := report.Write(cmd.ErrOrStderr(), validate.FormatText, 0); err != nil {
+				return err
 			}
 			if failed > 0 {
 				return fmt.Errorf("krm-fn hook check: %d of %d overlays do not build", failed, len(overlays))
@@ -79,6 +87,8 @@ overlay that does not build leaves its file as it was.`,
 				return err
 			}
 			defer repo.Close()
+			var report validate.Report
+			defer func() { _ = report.Write(cmd.ErrOrStderr(), validate.FormatText, 0) }()
 			changed, failed := 0, 0
 			for _, dir := range dirs {
 				dir = filepath.Clean(dir)
@@ -87,8 +97,9 @@ overlay that does not build leaves its file as it was.`,
 					name = "root"
 				}
 				dst := filepath.Join(out, name+".yaml")
-				b, err := a.renderOverlay("hook", dir, ".", cmd.ErrOrStderr())
+				b, err := a.renderOverlay(dir, ".", report.Results(dir))
 				if err != nil {
+					report.AddBuildError(dir, err)
 					fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn hook render: %s does not build; %s is left as it was\n", dir, dst)
 					failed++
 					continue
@@ -119,26 +130,18 @@ overlay that does not build leaves its file as it was.`,
 const overlayTimeout = 5 * time.Minute
 
 // renderOverlay builds the overlay in dir as krm-fn render does, in the
-// repository root; its problems go to stderr, under a line naming the
-// overlay.
-func (a app) renderOverlay(command, dir, root string, stderr io.Writer) ([]byte, error) {
+// repository root, under the process's guard; krm-fn's problems and
+// warnings go to results.
+func (a app) renderOverlay(dir, root string, results func(framework.Results)) ([]byte, error) {
 	o, err := a.options(&renderFlags{root: root}, dir)
 	if err != nil {
 		return nil, err
 	}
-	var problems bytes.Buffer
-	o.Stderr, o.Notes = &problems, io.Discard
+	o.Stderr, o.Notes, o.Results = io.Discard, io.Discard, results
 	var b []byte
 	err = a.building(dir, overlayTimeout, func() (err error) {
 		b, err = render.Render(dir, o)
 		return err
 	})
-	if err != nil {
-		fmt.Fprintf(stderr, "krm-fn %s: %s:\n", command, dir)
-		stderr.Write(problems.Bytes())
-		fmt.Fprintln(stderr, strings.TrimRight(err.Error(), "\n"))
-		return nil, err
-	}
-	stderr.Write(problems.Bytes()) // warnings
-	return b, nil
+	return b, err
 }

@@ -38,7 +38,9 @@ docs/adoption.md). Every difference is one line on stderr.
 
 Exit status: 0 when everything was carried over (and --verify found no
 difference), 1 when the input cannot be read, 2 when a setting was not
-carried over, 3 when --verify found a difference in the routing.`,
+carried over or krm-fn's own checks refuse a value of the import (each
+named on stderr: a certificate ARN left as a placeholder, say), 3 when
+--verify found a difference in the routing.`,
 		Example: `  # an environment's manifests, checked by rendering the result
   krm-fn import --verify manifests/ > exposures.yaml
 

@@ -151,7 +151,11 @@ other) as the function. See docs/scaling.md.`,
 					return fmt.Errorf("krm-fn render %s: %w", args[0], err)
 				}
 				if flags.root == "" && strings.Contains(err.Error(), "is outside the repository") {
-					fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn render: the repository was taken to be %s (no git work tree holds %s); if it is larger, name its top directory with --root\n", o.Root, args[0])
+					why := "the git work tree holding " + args[0]
+					if !render.InGitWorkTree(args[0]) {
+						why = "no git work tree holds " + args[0]
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "krm-fn render: the repository was taken to be %s (%s); if it is larger, name its top directory with --root\n", o.Root, why)
 				}
 				return err
 			}

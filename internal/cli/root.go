@@ -62,6 +62,10 @@ func (a app) command() *cobra.Command {
 	cmd := command.Build(p, command.StandaloneDisabled, true)
 	p.Stderr = cmd.ErrOrStderr
 	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if err := unknownCommand(c, args); err != nil {
+			fmt.Fprintln(c.ErrOrStderr(), err)
+			return err
+		}
 		var err error
 		if len(args) == 0 {
 			err = resourceList(c, p)
@@ -95,11 +99,14 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
   # as kustomize runs it (see the README for the kustomization wiring)
   kustomize build --enable-alpha-plugins --enable-exec overlays/prd
 
-  # check specs without rendering (file:index: Kind ns/name: field: problem)
+  # check specs without rendering (file:line: Kind ns/name: field: problem)
   krm-fn validate overlays/prd/platform.yaml bases/`
+	cmd.Version = versionLine(buildInfo())
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.SetVersionTemplate("{{.Version}}\n")
 	// The function keeps its positional arguments: cobra takes the first
 	// argument as a subcommand only when it is one of these names.
-	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
+	for _, c := range []*cobra.Command{a.newRenderCommand(), a.newValidateCommand(), newVersionCommand(), newExplainCommand(), newInstallCommand(), a.newArgoCDCommand(), a.newHookCommand(), newImportCommand()} {
 		cmd.AddCommand(showErrors(c))
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -107,6 +114,24 @@ and the field; on any error the exit status is 1 and nothing is rendered.`
 		return err
 	})
 	return cmd
+}
+
+// unknownCommand is the error of a first argument that is neither a
+// command nor a file: a word (no "/", no ".") that names nothing on disk
+// was meant as a command, and is said to be none, with the commands it
+// may have meant (cobra's suggestions: a prefix, or at most two edits).
+func unknownCommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 || args[0] == "-" || strings.ContainsAny(args[0], `./\`) {
+		return nil
+	}
+	if _, err := os.Stat(args[0]); err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf("krm-fn: unknown command %q, and no such file", args[0])
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return fmt.Errorf("%s\nRun 'krm-fn --help' for the commands.", msg)
 }
 
 // resourceList answers a ResourceList on stdin as the command kyaml's

@@ -63,12 +63,12 @@ func TestValidateExample(t *testing.T) {
 	if failed || stderr != "" {
 		t.Fatalf("the example does not validate:\n%s", stderr)
 	}
-	if want := "krm-fn validate: 3 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
+	if want := "krm-fn validate: 4 ServiceExposures and 1 ExposurePlatform valid\n"; stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}
 }
 
-func TestValidateReportsEveryProblemWithFileAndField(t *testing.T) {
+func TestValidateReportsEveryProblemWithFileAndLine(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		files  map[string]string
@@ -88,7 +88,7 @@ spec:
 `,
 		},
 		args: []string{"platform.yaml", "specs.yaml"},
-		stderr: `specs.yaml:1: ServiceExposure shop/broken: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"?
+		stderr: `specs.yaml:13: ServiceExposure shop/broken: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"?
 krm-fn validate: 1 error
 `,
 	}, {
@@ -106,8 +106,8 @@ spec:
     - {subset: v1, weight: 50}
 `,
 		},
-		stderr: `broken.yaml:0: ServiceExposure shop/broken: spec.routes[0].backends: Invalid value: 50: the weights must sum to 100, they sum to 50
-broken.yaml:0: ServiceExposure shop/broken: spec.routes[0].backends[0].subset: Not found: "v1"
+		stderr: `broken.yaml:8: ServiceExposure shop/broken: spec.routes[0].backends: Invalid value: 50: the weights must sum to 100, they sum to 50
+broken.yaml:9: ServiceExposure shop/broken: spec.routes[0].backends[0].subset: Not found: "v1"
 krm-fn validate: 2 errors
 `,
 	}, {
@@ -123,7 +123,7 @@ spec:
   service: {port: 9000}
 `,
 		},
-		stderr: `b.yaml:0: ServiceExposure shop/other: spec.hosts[0]: host "api.domain.shop" is also claimed by ServiceExposure shop/api (a.yaml:0) (spec.hosts[0]): one host can route to one service only; remove it from one of them
+		stderr: `b.yaml:5: ServiceExposure shop/other: spec.hosts[0]: host "api.domain.shop" is also claimed by ServiceExposure shop/api (a.yaml:1) (spec.hosts[0]): one host can route to one service only; remove it from one of them
 krm-fn validate: 1 error
 `,
 	}, {
@@ -134,19 +134,19 @@ krm-fn validate: 1 error
 			"api.yaml":  exposureAPI,
 		},
 		args: []string{"prd.yaml", "bare.yaml", "api.yaml"},
-		stderr: `api.yaml:0: ServiceExposure shop/api: spec.hosts[0]: Invalid value: "api": has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform (with ExposurePlatform bare)
+		stderr: `api.yaml:5: ServiceExposure shop/api: spec.hosts[0]: Invalid value: "api": has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform (with ExposurePlatform bare)
 krm-fn validate: 1 error
 `,
 	}, {
 		name:  "a platform that is wrong",
 		files: map[string]string{"platform.yaml": "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata: {name: prd}\nspec: {alb: {scheme: public}}\n"},
-		stderr: `platform.yaml:0: ExposurePlatform prd: spec.alb.scheme: Unsupported value: "public": supported values: "internet-facing", "internal"
+		stderr: `platform.yaml:4: ExposurePlatform prd: spec.alb.scheme: Unsupported value: "public": supported values: "internet-facing", "internal"
 krm-fn validate: 1 error
 `,
 	}, {
 		name:  "without a platform, the built-in defaults",
 		files: map[string]string{"api.yaml": exposureAPI},
-		stderr: `api.yaml:0: ServiceExposure shop/api: spec.hosts[0]: Invalid value: "api": has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform
+		stderr: `api.yaml:5: ServiceExposure shop/api: spec.hosts[0]: Invalid value: "api": has no dot and the platform sets no domain: write the full host name or set spec.domain in the ExposurePlatform
 krm-fn validate: 1 error (no ExposurePlatform among the files: checked with the built-in defaults, which set no domain)
 `,
 	}, {
@@ -178,5 +178,113 @@ krm-fn validate: 1 error (no ExposurePlatform among the files: checked with the 
 				t.Errorf("stderr:\n%s--- want:\n%s", stderr, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestValidateBaseProblemOnce is a typo in a base that two overlays
+// build: one problem, with its file and line, naming both overlays, in
+// each output format.
+func TestValidateBaseProblemOnce(t *testing.T) {
+	const overlay = `resources: [../../bases/api]
+transformers: [platform.yaml]
+`
+	platform := func(env string) string {
+		return `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ExposurePlatform
+metadata:
+  name: ` + env + `
+  annotations:
+    config.kubernetes.io/function: "exec: {path: krm-fn}"
+spec: {domain: ` + env + `.domain.shop}
+`
+	}
+	dir := writeFiles(t, map[string]string{
+		"bases/api/kustomization.yaml": "resources: [exposure.yaml]\n",
+		"bases/api/exposure.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: api, namespace: shop}
+spec:
+  hosts: [api]
+  service:
+    port: 9000
+    protocl: http
+`,
+		"overlays/dev/kustomization.yaml": overlay,
+		"overlays/dev/platform.yaml":      platform("dev"),
+		"overlays/prd/kustomization.yaml": overlay,
+		"overlays/prd/platform.yaml":      platform("prd"),
+	})
+	t.Chdir(dir)
+	for _, tc := range []struct {
+		format, stdout, stderr string
+	}{{
+		format: "text",
+		stderr: `bases/api/exposure.yaml:8: ServiceExposure shop/api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"? (in overlays/dev, overlays/prd)
+krm-fn validate: 2 of 2 overlays do not build; 1 error
+`,
+	}, {
+		format: "github",
+		stdout: `::error file=bases/api/exposure.yaml,line=8,title=krm-fn::ServiceExposure shop/api: spec.service.protocl: Unsupported value: unknown field, did you mean "protocol"? (in overlays/dev, overlays/prd)
+`,
+		stderr: "krm-fn validate: 2 of 2 overlays do not build; 1 error\n",
+	}, {
+		format: "json",
+		stdout: `[
+  {
+    "severity": "error",
+    "file": "bases/api/exposure.yaml",
+    "line": 8,
+    "kind": "ServiceExposure",
+    "namespace": "shop",
+    "name": "api",
+    "field": "spec.service.protocl",
+    "message": "Unsupported value: unknown field, did you mean \"protocol\"?",
+    "overlays": [
+      "overlays/dev",
+      "overlays/prd"
+    ]
+  }
+]
+`,
+		stderr: "krm-fn validate: 2 of 2 overlays do not build; 1 error\n",
+	}} {
+		t.Run(tc.format, func(t *testing.T) {
+			stdout, stderr, failed := validate(t, "-o", tc.format, ".")
+			if !failed {
+				t.Error("validate succeeded, want it to fail")
+			}
+			if stdout != tc.stdout {
+				t.Errorf("stdout:\n%s--- want:\n%s", stdout, tc.stdout)
+			}
+			if stderr != tc.stderr {
+				t.Errorf("stderr:\n%s--- want:\n%s", stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+// TestValidateFromElsewhere: validate judges a repository named by its
+// path from any directory, the repository being the path named (no git
+// work tree holds it here), so an overlay's ../../bases is inside it.
+func TestValidateFromElsewhere(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"bases/api/kustomization.yaml": "resources: [exposure.yaml]\n",
+		"bases/api/exposure.yaml":      exposureAPI,
+		"overlays/prd/kustomization.yaml": `resources: [../../bases/api]
+transformers: [platform.yaml]
+`,
+		"overlays/prd/platform.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ExposurePlatform
+metadata:
+  name: prd
+  annotations:
+    config.kubernetes.io/function: "exec: {path: krm-fn}"
+spec: {domain: domain.shop}
+`,
+	})
+	t.Chdir(t.TempDir())
+	stdout, stderr, failed := validate(t, dir)
+	if failed || stdout != "krm-fn validate: 1 overlay built\n" {
+		t.Errorf("validate %s from elsewhere: stdout %q, stderr:\n%s", dir, stdout, stderr)
 	}
 }

@@ -17,11 +17,32 @@ func newVersionCommand() *cobra.Command {
 version, and the commit when the build recorded one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			bi, _ := debug.ReadBuildInfo()
-			fmt.Fprintln(cmd.OutOrStdout(), versionLine(bi))
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine(buildInfo()))
 			return nil
 		},
 	}
+}
+
+// version, set at link time (-ldflags "-X
+// github.com/krmfn/krm-fn/internal/cli.version=v1.2.3"; the release build
+// does, .goreleaser.yaml), is the version of a build whose module
+// information does not say it (a build from a copy of the source without
+// its git history, as in the Dockerfile).
+var version string
+
+// buildInfo is the build's module information, with version if set.
+func buildInfo() *debug.BuildInfo {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	if version != "" {
+		if bi == nil {
+			bi = &debug.BuildInfo{}
+		}
+		bi.Main.Version = version
+	}
+	return bi
 }
 
 // versionLine says which krm-fn bi describes, in one line:

@@ -163,7 +163,9 @@ func Import(nodes []*yaml.RNode, opts Options) (*Result, error) {
 		im.destinationRule(dr)
 	}
 	platform := im.platform()
-	return &Result{Platform: platform, Exposures: im.specs(platform), Losses: im.losses}, nil
+	specs := im.specs(platform)
+	tenancy(platform, specs)
+	return &Result{Platform: platform, Exposures: specs, Losses: im.losses}, nil
 }
 
 // portOf is the port of a Service of the input with one port.

@@ -35,7 +35,9 @@ func readNodes(t *testing.T, path string) []*yaml.RNode {
 
 // TestSeedGivesTheExample: the seed's hand-written manifests import as
 // the example's cb-test-api and Grafana specs (bases/), but for the
-// timeout and retries the example adds and the seed never had.
+// timeout and retries the example adds and the seed never had, and the
+// namespace (the seed's prd-api; the example's shop, the same in every
+// environment).
 func TestSeedGivesTheExample(t *testing.T) {
 	res, err := importer.Import(readNodes(t, "../../testdata/import/seed/manifests.yaml"), importer.Options{})
 	if err != nil {
@@ -54,9 +56,7 @@ func TestSeedGivesTheExample(t *testing.T) {
 			t.Fatal(err)
 		}
 		want.Spec.Routes = nil // the example's timeout and retries
-		i := slices.IndexFunc(res.Exposures, func(e *v1alpha1.ServiceExposure) bool {
-			return e.Name == want.Name && e.Namespace == want.Namespace
-		})
+		i := slices.IndexFunc(res.Exposures, func(e *v1alpha1.ServiceExposure) bool { return e.Name == want.Name })
 		if i < 0 {
 			t.Errorf("no exposure %s/%s imported", want.Namespace, want.Name)
 			continue
@@ -127,7 +127,9 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // notYet are the renderings the import does not give back yet, and why.
-var notYet = map[string]string{}
+var notYet = map[string]string{
+	"testdata/tenancy-handwritten-own-namespace/expected.yaml": "routing objects written by hand beside the rendering: import takes them for routing to import",
+}
 
 // generated are the objects krm-fn rendered among nodes, by kind,
 // namespace and name, as YAML; and every Namespace labelled for the mesh,

@@ -85,7 +85,9 @@ func (r *Result) YAML() (string, error) {
 }
 
 // pruned is v without its empty mappings (a struct field such as the
-// platform's gateway, with nothing set), as a spec is written.
+// platform's gateway, with nothing set), as a spec is written; but for
+// those of a trafficPolicy, which is Istio's, where an empty mapping is a
+// message set (proxyProtocol: {} sends PROXY protocol v1).
 func pruned(v any) any {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -97,6 +99,9 @@ func pruned(v any) any {
 		return v
 	}
 	for k, e := range m {
+		if k == "trafficPolicy" {
+			continue
+		}
 		e = pruned(e)
 		if em, ok := e.(map[string]any); ok && len(em) == 0 && k != "spec" {
 			delete(m, k)

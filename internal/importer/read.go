@@ -67,6 +67,9 @@ type (
 	destinationRule struct {
 		src  source
 		spec *networking.DestinationRule
+		// zeros are the enum fields its trafficPolicy sets to their zero
+		// value, which a spec writes as its source did.
+		zeros []v1alpha1.ZeroEnum
 	}
 	service struct {
 		src  source
@@ -258,7 +261,14 @@ func readIstio(n *yaml.RNode, src source, kind string, inv *inventory) field.Err
 		return decodeInto(path, raw, vs.spec, func() { inv.virtualServices = append(inv.virtualServices, vs) })
 	default:
 		dr := &destinationRule{src: src, spec: &networking.DestinationRule{}}
-		return decodeInto(path, raw, dr.spec, func() { inv.destinationRules = append(inv.destinationRules, dr) })
+		return decodeInto(path, raw, dr.spec, func() {
+			for _, z := range v1alpha1.ZeroEnumsOf(raw, dr.spec) {
+				if z.Path[0] == "trafficPolicy" {
+					dr.zeros = append(dr.zeros, v1alpha1.ZeroEnum{Path: z.Path[1:], Name: z.Name})
+				}
+			}
+			inv.destinationRules = append(inv.destinationRules, dr)
+		})
 	}
 }
 

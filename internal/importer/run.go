@@ -58,6 +58,25 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, paths []string, opts Options
 			lost++
 		}
 	}
+	// What krm-fn's own checks refuse in what was imported (a placeholder
+	// certificate ARN, say): each named, and the import is not lossless.
+	refused, err := res.Check()
+	if err != nil {
+		return ExitStatus{importError, fmt.Sprintf("krm-fn import: %v", err)}
+	}
+	for _, r := range refused {
+		fmt.Fprintf(stderr, "%s: krm-fn refuses this value of the import; fix it in the output\n", krmio.FormatResult(r))
+	}
+	if len(refused) > 0 {
+		msg := fmt.Sprintf("krm-fn import: %d %s of the import krm-fn refuses", len(refused), map[bool]string{true: "value", false: "values"}[len(refused) == 1])
+		if lost > 0 {
+			msg += fmt.Sprintf(", and %d settings not carried over", lost)
+		}
+		if verify {
+			msg += "; not verified (what krm-fn refuses does not render)"
+		}
+		return ExitStatus{importLossy, msg}
+	}
 	if verify {
 		diffs, err := Verify(nodes, res)
 		if err != nil {

@@ -189,8 +189,14 @@ func (im *importer) overrides(x *exposure, alb v1alpha1.ALBSpec, p *v1alpha1.Exp
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.other)) {
-		if k == annotationExternalDNS || k == v1alpha1.ALBGroupOrder && slices.ContainsFunc(x.hosts, func(h string) bool { return strings.HasPrefix(h, "*") }) {
-			continue // krm-fn orders wildcard hosts itself
+		if k == annotationExternalDNS {
+			continue
+		}
+		if k == v1alpha1.ALBGroupOrder {
+			if !slices.ContainsFunc(x.hosts, func(h string) bool { return strings.HasPrefix(h, "*") }) {
+				im.loss(src, at(k), "krm-fn orders the Ingresses of a group itself (wildcard hosts after exact ones), and no exposure may set group.order: it would put its rules before every other Ingress's of the group")
+			}
+			continue
 		}
 		if s.other[k] != alb.Annotations[k] {
 			if o.Annotations == nil {
@@ -254,7 +260,7 @@ func (im *importer) specs(p *v1alpha1.ExposurePlatform) []*v1alpha1.ServiceExpos
 				e.Spec.Subsets = append(e.Spec.Subsets, v1alpha1.Subset{Name: ss.Name, Labels: ss.Labels})
 			}
 			if dr.spec.TrafficPolicy != nil {
-				b, err := json.Marshal(emit.IstioSpec{Message: dr.spec.TrafficPolicy})
+				b, err := json.Marshal(emit.IstioSpec{Message: emit.WithZeroEnums(dr.spec.TrafficPolicy, dr.zeros)})
 				if err != nil {
 					im.loss(dr.src, "spec.trafficPolicy", "cannot be written as a spec's trafficPolicy (%v): write it by hand", err)
 				} else {

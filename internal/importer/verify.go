@@ -36,6 +36,22 @@ func Verify(input []*yaml.RNode, res *Result) ([]string, error) {
 	return compare(routingOf(in), routingOf(out)), nil
 }
 
+// Check runs krm-fn's checks on what was imported, as a render of it
+// runs them: the errors, each naming the object and the field.
+func (r *Result) Check() (framework.Results, error) {
+	nodes, err := r.Nodes()
+	if err != nil {
+		return nil, err
+	}
+	var errs framework.Results
+	for _, res := range fn.Check(nodes[0], nodes[1:], nil) {
+		if res.Severity == framework.Error {
+			errs = append(errs, res)
+		}
+	}
+	return errs, nil
+}
+
 // Render renders the platform and exposures of res as krm-fn does.
 func Render(res *Result) ([]*yaml.RNode, error) {
 	nodes, err := res.Nodes()

@@ -24,6 +24,13 @@ import (
 type Files struct {
 	read  int
 	nodes NodeBudget
+	text  map[string][]byte
+}
+
+// Source is the text of the file at path, as read (for Lines).
+func (in *Files) Source(path string) ([]byte, bool) {
+	b, ok := in.text[path]
+	return b, ok
 }
 
 // Read reads the objects of one file ("-": stdin), each annotated with its
@@ -52,6 +59,10 @@ func (in *Files) Read(stdin io.Reader, path string) ([]*yaml.RNode, error) {
 	if err != nil {
 		return nil, NotYAML{fmt.Errorf("%s: not valid YAML: %w", path, err)}
 	}
+	if in.text == nil {
+		in.text = map[string][]byte{}
+	}
+	in.text[path] = b
 	return nodes, nil
 }
 
@@ -71,7 +82,7 @@ func (in *Files) Objects(stdin io.Reader, paths []string, skip func(path string)
 		files := []File{{Path: path}}
 		if path != "-" {
 			var err error
-			if files, err = List([]string{path}); err != nil {
+			if files, err = List([]string{path}, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -102,9 +113,9 @@ type File struct {
 }
 
 // List lists the files of paths, each directory replaced by the .yaml and
-// .yml files under it (hidden files and directories, and kustomization
-// files, skipped), in order, each once.
-func List(paths []string) ([]File, error) {
+// .yml files under it (hidden files and directories, what ig skips, and
+// kustomization files left out), in order, each once.
+func List(paths []string, ig *Ignore) ([]File, error) {
 	var files []File
 	seen := map[string]bool{}
 	add := func(f string, walked bool) {
@@ -131,7 +142,7 @@ func List(paths []string) ([]File, error) {
 			switch {
 			case err != nil:
 				return err
-			case path != p && strings.HasPrefix(d.Name(), "."):
+			case path != p && ig.Skip(path, d.IsDir()):
 				if d.IsDir() {
 					return filepath.SkipDir
 				}

@@ -27,17 +27,17 @@ func TestListKeepsToTheDirectories(t *testing.T) {
 	if err := os.Symlink("a.yaml", filepath.Join(dir, "specs", "b.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	if files, err := List([]string{filepath.Join(dir, "specs")}); err != nil || len(files) != 2 {
+	if files, err := List([]string{filepath.Join(dir, "specs")}, nil); err != nil || len(files) != 2 {
 		t.Fatalf("a link within the directory: %v %v", files, err)
 	}
 	leak := filepath.Join(dir, "specs", "leak.yaml")
 	if err := os.Symlink(filepath.Join(outside, "secret.yaml"), leak); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := List([]string{filepath.Join(dir, "specs")}); err == nil || !strings.Contains(err.Error(), "a symbolic link out of") {
+	if _, err := List([]string{filepath.Join(dir, "specs")}, nil); err == nil || !strings.Contains(err.Error(), "a symbolic link out of") {
 		t.Errorf("a link out of the directory: %v", err)
 	}
-	if files, err := List([]string{leak}); err != nil || len(files) != 1 {
+	if files, err := List([]string{leak}, nil); err != nil || len(files) != 1 {
 		t.Errorf("the link named itself: %v %v", files, err)
 	}
 }

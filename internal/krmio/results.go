@@ -12,11 +12,15 @@ import (
 const NoIndex = -1
 
 // FormatResult renders a result as one line for stderr:
-// "file:index: [warning: ]Kind namespace/name: spec.path: what is wrong".
+// "file:line: [warning: ]Kind namespace/name: spec.path: what is wrong"
+// (file:index when the line of the field in its file is not known, file:
+// when neither is).
 func FormatResult(r *framework.Result) string {
 	var b strings.Builder
 	switch {
 	case r.File == nil:
+	case r.Tags[LineTag] != "":
+		fmt.Fprintf(&b, "%s:%s: ", r.File.Path, r.Tags[LineTag])
 	case r.File.Index == NoIndex:
 		fmt.Fprintf(&b, "%s: ", r.File.Path)
 	default:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/krmfn/krm-fn/internal/krmio"
 	"github.com/krmfn/krm-fn/internal/kustomization"
+	"github.com/krmfn/krm-fn/internal/repofile"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -21,11 +22,16 @@ const maxWalk = 100000
 // kustomization (a Kustomization, not a Component) runs krm-fn: lists an
 // exposure.krmfn.io function config itself or through what it includes,
 // read within the repository repo (which holds root) as a build reads it
-// (regular files, nothing outside, bounded). Hidden directories and those
-// of skip are not looked into; symbolic links to directories are not
+// (regular files, nothing outside, bounded). Hidden directories, those
+// the repository's krmio.IgnoreFile skips (and testdata), and those of
+// skip are not looked into; symbolic links to directories are not
 // followed.
 func Overlays(root, repo string, skip []string) ([]string, error) {
 	cfs, err := newConfinedFS(repo, krmio.MaxInputBytes)
+	if err != nil {
+		return nil, err
+	}
+	ig, err := krmio.LoadIgnore(repo)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +44,7 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 			return err
 		case !d.IsDir():
 			return nil
-		case path != root && (strings.HasPrefix(d.Name(), ".") || slices.Contains(skip, path)):
+		case path != root && (ig.Skip(path, true) || slices.Contains(skip, path)):
 			return filepath.SkipDir
 		}
 		if walked++; walked > maxWalk {
@@ -62,26 +68,64 @@ func Overlays(root, repo string, skip []string) ([]string, error) {
 	return dirs, err
 }
 
-// RepositoryRoot is the git work tree holding dir (the nearest directory
-// above it with a .git), else the current directory if it holds dir, else
-// dir.
+// RepositoryRoot is the git work tree holding dir, found as git finds it
+// from there: the nearest directory at or above dir with a .git that is
+// a repository (a directory holding HEAD, or a file "gitdir: ..." of a
+// linked worktree or a submodule), wherever the command runs from; else
+// the current directory if it holds dir, else dir.
 func RepositoryRoot(dir string) string {
+	root, _ := gitRoot(dir)
+	return root
+}
+
+// gitRoot is RepositoryRoot of dir, and whether it is a git work tree.
+func gitRoot(dir string) (string, bool) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return dir
+		return dir, false
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
 	}
 	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			return d
+		if isGitDir(filepath.Join(d, ".git")) {
+			return d, true
 		}
 		if filepath.Dir(d) == d {
 			break
 		}
 	}
 	if wd, err := os.Getwd(); err == nil {
+		if real, err := filepath.EvalSymlinks(wd); err == nil {
+			wd = real
+		}
 		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) || rel == "." {
-			return wd
+			return wd, false
 		}
 	}
-	return dir
+	return dir, false
+}
+
+// InGitWorkTree says whether a git work tree holds dir (RepositoryRoot
+// found one).
+func InGitWorkTree(dir string) bool {
+	_, ok := gitRoot(dir)
+	return ok
+}
+
+// isGitDir says whether path is what git takes for a repository's .git:
+// a directory with HEAD, or a file naming one ("gitdir: ").
+func isGitDir(path string) bool {
+	info, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return false
+	case info.IsDir():
+		head, err := os.Lstat(filepath.Join(path, "HEAD"))
+		return err == nil && head.Mode().IsRegular()
+	case info.Mode().IsRegular():
+		b, err := repofile.Read(path, 4096)
+		return err == nil && strings.HasPrefix(string(b), "gitdir: ")
+	}
+	return false
 }

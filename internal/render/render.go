@@ -51,9 +51,15 @@ type Options struct {
 	// PATH).
 	Self string
 
-	// Stderr receives krm-fn's problems and warnings, and why a build could
-	// not take the fast path (unless Notes is set).
+	// Stderr receives krm-fn's problems and warnings (unless Results is
+	// set), and why a build could not take the fast path (unless Notes is
+	// set).
 	Stderr io.Writer
+
+	// Results, if set, receives krm-fn's problems and warnings of a build
+	// that runs it in process, instead of Stderr: for a caller that
+	// reports the problems of many builds together.
+	Results func(framework.Results)
 
 	// Notes receives why a build could not take the fast path, if set
 	// (io.Discard: nowhere).
@@ -426,7 +432,14 @@ func (p *renderPlan) run(fsys *servedFS, dir string, o Options) ([]byte, error) 
 		o.Observe.Exposures(exposures(items))
 	}
 	rl := &framework.ResourceList{FunctionConfig: config, Items: items}
-	rendering, err := (&fn.Processor{Stderr: func() io.Writer { return o.Stderr }}).Run(rl)
+	stderr := o.Stderr
+	if o.Results != nil {
+		stderr = io.Discard
+	}
+	rendering, err := (&fn.Processor{Stderr: func() io.Writer { return stderr }, Source: source(fsys, root)}).Run(rl)
+	if o.Results != nil {
+		o.Results(rl.Results)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -551,6 +564,18 @@ const (
 // outputLimit is what the build metered by m may render.
 func outputLimit(m *meter) int64 {
 	return outputPerInput*m.input() + outputAllowance
+}
+
+// source is the text of a file of the build, named as a problem names
+// it (shown), read again through fsys: for the line of a problem.
+func source(fsys *servedFS, root string) func(string) ([]byte, bool) {
+	return func(path string) ([]byte, bool) {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(root, path)
+		}
+		b, err := fsys.ReadFile(path)
+		return b, err == nil
+	}
 }
 
 // shown is path as a problem names it: relative to the repository root.

@@ -21,22 +21,37 @@ import (
 )
 
 // Overlay builds the overlay in dir, in the repository root, as krm-fn
-// render does: its problems go to stderr, under a line naming the overlay
-// (the command line builds each under the process's guard).
-type Overlay func(dir, root string, stderr io.Writer) ([]byte, error)
+// render does, giving krm-fn's problems and warnings to results (the
+// command line builds each under the process's guard).
+type Overlay func(dir, root string, results func(framework.Results)) ([]byte, error)
+
+// Options say how to validate.
+type Options struct {
+	// Build builds an overlay.
+	Build Overlay
+	// Root is the repository: "" for the git work tree holding each path
+	// (render.RepositoryRoot).
+	Root string
+	// Format is how problems are printed (Formats): text on stderr, json
+	// or github on stdout. Default: text.
+	Format string
+}
 
 // Run is krm-fn validate of paths: it builds the overlays under the
-// directories of paths with build, each in the repository that holds it,
-// and checks the specs of the other files; it prints every problem on
-// stderr, and the error says how many there were.
-func Run(stdout, stderr io.Writer, paths []string, build Overlay) error {
+// directories of paths, each in the repository that holds it, and checks
+// the specs of the other files; it prints every problem once (a base's
+// problem, found by every overlay that builds it, names them), and the
+// error says how many there were.
+func Run(stdout, stderr io.Writer, paths []string, o Options) error {
 	var overlays []string
+	roots := map[string]string{}
 	read := map[string]bool{} // the files the overlays read, resolved
 	for _, p := range paths {
 		if info, err := os.Stat(p); err != nil || !info.IsDir() {
 			continue
 		}
-		found, err := render.Overlays(p, render.RepositoryRoot(p), nil)
+		root := o.root(p)
+		found, err := render.Overlays(p, root, nil)
 		if err != nil {
 			return fmt.Errorf("krm-fn validate: %w", err)
 		}
@@ -45,7 +60,8 @@ func Run(stdout, stderr io.Writer, paths []string, build Overlay) error {
 				continue
 			}
 			overlays = append(overlays, dir)
-			files, err := render.Sources(dir, render.RepositoryRoot(dir))
+			roots[dir] = root
+			files, err := render.Sources(dir, root)
 			if err != nil {
 				return fmt.Errorf("krm-fn validate: %s: %w", dir, err)
 			}
@@ -54,14 +70,16 @@ func Run(stdout, stderr io.Writer, paths []string, build Overlay) error {
 			}
 		}
 	}
+	var report Report
 	failed := 0
 	for _, dir := range overlays {
-		if _, err := build(dir, render.RepositoryRoot(dir), stderr); err != nil {
+		if _, err := o.Build(dir, roots[dir], report.Results(dir)); err != nil {
+			report.AddBuildError(dir, err)
 			failed++
 		}
 	}
 
-	files, err := krmio.List(paths)
+	files, err := list(paths, o)
 	if err != nil {
 		return fmt.Errorf("krm-fn validate: %w", err)
 	}
@@ -74,14 +92,21 @@ func Run(stdout, stderr io.Writer, paths []string, build Overlay) error {
 		}
 		rest = append(rest, f)
 	}
-	exposures, platforms, errs, err := validateSpecs(stderr, rest)
+	exposures, platforms, err := validateSpecs(&report, rest)
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(overlays) == 0 && exposures == 0 && platforms == 0:
+	if len(overlays) == 0 && exposures == 0 && platforms == 0 {
 		return fmt.Errorf("krm-fn validate: no %s ServiceExposure or ExposurePlatform in %s", v1alpha1.Group, strings.Join(paths, " "))
-	case failed > 0 || errs > 0:
+	}
+	problems := stderr
+	if o.Format == FormatJSON || o.Format == FormatGitHub {
+		problems = stdout
+	}
+	if err := report.Write(problems, o.Format, platforms); err != nil {
+		return err
+	}
+	if errs := report.Errors(); failed > 0 || errs > 0 {
 		var parts []string
 		if failed > 0 {
 			parts = append(parts, fmt.Sprintf("%d of %s do not build", failed, plural(len(overlays), "overlay")))
@@ -102,14 +127,51 @@ func Run(stdout, stderr io.Writer, paths []string, build Overlay) error {
 	if exposures+platforms > 0 {
 		parts = append(parts, fmt.Sprintf("%s and %s valid", plural(exposures, "ServiceExposure"), plural(platforms, "ExposurePlatform")))
 	}
-	fmt.Fprintf(stdout, "krm-fn validate: %s\n", strings.Join(parts, "; "))
+	summary := stdout
+	if problems == stdout {
+		summary = stderr
+	}
+	fmt.Fprintf(summary, "krm-fn validate: %s\n", strings.Join(parts, "; "))
 	return nil
 }
 
-// validateSpecs runs the function's checks over the objects of files and
-// prints every problem on stderr: how many exposures, platforms and errors
+// list lists the files of paths, each directory walked as its
+// repository's krmio.IgnoreFile says.
+func list(paths []string, o Options) ([]krmio.File, error) {
+	var files []krmio.File
+	seen := map[string]bool{}
+	for _, p := range paths {
+		ig, err := krmio.LoadIgnore(o.root(p))
+		if err != nil {
+			return nil, err
+		}
+		fs, err := krmio.List([]string{p}, ig)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			if !seen[filepath.Clean(f.Path)] {
+				seen[filepath.Clean(f.Path)] = true
+				files = append(files, f)
+			}
+		}
+	}
+	return files, nil
+}
+
+// root is the repository of path: o.Root, else the git work tree
+// holding it.
+func (o Options) root(path string) string {
+	if o.Root != "" {
+		return o.Root
+	}
+	return render.RepositoryRoot(path)
+}
+
+// validateSpecs runs the function's checks over the objects of files
+// and adds every problem to report: how many exposures and platforms
 // there were.
-func validateSpecs(stderr io.Writer, files []krmio.File) (exposures, platforms, errs int, err error) {
+func validateSpecs(report *Report, files []krmio.File) (exposures, platforms int, err error) {
 	var platformNodes, others []*yaml.RNode
 	var in krmio.Files
 	for _, f := range files {
@@ -118,7 +180,7 @@ func validateSpecs(stderr io.Writer, files []krmio.File) (exposures, platforms, 
 			if f.Walked && !krmio.MentionsGroup(f.Path, v1alpha1.Group) {
 				continue // YAML of something else, found under a directory
 			}
-			return 0, 0, 0, err
+			return 0, 0, err
 		}
 		for _, n := range nodes {
 			switch {
@@ -134,7 +196,7 @@ func validateSpecs(stderr io.Writer, files []krmio.File) (exposures, platforms, 
 		}
 	}
 	if exposures == 0 && len(platformNodes) == 0 {
-		return 0, 0, 0, nil
+		return 0, 0, nil
 	}
 
 	// One render per environment; a problem found under every platform is
@@ -143,36 +205,21 @@ func validateSpecs(stderr io.Writer, files []krmio.File) (exposures, platforms, 
 	if len(envs) == 0 {
 		envs = []*yaml.RNode{nil}
 	}
-	var lines []string
-	count := map[string]int{}
-	under := map[string][]string{}
 	for _, p := range envs {
 		items := make([]*yaml.RNode, len(others))
 		for i, n := range others {
 			items[i] = n.Copy() // a render labels Namespaces and workloads
 		}
-		rs := fn.Check(p, items) // the checks, without building the objects
+		rs := fn.Check(p, items, in.Source) // the checks, without building the objects
 		for _, r := range rs {
-			line := krmio.FormatResult(r)
-			if count[line] == 0 {
-				lines = append(lines, line)
-				if r.Severity == framework.Error {
-					errs++
-				}
-			}
-			count[line]++
+			platform := ""
 			if p != nil && (r.ResourceRef == nil || r.ResourceRef.Kind != string(v1alpha1.KindExposurePlatform)) {
-				under[line] = append(under[line], p.GetName())
+				platform = p.GetName()
 			}
+			report.AddResults("", platform, framework.Results{r})
 		}
 	}
-	for _, line := range lines {
-		if n := len(under[line]); n > 0 && n < len(envs) {
-			line += fmt.Sprintf(" (with ExposurePlatform %s)", strings.Join(under[line], ", "))
-		}
-		fmt.Fprintln(stderr, line)
-	}
-	return exposures, len(platformNodes), errs, nil
+	return exposures, len(platformNodes), nil
 }
 
 func plural(n int, word string) string {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/argoproj/argo-cd/v3/cmpserver/apiclient"
+	"github.com/argoproj/argo-cd/v3/pkg/apis/application/v1alpha1"
 	"github.com/argoproj/argo-cd/v3/util/app/discovery"
 	"github.com/argoproj/argo-cd/v3/util/cmp"
 	gocmp "github.com/google/go-cmp/cmp"
@@ -246,9 +247,22 @@ func TestPluginRendersOverlay(t *testing.T) {
 		{"discovered", "overlays/prd", "", nil},
 		{"named in the Application", "overlays/prd", "krm-fn", nil},
 		{"overlay chosen by ARGOCD_ENV_OVERLAY", "overlays", "", []string{"OVERLAY=prd"}},
+		{"overlay chosen by the parameter OVERLAY", "overlays", "krm-fn", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			manifests, err := generate(t, repo, filepath.Join(repo, tc.appPath), tc.pluginName, repoServerEnv(tc.appPath, tc.pluginEnv...))
+			env := repoServerEnv(tc.appPath, tc.pluginEnv...)
+			if tc.pluginEnv == nil && tc.appPath == "overlays" {
+				// spec.source.plugin.parameters: [{name: OVERLAY, string: prd}],
+				// as the repo-server passes them (ApplicationSourcePluginParameters.Environ).
+				prd := "prd"
+				params := v1alpha1.ApplicationSourcePluginParameters{{Name: "OVERLAY", String_: &prd}}
+				pe, err := params.Environ()
+				if err != nil {
+					t.Fatal(err)
+				}
+				env = append(env, pe...)
+			}
+			manifests, err := generate(t, repo, filepath.Join(repo, tc.appPath), tc.pluginName, env)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,29 @@ images:
 	sc := sidecar.SecurityContext
 	if sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != 999 || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
 		t.Errorf("the sidecar must run as UID 999, non-root: %+v", sc)
+	}
+
+	// Its memory holds krm-fn's guard bound (internal/guard, docs/security.md:
+	// 256 MiB + 100 times the bytes of the files a build reads) for the
+	// example's overlays, so that the guard's message, not the kernel, ends
+	// a build that passes it; it asks for the guard's base.
+	limit, request := sidecar.Resources.Limits.Memory(), sidecar.Resources.Requests.Memory()
+	var files int64
+	for _, d := range []string{"bases", "overlays"} {
+		_ = filepath.WalkDir(filepath.Join(root, d), func(_ string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				if info, err := e.Info(); err == nil {
+					files += info.Size()
+				}
+			}
+			return nil
+		})
+	}
+	if bound := int64(256<<20) + 100*files; limit.IsZero() || limit.Value() <= bound || request.Value() != 256<<20 {
+		t.Errorf("the sidecar's memory: limit %v, request %v; want a limit above the guard's bound for the example (%d MiB) and a request of its base, 256Mi", limit, request, bound>>20)
+	}
+	if cpu := sidecar.Resources.Limits.Cpu(); !cpu.IsZero() {
+		t.Errorf("the sidecar has a CPU limit (%v): a throttled build may pass Argo CD's timeout", cpu)
 	}
 
 	// argocd-cmp-server is the file copyutil writes into a volume the
