@@ -222,9 +222,10 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 }
 
 // direct is a request that no ALB takes, sent to the gateway's own
-// Service, when the platform has no ALB (loadBalancer nlb or none) and one
-// gateway Service of type LoadBalancer has the URL's port: in TLS, with
-// the host as SNI, for https.
+// Service, when the platform has no ALB and one gateway Service has the
+// URL's port: of type LoadBalancer with loadBalancer nlb (the NLB its
+// controller makes for it), of any type with none (what fronts the gateway
+// is the platform's own); in TLS, with the host as SNI, for https.
 func (r *ProofRun) direct(c call, platform *Platform) (IstioRequest, string, bool) {
 	if platform == nil || platform.LoadBalancer == "alb" {
 		return IstioRequest{}, "", false
@@ -243,7 +244,7 @@ func (r *ProofRun) direct(c call, platform *Platform) (IstioRequest, string, boo
 			continue
 		}
 		svc := r.World.Service(o.GetNamespace(), o.GetName())
-		if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		if svc == nil || platform.LoadBalancer == "nlb" && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 			continue
 		}
 		for _, sp := range svc.Spec.Ports {
@@ -382,6 +383,10 @@ func (o *Outcome) fromIstio(a IstioAnswer, pods func([]string) string) {
 		if a.From != "" {
 			route += " of " + a.From
 		}
+	}
+	if a.RouteConfig == "" && a.Listener != "" && a.Status == 404 {
+		o.Via = strings.TrimPrefix(o.Via+" → listener "+a.Listener+", no filter chain for the connection's SNI (Envoy closes it)", " → ")
+		return
 	}
 	if a.RouteConfig == "" && a.Listener != "" && len(a.Backends) > 0 {
 		// A TCP proxy (a TCP route, TLS passed through): no HTTP routes.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -28,6 +29,12 @@ func (p *prover) answer(r Request) Answer {
 	a.Proxy = x.name
 	e, err := x.locate(address, port, mode, r.TLS, r.SNI)
 	a.Listener, a.RouteConfig = e.listener, e.routeConfig
+	if r.SNI != "" && errors.Is(err, simulation.ErrNoFilterChain) {
+		// No filter chain takes the connection's SNI: Envoy closes it,
+		// nothing routes the request.
+		a.Status = 404
+		return a
+	}
 	if err != nil {
 		a.Error = err.Error()
 		return a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sort"
@@ -17,7 +18,12 @@ import (
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/proto"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	metadatafake "k8s.io/client-go/metadata/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"sigs.k8s.io/gateway-api/pkg/consts"
 
 	"github.com/krmfn/krm-fn/conformance/proof/istio/envoymatch"
 	networking "istio.io/api/networking/v1alpha3"
@@ -30,6 +36,7 @@ import (
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/schema/collection"
 	"istio.io/istio/pkg/config/schema/gvk"
+	kubelib "istio.io/istio/pkg/kube"
 	"istio.io/istio/pkg/spiffe"
 	"istio.io/istio/pkg/test"
 )
@@ -54,8 +61,10 @@ type prover struct {
 	s       *xds.FakeDiscoveryServer
 	status  *statusSink
 	parents map[string]string // generated VirtualService ns/name -> its Gateway API parents
-	gateway []*proxy
-	sidecar []*proxy
+	// generated are the VirtualServices the Gateway API controller makes.
+	generated []config.Config
+	gateway   []*proxy
+	sidecar   []*proxy
 }
 
 // prove runs istiod (Istio's FakeDiscoveryServer, what Istio's own tests
@@ -64,7 +73,7 @@ type prover struct {
 // namespace, and reports the routing tables, the problems, and the
 // answers to reqs.
 func prove(t test.Failer, c *cluster, reqs []Request) *Report {
-	s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: c.configs, KubernetesObjects: c.kube})
+	s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: c.configs, KubernetesObjects: c.kube, KubeClientModifier: bundleVersionCRDs})
 	p := &prover{t: t, c: c, s: s, status: newStatusSink(), parents: map[string]string{}}
 	p.watchStatus()
 	p.readGatewayAPIOutputs()
@@ -81,6 +90,38 @@ func prove(t test.Failer, c *cluster, reqs []Request) *Report {
 	}
 	sortProblems(rep.Problems)
 	return rep
+}
+
+// bundleVersionCRDs gives the fake client's Gateway API CRDs the
+// bundle-version annotation that the Gateway API's own CRDs carry: istiod
+// ignores a kind whose CRD predates the version it needs (TCPRoute,
+// TLSRoute, GRPCRoute: pkg/config/schema/gatewayapi), and the fake makes
+// its CRDs without one. The version is that of the Gateway API module
+// istiod is built with (the cluster's CRDs are at least that).
+func bundleVersionCRDs(c kubelib.Client) {
+	fake, ok := c.Metadata().(*metadatafake.FakeMetadataClient)
+	if !ok {
+		return
+	}
+	fake.PrependReactor("*", "customresourcedefinitions", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		var obj runtime.Object
+		switch a := a.(type) {
+		case k8stesting.CreateAction:
+			obj = a.GetObject()
+		case k8stesting.UpdateAction:
+			obj = a.GetObject()
+		}
+		if m, ok := obj.(metav1.Object); ok && strings.HasSuffix(m.GetName(), ".gateway.networking.k8s.io") {
+			ann := maps.Clone(m.GetAnnotations())
+			if ann == nil {
+				ann = map[string]string{}
+			}
+			ann[consts.BundleVersionAnnotation] = consts.BundleVersion
+			m.SetAnnotations(ann)
+		}
+		// Not handled: the fake's object tracker stores it, annotated.
+		return false, nil, nil
+	})
 }
 
 // watchStatus has the Gateway API controller write status, as istiod's
@@ -104,6 +145,7 @@ func (p *prover) readGatewayAPIOutputs() {
 	}
 	for _, vs := range gwc.List(gvk.VirtualService, "") {
 		p.parents[vs.Namespace+"/"+vs.Name] = vs.Annotations[constants.InternalParentNames]
+		p.generated = append(p.generated, vs)
 	}
 }
 
@@ -197,11 +239,13 @@ func (x *proxy) locate(address string, port int, mode simulation.CallMode, tls b
 		res = sim.Run(call)
 	}
 	e = entered{listener: res.ListenerMatched, filterChain: res.FilterChainMatched, routeConfig: res.RouteConfigMatched, tls: tls}
+	// The simulation stops at the virtual host: it has none of them.
+	reached := res.Error == nil || res.Error == simulation.ErrNoVirtualHost
 	switch {
-	case res.RouteConfigMatched != "" || res.ClusterMatched != "" || x.tcpProxy(e) != nil:
+	case !reached:
+		return e, fmt.Errorf("%s: port %d: %w", x.name, port, res.Error)
+	case res.RouteConfigMatched != "" || x.tcpProxy(e) != nil:
 		return e, nil
-	case res.Error != nil && res.Error != simulation.ErrNoVirtualHost:
-		return e, fmt.Errorf("%s: port %d: %v", x.name, port, res.Error)
 	default:
 		return e, fmt.Errorf("%s: port %d reaches no route configuration and no TCP proxy (listener %q)", x.name, port, res.ListenerMatched)
 	}
@@ -214,11 +258,18 @@ func (x *proxy) tcpProxy(e entered) *tcpproxyv3.TcpProxy {
 		if l.GetName() != e.listener {
 			continue
 		}
+		// By name, which only one filter chain may have (else it cannot
+		// say which one the connection entered).
+		var chains []*listenerv3.FilterChain
 		for _, fc := range l.GetFilterChains() {
 			if fc.GetName() == e.filterChain {
-				return tcpProxyOf(fc)
+				chains = append(chains, fc)
 			}
 		}
+		if len(chains) == 1 {
+			return tcpProxyOf(chains[0])
+		}
+		return nil
 	}
 	return nil
 }
@@ -293,17 +344,22 @@ func tcpBackends(x *proxy, tp *tcpproxyv3.TcpProxy) []Backend {
 	return out
 }
 
-// tcpFrom names the VirtualService of a TCP proxy: by its stat prefix,
+// tcpFrom names the object of a TCP proxy: by its stat prefix,
 // "name.namespace" (weighted), else the one VirtualService with TCP or TLS
-// routes to its backend's host.
+// routes to its backend's host; for a VirtualService the Gateway API
+// controller generates, its TCPRoutes or TLSRoutes.
 func (p *prover) tcpFrom(tp *tcpproxyv3.TcpProxy, bs []Backend) string {
 	var candidates []string
-	for _, cfg := range p.c.configs {
+	for _, cfg := range slices.Concat(p.c.configs, p.generated) {
 		if cfg.GroupVersionKind.Kind != "VirtualService" {
 			continue
 		}
+		name := objectName("VirtualService", cfg.Namespace, cfg.Name)
+		if parents, ok := p.parents[cfg.Namespace+"/"+cfg.Name]; ok {
+			name = gatewayAPIParent(parents, "", p.c.ruleNames)
+		}
 		if tp.GetStatPrefix() == cfg.Name+"."+cfg.Namespace {
-			return objectName("VirtualService", cfg.Namespace, cfg.Name)
+			return name
 		}
 		vs, ok := cfg.Spec.(*networking.VirtualService)
 		if !ok || len(bs) == 0 {
@@ -321,8 +377,8 @@ func (p *prover) tcpFrom(tp *tcpproxyv3.TcpProxy, bs []Backend) string {
 			}
 		}
 		for _, h := range hosts {
-			if h == bs[0].Service || strings.HasPrefix(bs[0].Service, h+".") {
-				candidates = append(candidates, objectName("VirtualService", cfg.Namespace, cfg.Name))
+			if (h == bs[0].Service || strings.HasPrefix(bs[0].Service, h+".")) && !slices.Contains(candidates, name) {
+				candidates = append(candidates, name)
 				break
 			}
 		}

@@ -77,7 +77,7 @@ func (p *prover) routeProblems(tables []Table) []Problem {
 		}
 	}
 	for name := range p.c.gatewayAPI {
-		if strings.HasPrefix(name, "HTTPRoute ") || strings.HasPrefix(name, "GRPCRoute ") {
+		if kind, _, _ := strings.Cut(name, " "); kind == "HTTPRoute" || kind == "GRPCRoute" || kind == "TCPRoute" || kind == "TLSRoute" {
 			if !routed[name] {
 				add(Problem{Class: ClassIgnored, Object: name, Message: "no proxy has a route from it: istiod ignores it"})
 			}
