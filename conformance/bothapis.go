@@ -79,8 +79,76 @@ func routePolicyDiffs(a, b *IstioRoute, aw, bw *World) []string {
 	diff("CORS policy", a.CORS, b.CORS)
 	diff("header changes", a.Headers, b.Headers)
 	diff("timeout", a.Timeout, b.Timeout)
+	diff("retries", retryMeaning(a.Retries), retryMeaning(b.Retries))
 	diff("mirrors", mirrors(a.Mirrors, aw), mirrors(b.Mirrors, bw))
 	diff("fault injection", a.Fault, b.Fault)
+	return out
+}
+
+// retryMeaning is what a retry policy retries, in Envoy's terms
+// (x-envoy-retry-on, as its router decides: source/common/router/
+// retry_state_impl.cc): the attempts, the time per try, and the responses
+// and failures that are retried, whichever names say them. 5xx is every
+// 5xx response and every reset; gateway-error 502, 503 and 504 and every
+// reset (Envoy counts a reset as a 5xx); reset takes connect-failure and
+// refused-stream in; retriable-4xx is 409; retriable-status-codes the
+// codes listed. So "gateway-error" and "retriable-status-codes" with 502,
+// 503 and 504 differ by the resets only.
+func retryMeaning(r *IstioRetries) string {
+	if r == nil {
+		return "none"
+	}
+	on := map[string]bool{}
+	codes := func(from, to uint32) {
+		for c := from; c <= to; c++ {
+			on[fmt.Sprintf("status %d", c)] = true
+		}
+	}
+	for _, c := range strings.Split(r.RetryOn, ",") {
+		switch c = strings.TrimSpace(c); c {
+		case "":
+		case "5xx":
+			codes(500, 599)
+			on["reset"] = true
+		case "gateway-error":
+			codes(502, 504)
+			on["reset"] = true
+		case "retriable-4xx":
+			codes(409, 409)
+		case "retriable-status-codes":
+			for _, code := range r.RetriableStatusCodes {
+				codes(code, code)
+			}
+		default:
+			on[c] = true
+		}
+	}
+	if on["reset"] {
+		delete(on, "connect-failure")
+		delete(on, "refused-stream")
+	}
+	return fmt.Sprintf("%d attempts, %s per try, on %s", r.Attempts, cmp.Or(r.PerTryTimeout, "the route's timeout"), strings.Join(compactStatuses(slices.Sorted(maps.Keys(on))), ", "))
+}
+
+// compactStatuses writes runs of status codes as ranges: "status 500-599".
+func compactStatuses(conds []string) []string {
+	var out []string
+	for i := 0; i < len(conds); i++ {
+		var from int
+		if _, err := fmt.Sscanf(conds[i], "status %d", &from); err != nil {
+			out = append(out, conds[i])
+			continue
+		}
+		to := from
+		for i+1 < len(conds) && conds[i+1] == fmt.Sprintf("status %d", to+1) {
+			i, to = i+1, to+1
+		}
+		if to == from {
+			out = append(out, conds[i])
+		} else {
+			out = append(out, fmt.Sprintf("status %d-%d", from, to))
+		}
+	}
 	return out
 }
 
@@ -119,10 +187,12 @@ func unionRequests(a, b []Request) []Request {
 
 // FlipAPI turns an ExposurePlatform function config to the other API:
 // api: istio (the default) becomes api: gateway-api without the istio
-// gateway's Service and selector (the Gateway's own pods serve it), and
-// api: gateway-api becomes api: istio without the Gateway's name (the
-// default istio-ingressgateway serves it). It returns the new API, or ""
-// when the config is no ExposurePlatform.
+// gateway's Service and selector (the Gateway's own pods serve it), on the
+// Gateway API's experimental channel (istiod reads its fields, retries
+// among them, so what only it says is compared too), and api: gateway-api
+// becomes api: istio without the Gateway's name and channel (the default
+// istio-ingressgateway serves it). It returns the new API, or "" when the
+// config is no ExposurePlatform.
 func FlipAPI(config *unstructured.Unstructured) (string, error) {
 	if config.GetKind() != "ExposurePlatform" {
 		return "", nil
@@ -131,10 +201,14 @@ func FlipAPI(config *unstructured.Unstructured) (string, error) {
 	if api == "gateway-api" {
 		unstructured.RemoveNestedField(config.Object, "spec", "api")
 		unstructured.RemoveNestedField(config.Object, "spec", "gateway", "name")
+		unstructured.RemoveNestedField(config.Object, "spec", "gatewayAPI")
 		return "istio", nil
 	}
 	unstructured.RemoveNestedField(config.Object, "spec", "gateway", "service")
 	unstructured.RemoveNestedField(config.Object, "spec", "gateway", "selector")
+	if err := unstructured.SetNestedField(config.Object, "experimental", "spec", "gatewayAPI", "channel"); err != nil {
+		return "", err
+	}
 	return "gateway-api", unstructured.SetNestedField(config.Object, "gateway-api", "spec", "api")
 }
 

@@ -148,6 +148,9 @@ type IstioRetries struct {
 	Attempts      uint32 `json:"attempts"`
 	PerTryTimeout string `json:"perTryTimeout,omitempty"`
 	RetryOn       string `json:"retryOn,omitempty"`
+	// RetriableStatusCodes are the codes retryOn's retriable-status-codes
+	// names.
+	RetriableStatusCodes []uint32 `json:"retriableStatusCodes,omitempty"`
 }
 
 // IstioCORS is a route's CORS policy; origins are conditions as in Match.

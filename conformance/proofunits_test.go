@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func itoa(i int32) string { return strconv.Itoa(int(i)) }
@@ -145,10 +147,38 @@ spec:
 		t.Fatalf("%s %v", api, err)
 	}
 	gw := p.Object["spec"].(map[string]any)["gateway"].(map[string]any)
-	if p.Object["spec"].(map[string]any)["api"] != "gateway-api" || gw["service"] != nil || gw["selector"] != nil || gw["port"] == nil {
+	if ch, _, _ := unstructured.NestedString(p.Object, "spec", "gatewayAPI", "channel"); p.Object["spec"].(map[string]any)["api"] != "gateway-api" || gw["service"] != nil || gw["selector"] != nil || gw["port"] == nil || ch != "experimental" {
 		t.Errorf("to gateway-api: %v", p.Object["spec"])
 	}
-	if api, _ := FlipAPI(p); api != "istio" || p.Object["spec"].(map[string]any)["api"] != nil {
+	if api, _ := FlipAPI(p); api != "istio" || p.Object["spec"].(map[string]any)["api"] != nil || p.Object["spec"].(map[string]any)["gatewayAPI"] != nil {
 		t.Errorf("back to istio: %s %v", api, p.Object["spec"])
+	}
+}
+
+// TestRetryMeaning: retry policies compare by what Envoy retries, not by
+// the names of the conditions.
+func TestRetryMeaning(t *testing.T) {
+	gatewayError := &IstioRetries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "gateway-error,connect-failure,refused-stream"}
+	codes := &IstioRetries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "connect-failure,refused-stream,retriable-status-codes", RetriableStatusCodes: []uint32{504, 502, 503}}
+	withReset := &IstioRetries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "reset,retriable-status-codes", RetriableStatusCodes: []uint32{502, 503, 504}}
+	for _, tc := range []struct {
+		name string
+		a, b *IstioRetries
+		same bool
+	}{
+		{"gateway-error retries resets, the codes alone do not", gatewayError, codes, false},
+		{"gateway-error is its codes and resets", gatewayError, withReset, true},
+		{"5xx is every 5xx code, more than the named ones", &IstioRetries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx"},
+			&IstioRetries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "gateway-error,retriable-status-codes,reset", RetriableStatusCodes: []uint32{500, 501, 505, 506, 507, 508, 509, 510, 511}}, false},
+		{"attempts count", gatewayError, &IstioRetries{Attempts: 2, PerTryTimeout: "2s", RetryOn: gatewayError.RetryOn}, false},
+		{"none is none", nil, nil, true},
+	} {
+		a, b := retryMeaning(tc.a), retryMeaning(tc.b)
+		if (a == b) != tc.same {
+			t.Errorf("%s: %q and %q", tc.name, a, b)
+		}
+	}
+	if got, want := retryMeaning(&IstioRetries{Attempts: 2, RetryOn: "5xx,retriable-4xx,unavailable"}), "2 attempts, the route's timeout per try, on reset, status 409, status 500-599, unavailable"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

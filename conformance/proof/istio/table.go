@@ -40,7 +40,8 @@ func readRoute(r *routev3.Route, x *proxy) Route {
 		}
 		out.Timeout = duration(ra.GetTimeout())
 		if rp := ra.GetRetryPolicy(); rp != nil {
-			out.Retries = &Retries{Attempts: rp.GetNumRetries().GetValue(), PerTryTimeout: duration(rp.GetPerTryTimeout()), RetryOn: rp.GetRetryOn()}
+			out.Retries = &Retries{Attempts: rp.GetNumRetries().GetValue(), PerTryTimeout: duration(rp.GetPerTryTimeout()), RetryOn: rp.GetRetryOn(),
+				RetriableStatusCodes: rp.GetRetriableStatusCodes()}
 		}
 		for _, m := range ra.GetRequestMirrorPolicies() {
 			out.Mirrors = append(out.Mirrors, Mirror{Backend: x.backend(m.GetCluster(), 0), Percent: percent(m.GetRuntimeFraction().GetDefaultValue())})
