@@ -110,6 +110,11 @@ func (r *ProofRun) listeners(in *Platform) []Finding {
 	}
 	var out []Finding
 	for _, lb := range r.ALB.ALBs {
+		if !r.rendersFor(lb) {
+			// A team's own Ingress on a group of its own (passed through):
+			// its listeners are its own, not the platform's.
+			continue
+		}
 		fail := func(format string, args ...any) {
 			out = append(out, Finding{Object: "ALB group " + lb.Group, Component: ALBController, Severity: Error,
 				Words: fmt.Sprintf(format, args...) + fmt.Sprintf(" (the platform: %s)", in.File)})
@@ -152,4 +157,16 @@ func (r *ProofRun) listeners(in *Platform) []Finding {
 		}
 	}
 	return out
+}
+
+// rendersFor: krm-fn rendered an Ingress of the group (its
+// app.kubernetes.io/managed-by label), so the platform's listeners apply.
+func (r *ProofRun) rendersFor(lb ALBLoadBalancer) bool {
+	for _, ing := range lb.Ingresses {
+		ns, name, _ := strings.Cut(ing, "/")
+		if o := r.World.object("networking.k8s.io/v1", "Ingress", ns, name); o != nil && o.GetLabels()["app.kubernetes.io/managed-by"] == "krm-fn" {
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -175,6 +176,13 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 				}
 				o.ALB = &ExpectALB{TargetGroup: fmt.Sprintf("%s:%d", tg.Service, port), TargetType: tg.TargetType,
 					HealthCheck: strings.TrimSpace(fmt.Sprintf("%s %s %s %s", tg.HealthCheck.Protocol, tg.HealthCheck.Port, tg.HealthCheck.Path, tg.HealthCheck.Matcher))}
+				if _, _, ok := run.gatewayOf(*tg); !ok {
+					// An Ingress of a team's own (passed through) to its
+					// app's Service: the ALB sends to its pods.
+					o.fromService(world, tg.Service, port, c)
+					o.Via += " → Service " + o.ALB.TargetGroup + " (no gateway)"
+					break
+				}
 				o.Via += " → gateway " + o.ALB.TargetGroup
 				// Behind an ALB that ends TLS the gateway sees http; one that
 				// re-encrypts (backend protocol HTTPS) sends TLS without SNI.
@@ -400,6 +408,65 @@ func (o *Outcome) fromIstio(a IstioAnswer, pods func([]string) string) {
 	o.Via = strings.TrimPrefix(fmt.Sprintf("%s → virtual host %s, %s", o.Via, cmp.Or(a.VirtualHost, "(none)"), route), " → ")
 }
 
+// fromService: the request reaches a Service's pods directly, untouched
+// (the ALB sends to them, not to a gateway).
+func (o *Outcome) fromService(w *World, service string, port int32, c call) {
+	ns, name, _ := strings.Cut(service, "/")
+	backend := fmt.Sprintf("%s.%s:%d", name, ns, port)
+	addresses := w.endpoints(ns, name, port)
+	if len(addresses) == 0 {
+		backend += " (no endpoints: 503)"
+	}
+	o.Backends = map[string]uint32{backend: 100}
+	o.Pods = map[string]uint32{w.podNames(addresses): 100}
+	o.Path, o.Host = c.Path, c.Host
+}
+
+// endpoints lists the addresses (ip:port) of a Service's port in its
+// EndpointSlices.
+func (w *World) endpoints(namespace, name string, port int32) []string {
+	svc := w.Service(namespace, name)
+	if svc == nil {
+		return nil
+	}
+	var portName string
+	for _, sp := range svc.Spec.Ports {
+		if sp.Port == port {
+			portName = sp.Name
+		}
+	}
+	var out []string
+	for _, o := range w.Objects {
+		if o.GetKind() != "EndpointSlice" || o.GetNamespace() != namespace || o.GetLabels()[discoveryv1.LabelServiceName] != name {
+			continue
+		}
+		var es discoveryv1.EndpointSlice
+		if err := fromUnstructured(o, &es); err != nil {
+			continue
+		}
+		for _, ep := range es.Ports {
+			if ep.Port == nil || ptrValue(ep.Name) != portName {
+				continue
+			}
+			for _, e := range es.Endpoints {
+				for _, a := range e.Addresses {
+					out = append(out, fmt.Sprintf("%s:%d", a, *ep.Port))
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
 // backendName is how requests.yaml names a backend: name.namespace:port
 // for a Service of the cluster, and " subset NAME".
 func backendName(b IstioBackend) string {
@@ -452,6 +519,12 @@ func (r *ProofRun) ingressHosts() []Finding {
 						port, err := r.World.servicePort(tg.Service, tg.ServicePort)
 						if err != nil {
 							out = append(out, Finding{Object: "ALB group " + lb.Group, Component: ALBController, Severity: Error, Words: err.Error()})
+							continue
+						}
+						if _, _, ok := r.gatewayOf(*tg); !ok {
+							// No gateway: the ALB sends to the Service's
+							// pods, whatever the host (requests.yaml says
+							// whether they serve).
 							continue
 						}
 						table := r.gatewayTable(tg.Service, port)

@@ -44,9 +44,13 @@ func (p *prover) routeProblems(tables []Table) []Problem {
 			}
 		}
 		for _, h := range t.Hosts {
+			unreachable := p.portless(t, h)
 			for _, r := range h.Routes {
 				for _, from := range strings.Split(r.From, ", ") {
 					routed[from] = true
+				}
+				if unreachable {
+					continue
 				}
 				bs := r.Backends
 				for _, m := range r.Mirrors {
@@ -84,6 +88,35 @@ func (p *prover) routeProblems(tables []Table) []Problem {
 		}
 	}
 	return out
+}
+
+// portless: a sidecar's virtual host whose hosts are Services that do not
+// have the table's port. istiod writes a VirtualService of a Service's
+// host on every HTTP port of the sidecar, but a request for the Service
+// only reaches the ports it has: what the host's routes do elsewhere is
+// no problem.
+func (p *prover) portless(t Table, h Host) bool {
+	if !strings.HasPrefix(t.Proxy, "sidecar") {
+		return false
+	}
+	services := 0
+	for _, d := range h.Domains {
+		name, ns, ok := strings.Cut(strings.TrimSuffix(d, ".svc.cluster.local"), ".")
+		if !ok || !strings.HasSuffix(d, ".svc.cluster.local") {
+			continue
+		}
+		svc := p.service(ns, name)
+		if svc == nil {
+			return false
+		}
+		for _, sp := range svc.Spec.Ports {
+			if uint32(sp.Port) == t.Port {
+				return false
+			}
+		}
+		services++
+	}
+	return services > 0
 }
 
 func routeName(r Route) string {
