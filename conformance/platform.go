@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,9 @@ type Platform struct {
 	// LoadBalancer is alb (Ingresses), nlb or none (the gateway's own
 	// Service is what clients reach).
 	LoadBalancer string
+	// MinTLSVersion is the minimum TLS version of the gateway's HTTPS
+	// servers (spec.tls.minProtocolVersion, TLSV1_2; "": Istio's, 1.2).
+	MinTLSVersion string
 	// Gateway is the gateway Service (namespace/name) and the selector of
 	// its pods, for api: istio.
 	GatewayNamespace, GatewayService string
@@ -88,6 +92,7 @@ func readPlatform(file string, p *unstructured.Unstructured) *Platform {
 	in.SSLPolicy, _, _ = unstructured.NestedString(p.Object, "spec", "alb", "sslPolicy")
 	redirect, set, _ := unstructured.NestedBool(p.Object, "spec", "alb", "redirectHTTPS")
 	in.Redirect = len(in.Certificates) > 0 && (!set || redirect)
+	in.MinTLSVersion, _, _ = unstructured.NestedString(p.Object, "spec", "tls", "minProtocolVersion")
 	if lb, _, _ := unstructured.NestedString(p.Object, "spec", "loadBalancer"); lb != "" {
 		in.LoadBalancer = lb
 	}
@@ -169,4 +174,36 @@ func (r *ProofRun) rendersFor(lb ALBLoadBalancer) bool {
 		}
 	}
 	return false
+}
+
+// gatewayTLS: every filter chain that ends TLS on the platform's gateway
+// (api: istio) accepts the minimum TLS version the platform says, as the
+// ALB's SSL policy is checked: Envoy's TLS_AUTO, its default, is 1.2 for a
+// server, as is Istio's when the platform says none.
+func (r *ProofRun) gatewayTLS(in *Platform) []Finding {
+	if in == nil {
+		return nil
+	}
+	version := func(v string) string {
+		v = strings.ToUpper(v)
+		if v == "" || v == "TLS_AUTO" {
+			return "TLSV1_2"
+		}
+		return v
+	}
+	want := version(in.MinTLSVersion)
+	var out []Finding
+	for _, t := range r.Istio.Tables {
+		if t.Proxy != "gateway "+in.GatewayNamespace+"/"+in.GatewayService {
+			continue
+		}
+		for _, s := range t.TLSServers {
+			if got := version(s.MinVersion); got != want {
+				out = append(out, Finding{Object: fmt.Sprintf("gateway %s/%s port %d", in.GatewayNamespace, in.GatewayService, t.Port), Component: Istiod, Severity: Error,
+					Words: fmt.Sprintf("its TLS for %s takes TLS from %s (Envoy's %s), the platform's minimum is %s (the platform: %s)",
+						cmp.Or(strings.Join(s.ServerNames, ", "), "any host"), got, s.MinVersion, want, in.File)})
+			}
+		}
+	}
+	return out
 }

@@ -215,6 +215,7 @@ func (p *Proof) Run(ctx context.Context, src *Source, fixture []Object, reqs []R
 	run.Findings = append(run.Findings, run.healthChecks()...)
 	run.Findings = append(run.Findings, run.listeners(platform)...)
 	run.Findings = append(run.Findings, run.gatewaySecrets()...)
+	run.Findings = append(run.Findings, run.gatewayTLS(platform)...)
 	for i, r := range reqs {
 		want := r.Expect.want(calls[i])
 		if got := run.Outcomes[i]; got.Differs(want) {

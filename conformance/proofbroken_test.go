@@ -53,6 +53,7 @@ func TestProofBrokenObjectsFail(t *testing.T) {
 			{"VirtualService shop/db", Istiod, Error, "no-cluster: the TLS passthrough of db.shop.example (gateway istio-system/istio-ingressgateway port 15443) sends to db.shop.svc.cluster.local:5432, a cluster this proxy does not have"},
 			{"TCP tcp://echo.shop.example:31400", RequestsFile, Error, "got  {backend: idle.shop:9000 (no endpoints: 503)"},
 			{"GET https://db.shop.example:15443/", RequestsFile, Error, "got  {backend: db.shop:5432 (no such cluster: 503)"},
+			{"gateway istio-system/istio-ingressgateway port 443", Istiod, Error, "its TLS for web.shop.example takes TLS from TLSV1_2 (Envoy's TLS_AUTO), the platform's minimum is TLSV1_3"},
 		},
 		"both-apis-differ": {
 			{"GET http://web.shop.example/orders", BothAPIs, Error, "it gets {pods: {shop/web-proof-0:8080: 100}, path: /orders, host: web.shop.example} under api: istio but {pods: {shop/orders-proof-0:8080: 100}, path: /, host: web.shop.example} under api: gateway-api"},

@@ -38,6 +38,20 @@ type IstioTable struct {
 	TLS   bool            `json:"tls,omitempty"`
 	Hosts []IstioHost     `json:"hosts"`
 	TCP   []IstioTCPRoute `json:"tcp,omitempty"`
+	// TLSServers are the filter chains of the port that end TLS.
+	TLSServers []IstioTLSServer `json:"tlsServers,omitempty"`
+}
+
+// IstioTLSServer is a filter chain that ends TLS: for the ServerNames (SNI;
+// none: any), with the certificate of Credential (an SDS name,
+// kubernetes://<Secret>), a minimum TLS version (Envoy's, TLS_AUTO being
+// its default: 1.2 for a server), and whether clients must present a
+// certificate (mutual TLS).
+type IstioTLSServer struct {
+	ServerNames       []string `json:"serverNames,omitempty"`
+	Credential        string   `json:"credential,omitempty"`
+	MinVersion        string   `json:"minVersion"`
+	ClientCertificate bool     `json:"clientCertificate,omitempty"`
 }
 
 // IstioTCPRoute is a TCP proxy of a port: a TCP route, or TLS passed through

@@ -16,6 +16,7 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -299,6 +300,33 @@ func (x *proxy) routeConfigsOf(listener string) []string {
 	return out
 }
 
+// tlsServers lists the filter chains of a listener that end TLS.
+func (x *proxy) tlsServers(listener string) []TLSServer {
+	var out []TLSServer
+	for _, l := range x.listeners {
+		if l.GetName() != listener {
+			continue
+		}
+		for _, fc := range l.GetFilterChains() {
+			if fc.GetTransportSocket().GetName() != "envoy.transport_sockets.tls" {
+				continue
+			}
+			var ctx tlsv3.DownstreamTlsContext
+			if fc.GetTransportSocket().GetTypedConfig().UnmarshalTo(&ctx) != nil {
+				continue
+			}
+			s := TLSServer{ServerNames: fc.GetFilterChainMatch().GetServerNames(),
+				MinVersion:        ctx.GetCommonTlsContext().GetTlsParams().GetTlsMinimumProtocolVersion().String(),
+				ClientCertificate: ctx.GetRequireClientCertificate().GetValue()}
+			if sds := ctx.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs(); len(sds) > 0 {
+				s.Credential = sds[0].GetName()
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func tcpProxyOf(fc *listenerv3.FilterChain) *tcpproxyv3.TcpProxy {
 	for _, f := range fc.GetFilters() {
 		if f.GetName() != "envoy.filters.network.tcp_proxy" {
@@ -424,6 +452,7 @@ func (p *prover) gatewayTables() []Table {
 					t.RouteConfig = strings.Join(names, ",")
 				}
 				t.TCP = p.tcpRoutes(x, t.Listener)
+				t.TLSServers = x.tlsServers(t.Listener)
 				out = append(out, t)
 			}
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -25,6 +26,13 @@ func printTables(w io.Writer, rep *Report) error {
 			b.WriteString(", TLS only")
 		}
 		b.WriteString("\n")
+		for _, s := range t.TLSServers {
+			fmt.Fprintf(&b, "  TLS ends for %s: %s, from %s", cmp.Or(strings.Join(s.ServerNames, ", "), "any host"), cmp.Or(s.Credential, "no certificate"), s.MinVersion)
+			if s.ClientCertificate {
+				b.WriteString(", client certificates required")
+			}
+			b.WriteString("\n")
+		}
 		for _, r := range t.TCP {
 			what := "TCP"
 			if len(r.ServerNames) > 0 {

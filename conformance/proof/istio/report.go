@@ -31,6 +31,20 @@ type Table struct {
 	TLS   bool       `json:"tls,omitempty"`
 	Hosts []Host     `json:"hosts"`
 	TCP   []TCPRoute `json:"tcp,omitempty"`
+	// TLSServers are the filter chains of the port that end TLS.
+	TLSServers []TLSServer `json:"tlsServers,omitempty"`
+}
+
+// TLSServer is a filter chain that ends TLS: for the ServerNames (SNI;
+// none: any), with the certificate of Credential (an SDS name,
+// kubernetes://<Secret>), a minimum TLS version (Envoy's, TLS_AUTO being
+// its default: 1.2 for a server), and whether clients must present a
+// certificate (mutual TLS).
+type TLSServer struct {
+	ServerNames       []string `json:"serverNames,omitempty"`
+	Credential        string   `json:"credential,omitempty"`
+	MinVersion        string   `json:"minVersion"`
+	ClientCertificate bool     `json:"clientCertificate,omitempty"`
 }
 
 // TCPRoute is a TCP proxy of a port: a TCP route, or TLS passed through
