@@ -19,6 +19,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 // The proof layer's components, as its findings name them.
@@ -446,7 +447,7 @@ func (w *World) endpoints(namespace, name string, port int32) []string {
 			continue
 		}
 		for _, ep := range es.Ports {
-			if ep.Port == nil || ptrValue(ep.Name) != portName {
+			if ep.Port == nil || ptr.Deref(ep.Name, "") != portName {
 				continue
 			}
 			for _, e := range es.Endpoints {
@@ -458,14 +459,6 @@ func (w *World) endpoints(namespace, name string, port int32) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func ptrValue[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
 
 // backendName is how requests.yaml names a backend: name.namespace:port

@@ -26,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 )
 
@@ -392,7 +393,7 @@ func (s *synth) gatewayAPIGateways() error {
 				Type:     typ,
 				Selector: sel,
 				Ports: []corev1.ServicePort{{Name: "status-port", Port: GatewayStatusPort, Protocol: corev1.ProtocolTCP,
-					AppProtocol: ptr("tcp"), TargetPort: intstr.FromInt32(GatewayStatusPort)}},
+					AppProtocol: ptr.To("tcp"), TargetPort: intstr.FromInt32(GatewayStatusPort)}},
 			},
 		}
 		listeners, _, _ := unstructured.NestedSlice(o.Object, "spec", "listeners")
@@ -405,7 +406,7 @@ func (s *synth) gatewayAPIGateways() error {
 				continue
 			}
 			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: lname, Port: int32(port), Protocol: corev1.ProtocolTCP,
-				AppProtocol: ptr(strings.ToLower(proto)), TargetPort: intstr.FromInt32(int32(port))})
+				AppProtocol: ptr.To(strings.ToLower(proto)), TargetPort: intstr.FromInt32(int32(port))})
 		}
 		if err := s.gatewayPod(o.GetNamespace(), name+"-proof-0", sel, name, svc); err != nil {
 			return err
@@ -413,8 +414,6 @@ func (s *synth) gatewayAPIGateways() error {
 		return s.add(svc, roleGateway)
 	})
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // gatewayPod adds a running gateway pod with the labels, listening on the
 // Service's target ports.
@@ -580,7 +579,7 @@ func (s *synth) endpoints() error {
 				if port == 0 {
 					continue
 				}
-				eps = append(eps, discoveryv1.EndpointPort{Name: ptr(sp.Name), Port: ptr(port), Protocol: ptr(cmp.Or(sp.Protocol, corev1.ProtocolTCP)), AppProtocol: sp.AppProtocol})
+				eps = append(eps, discoveryv1.EndpointPort{Name: ptr.To(sp.Name), Port: ptr.To(port), Protocol: ptr.To(cmp.Or(sp.Protocol, corev1.ProtocolTCP)), AppProtocol: sp.AppProtocol})
 			}
 			var target *slice
 			for _, sl := range slices_ {
@@ -594,8 +593,8 @@ func (s *synth) endpoints() error {
 			}
 			target.endpoints = append(target.endpoints, discoveryv1.Endpoint{
 				Addresses:  []string{pod.Status.PodIP},
-				Conditions: discoveryv1.EndpointConditions{Ready: ptr(true), Serving: ptr(true), Terminating: ptr(false)},
-				NodeName:   ptr(pod.Spec.NodeName),
+				Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true), Serving: ptr.To(true), Terminating: ptr.To(false)},
+				NodeName:   ptr.To(pod.Spec.NodeName),
 				TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name},
 			})
 		}
