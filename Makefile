@@ -57,11 +57,13 @@ bench:
 # The conformance suite (conformance/, a module of its own): every object the
 # overlays and golden cases render, through a real kube-apiserver (server-side
 # dry run), istioctl validate/analyze and the ALB controller's documented
-# annotation formats. See docs/conformance.md. The first run builds the pinned
-# tools (cached in ~/.cache/krm-fn/tools).
+# annotation formats; and the proof layer, istiod's configuration generation
+# and the ALB controller's model builder over each rendering, request by
+# request (conformance/proof). See docs/conformance.md. The first run builds
+# the pinned tools (cached in ~/.cache/krm-fn/tools).
 .PHONY: conformance
 conformance:
-	hack/tools.sh kustomize kube istioctl etcd >/dev/null
+	hack/tools.sh kustomize kube istioctl etcd istio-proof alb-proof >/dev/null
 	cd conformance && go test -count=1 -timeout 30m -v ./...
 
 # The release, short of publishing (docs/release.md): goreleaser checks

@@ -38,11 +38,8 @@ type AllowedWarning struct {
 // LoadAllowances reads dir's allowed-warnings.yaml; none is no allowance.
 func LoadAllowances(dir string) ([]AllowedWarning, error) {
 	path := filepath.Join(dir, AllowancesFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	data, err := readOptional(path)
+	if data == nil || err != nil {
 		return nil, err
 	}
 	var as []AllowedWarning
@@ -67,6 +64,15 @@ func LoadAllowances(dir string) ([]AllowedWarning, error) {
 		return nil, fmt.Errorf("%s: %s", path, strings.Join(problems, "; "))
 	}
 	return as, nil
+}
+
+// readOptional reads a file a source may have; none is nil, no error.
+func readOptional(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
 }
 
 // allow drops the warnings an allowance matches and reports the

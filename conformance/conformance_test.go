@@ -35,6 +35,9 @@ var shared struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if proofTeardown() {
+		code = 1
+	}
 	if shared.cluster != nil {
 		if err := shared.cluster.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -80,17 +83,8 @@ func setup(t *testing.T) *Checker {
 // every object it emits.
 func TestOverlays(t *testing.T) {
 	c := setup(t)
-	dirs, err := filepath.Glob(filepath.Join(root, "overlays", "*", "kustomization.yaml"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no overlays found under %s/overlays: %v", root, err)
-	}
-	layouts, err := filepath.Glob(filepath.Join(root, "testdata", "layouts", "*", "overlays", "*", "kustomization.yaml"))
-	if err != nil || len(layouts) == 0 {
-		t.Fatalf("no overlays found under %s/testdata/layouts: %v", root, err)
-	}
 	out := t.TempDir()
-	for _, k := range append(dirs, layouts...) {
-		dir := filepath.Dir(k)
+	for _, dir := range overlayDirs(t) {
 		rel, _ := filepath.Rel(root, dir)
 		name := strings.ReplaceAll(rel, string(filepath.Separator), "-")
 		t.Run(rel, func(t *testing.T) {
@@ -107,24 +101,50 @@ func TestOverlays(t *testing.T) {
 	}
 }
 
-// TestGoldenCases checks the expected output of every golden case that
-// renders (testdata/<case>/expected.yaml).
-func TestGoldenCases(t *testing.T) {
-	c := setup(t)
+// overlayDirs lists the example overlays and the overlays of the layouts
+// under testdata/layouts.
+func overlayDirs(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(root, "overlays", "*", "kustomization.yaml"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no overlays found under %s/overlays: %v", root, err)
+	}
+	layouts, err := filepath.Glob(filepath.Join(root, "testdata", "layouts", "*", "overlays", "*", "kustomization.yaml"))
+	if err != nil || len(layouts) == 0 {
+		t.Fatalf("no overlays found under %s/testdata/layouts: %v", root, err)
+	}
+	var out []string
+	for _, k := range append(dirs, layouts...) {
+		out = append(out, filepath.Dir(k))
+	}
+	return out
+}
+
+// goldenCases runs f on every golden case that renders
+// (testdata/<case>/expected.yaml), in a subtest named for the case.
+func goldenCases(t *testing.T, f func(t *testing.T, src *Source)) {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(root, "testdata", "*", "expected.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden cases found under %s/testdata: %v", root, err)
 	}
-	for _, f := range files {
-		dir := filepath.Dir(f)
+	for _, file := range files {
+		dir := filepath.Dir(file)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			src, err := LoadSource(filepath.Join("testdata", filepath.Base(dir), "expected.yaml"), f, dir)
+			src, err := LoadSource(filepath.Join("testdata", filepath.Base(dir), "expected.yaml"), file, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			check(t, c, src)
+			f(t, src)
 		})
 	}
+}
+
+// TestGoldenCases checks the expected output of every golden case that
+// renders (testdata/<case>/expected.yaml).
+func TestGoldenCases(t *testing.T) {
+	c := setup(t)
+	goldenCases(t, func(t *testing.T, src *Source) { check(t, c, src) })
 }
 
 // check fails t with every finding on src.

@@ -2,7 +2,8 @@
 # Installs the pinned external tools this project tests against, into a cache
 # directory that survives between runs on one machine, and prints that
 # directory. Usage: hack/tools.sh [kustomize] [kube] [istioctl] [etcd]
-# [argocd] [pre-commit] [helm] [goreleaser] [time] (no argument: kustomize only).
+# [argocd] [istio-proof] [alb-proof] [pre-commit] [helm] [goreleaser] [time]
+# (no argument: kustomize only).
 #
 # Every version is pinned here; bumping one means editing this file.
 set -euo pipefail
@@ -27,16 +28,28 @@ mkdir -p "$bin"
 log() { echo "tools: $*" >&2; }
 
 # install NAME VERSION-STAMP COMMAND...: runs COMMAND (which must put NAME in
-# $bin) unless $bin/NAME was already built from VERSION-STAMP.
+# $bin) unless $bin/NAME was already built from VERSION-STAMP. One build of
+# a tool at a time: a second caller waits for the first (flock) and then
+# finds it built.
 install() {
 	local name=$1 stamp=$2
 	shift 2
+	exec {lock}>"$bin/.$name.lock"
+	flock "$lock"
 	if [[ -x "$bin/$name" && "$(cat "$bin/.$name.version" 2>/dev/null)" == "$stamp" ]]; then
+		exec {lock}>&-
 		return 0
 	fi
 	log "building $name $stamp (cached in $bin afterwards)"
 	"$@" >&2
 	echo "$stamp" >"$bin/.$name.version"
+	exec {lock}>&-
+}
+
+# source_stamp DIR: a hash of a Go module's go.mod, go.sum and non-test
+# sources, so that a change to any of them rebuilds its command.
+source_stamp() {
+	(cd "$1" && { cat go.mod go.sum; find . -name '*.go' ! -name '*_test.go' | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
 }
 
 # apt_install PACKAGE: installs a Debian package (for tools Debian pins).
@@ -83,6 +96,16 @@ for tool in "${want[@]}"; do
 		install argocd-cmp-server "$stamp" \
 			bash -c "cd '$root/tools/argocd' && CGO_ENABLED=0 go build -o '$bin/argocd-cmp-server' ./cmd/argocd-cmp-server"
 		;;
+	istio-proof | alb-proof)
+		# The proof layer's commands (docs/conformance.md), modules of their
+		# own: istio-proof runs istiod's configuration generation
+		# (istio.io/istio at the istioctl version above; minutes to build and
+		# gigabytes to link), alb-proof the AWS Load Balancer Controller's
+		# model builder. Built once per change of their sources, then cached.
+		dir="$root/conformance/proof/${tool%-proof}"
+		install "$tool" "$(source_stamp "$dir")" \
+			bash -c "cd '$dir' && CGO_ENABLED=0 go build -o '$bin/$tool' ."
+		;;
 	etcd)
 		command -v etcd >/dev/null || apt_install etcd-server
 		;;
@@ -95,7 +118,7 @@ for tool in "${want[@]}"; do
 		command -v pre-commit >/dev/null || apt_install pre-commit
 		;;
 	*)
-		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, pre-commit, helm, goreleaser or time)" >&2
+		echo "tools: unknown tool $tool (want kustomize, kube, istioctl, etcd, argocd, istio-proof, alb-proof, pre-commit, helm, goreleaser or time)" >&2
 		exit 2
 		;;
 	esac
