@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/krmfn/krm-fn/conformance/routecmp"
 )
 
 // proofShared is what the proof layer's tests share: the commands, a
@@ -97,8 +100,40 @@ func proveSource(t *testing.T, p *Proof, src *Source, dir string) *ProofRun {
 		t.Fatal(err)
 	}
 	reportFindings(t, src.Name, r.Findings)
+	compareRoutes(t, src, r)
 	t.Logf("%s: %d requests, %d tables, %d ALBs proved in %s", src.Name, len(reqs), len(r.Istio.Tables), len(r.ALB.ALBs), time.Since(start).Round(time.Millisecond))
 	return r
+}
+
+// compareRoutes fails t where `krm-fn routes -o json` of the source's
+// specs is not the table istiod computed from its rendering (routecmp
+// says how they pair).
+func compareRoutes(t *testing.T, src *Source, r *ProofRun) {
+	t.Helper()
+	args, err := routecmp.Args(root, src.Name) // an overlay, or testdata/<case>/expected.yaml → its config and input
+	if err != nil {
+		return // proof-specs, proof-broken: no specs of krm-fn's to read
+	}
+	out, err := run(t.Context(), root, nil, filepath.Join(proofShared.fnDir, "krm-fn"), append([]string{"routes", "-o", "json"}, args...)...)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "expands in process"):
+		t.Logf("%s: krm-fn routes does not read this layout: %v", src.Name, err)
+		return
+	case err != nil:
+		t.Errorf("%s: krm-fn routes: %v", src.Name, err)
+		return
+	}
+	istio, err := json.Marshal(r.Istio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := routecmp.Compare([]byte(out.stdout), istio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("%s: krm-fn routes is not what istiod computes: %s", src.Name, d)
+	}
 }
 
 func reportFindings(t *testing.T, source string, fs []Finding) {
@@ -192,6 +227,17 @@ func TestProofBothAPIs(t *testing.T) {
 				t.Fatal(err)
 			}
 			if none != "" {
+				if api != "" {
+					// The flipped rendering and the comparison ran, with
+					// nothing to prove: a known failure of either is stale.
+					self, flippedName := filepath.Join("testdata", name, "expected.yaml"), fmt.Sprintf("testdata/%s under api %s", name, api)
+					pair := self + " ~ " + flippedName
+					if api != "gateway-api" {
+						pair = flippedName + " ~ " + self
+					}
+					proofShared.known.Split(flippedName, nil)
+					proofShared.known.Split(pair, nil)
+				}
 				t.Skip(none)
 			}
 			src, err := LoadSource(filepath.Join("testdata", name, "expected.yaml"), f, dir)

@@ -43,7 +43,7 @@ func (b *builder) route(x *model.Exposure, i int, r *model.Route, from, namePref
 	out.Headers, authority = headerOps(r.RequestHeaders, r.ResponseHeaders)
 	switch {
 	case r.Redirect != nil:
-		out.Redirect = b.redirect(r.Redirect)
+		out.Redirect = b.redirect(r.Redirect, r.Match.Prefix)
 	case r.Respond != nil:
 		out.Response = &Response{Status: int(r.Respond.Status), Body: r.Respond.Body}
 	default:
@@ -192,10 +192,15 @@ func (b *builder) rewrite(rw *v1alpha1.Rewrite, m Match, authority string) *Rewr
 	return out
 }
 
-// redirect is a route's redirect, its port as the listener it is on
-// makes it (finishRedirect).
-func (b *builder) redirect(rd *v1alpha1.Redirect) *Redirect {
-	return &Redirect{Scheme: rd.Scheme, Host: rd.Host, Path: rd.Path, Prefix: rd.Prefix, Port: uint32(max(rd.Port, 0)), Status: int(rd.Code)}
+// redirect is a route's redirect (of a route matching prefix), its port
+// as the listener it is on makes it (finishRedirect). With the Gateway
+// API its prefix is the ReplacePrefixMatch krm-fn renders for it.
+func (b *builder) redirect(rd *v1alpha1.Redirect, prefix string) *Redirect {
+	replace := rd.Prefix
+	if b.gatewayAPI && replace != "" {
+		replace = v1alpha1.GatewayAPIRedirectPrefix(prefix, replace)
+	}
+	return &Redirect{Scheme: rd.Scheme, Host: rd.Host, Path: rd.Path, Prefix: replace, Port: uint32(max(rd.Port, 0)), Status: int(rd.Code)}
 }
 
 // finishRedirect gives a redirect on a listener of port (tls: HTTPS) the
@@ -282,6 +287,11 @@ func (b *builder) cors(c *model.CORS) *CORS {
 	}
 	if !b.gatewayAPI {
 		for _, o := range c.AllowOrigins {
+			if strings.Contains(o.Exact, "*") {
+				// A wildcard, as under the Gateway API (emit's corsOrigin).
+				out.AllowOrigins = append(out.AllowOrigins, gatewayAPIOrigin(o.Exact))
+				continue
+			}
 			out.AllowOrigins = append(out.AllowOrigins, istioCondition(o))
 		}
 		out.AllowCredentials = c.AllowCredentials
