@@ -231,7 +231,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPIRetries(spec, s, platform)...)
 	}
-	errs = append(errs, validateExposureTLS(spec, s, platform)...)
+	errs = append(errs, validateExposureTLS(spec, s, platform, tn)...)
 	if d := s.RouteDefaults; d != nil {
 		errs = append(validateRouteDefaults(spec.Child("routeDefaults"), d), errs...)
 	}

@@ -109,8 +109,9 @@ func credentialName(p *field.Path, written, name string) field.ErrorList {
 
 // validateExposureTLS checks an exposure's TLS at the gateway, its tcp
 // routes and what its routes are under passthrough, against the
-// platform (nil: invalid itself; then what depends on it is not checked).
-func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+// platform (nil: invalid itself; then what depends on it is not checked)
+// and what tn, the exposure, may reach.
+func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec, tn tenant) field.ErrorList {
 	var errs field.ErrorList
 	tp := spec.Child("tls")
 	if t := s.TLS; t != nil {
@@ -138,7 +139,7 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 		errs = append(errs, field.Invalid(spec.Child("hosts").Index(slices.Index(s.Hosts, AnyHost)), AnyHost,
 			"the platform has cert-manager issue a certificate for each exposure's hosts, and no certificate names every host: give it the hosts it serves, or a Secret of your own (spec.tls.credentialName)"))
 	}
-	errs = append(errs, validateTCP(spec, s, platform)...)
+	errs = append(errs, validateTCP(spec, s, platform, tn)...)
 	errs = append(errs, reencryptAnnotations(spec, s, platform)...)
 	return errs
 }
@@ -226,8 +227,9 @@ func passthroughRoutes(spec *field.Path, s *ServiceExposureSpec) field.ErrorList
 	return errs
 }
 
-// validateTCP checks the exposure's tcp routes.
-func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+// validateTCP checks the exposure's tcp routes: their backends reach what
+// the routes' may (tn's tenancy), no more.
+func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec, tn tenant) field.ErrorList {
 	var errs field.ErrorList
 	if len(s.TCP) == 0 {
 		return nil
@@ -244,7 +246,7 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 		errs = append(errs, field.Invalid(spec.Child("service"), field.OmitValueType{},
 			"tcp routes send connections to a port of protocol tcp, and the Service has none (spec.service.protocol, or one of spec.service.ports)"))
 	}
-	to := targets{subsets: map[string]bool{}, platform: platform, service: &s.Service, l4: true}
+	to := targets{subsets: map[string]bool{}, platform: platform, service: &s.Service, l4: true, tenant: tn}
 	for _, sub := range s.Subsets {
 		to.subsets[sub.Name] = true
 	}
