@@ -296,6 +296,7 @@ func validateTarget(p *field.Path, service, namespace string, port int32, subset
 		what = "mirror to"
 	}
 	errs = append(errs, to.tenant.reaches(p.Child("namespace"), namespace, what)...)
+	errs = append(errs, to.tenant.apiServer(p.Child("service"), service, namespace, what)...)
 	if port != 0 {
 		errs = append(errs, portNumber(p.Child("port"), port)...)
 	}
