@@ -124,6 +124,7 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 		}
 		if t.Port != 0 {
 			errs = append(errs, portNumber(tp.Child("port"), t.Port)...)
+			errs = append(errs, gatewayProxyPort(tp.Child("port"), t.Port)...)
 		}
 		if platform != nil {
 			errs = append(errs, exposureTLSOnPlatform(tp, t, platform)...)
@@ -257,6 +258,7 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 			errs = append(errs, field.Required(p.Child("port"), "the gateway port whose connections this route takes"))
 		} else {
 			errs = append(errs, portNumber(p.Child("port"), r.Port)...)
+			errs = append(errs, gatewayProxyPort(p.Child("port"), r.Port)...)
 		}
 		if seen[r.Port] && r.Port != 0 {
 			errs = append(errs, field.Duplicate(p.Child("port"), r.Port))
@@ -272,6 +274,17 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 		errs = append(errs, validateBackends(p.Child("backends"), r.Backends, to)...)
 	}
 	return errs
+}
+
+// gatewayProxyPort refuses port, a gateway port an exposure asks for, if
+// the gateway's own proxy listens there (GatewayProxyPorts).
+func gatewayProxyPort(p *field.Path, port int32) field.ErrorList {
+	what, ok := GatewayProxyPorts[port]
+	if !ok {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(p, fmt.Sprintf(
+		"gateway port %d is the gateway proxy's own (%s), and no exposure may take a port Istio's proxy uses: choose another", port, what))}
 }
 
 // gatewayAPITLS checks what the Gateway API (v1.6.3, standard channel)
