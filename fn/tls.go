@@ -93,6 +93,7 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 		}
 	}
 	ps = append(ps, clientCertificatePorts(env, sorted)...)
+	ps = append(ps, listenerNames(env, sorted)...)
 	if g := env.Gateway; g != nil {
 		n := len(g.TLSListeners) + len(g.PassthroughListeners) + len(g.TCPListeners)
 		if !g.NoHTTP {
@@ -102,6 +103,74 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 			ps = append(ps, problem{node: xs.ofOwner(env.Exposures[0].Owner), severity: framework.Error, message: fmt.Sprintf(
 				"the environment's Gateway would have %d listeners (an HTTPS or passthrough listener per host with TLS at the gateway, one per TCP route, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: use a platform credentialName without {host} and fewer hosts, or render this environment with api: istio",
 				n, gatewayAPIMaxListeners)}.at(field.NewPath("spec", "hosts")))
+		}
+	}
+	return ps
+}
+
+// maxListenerName is the Gateway API's limit on a listener's name (its
+// SectionName, v1.6.3).
+const maxListenerName = 253
+
+// listenerNames finds, with the Gateway API, the hosts whose listener of
+// the environment's Gateway would be named as another host's, or past a
+// listener name's 253 characters: a listener per host with TLS at the
+// gateway, "https-" (or, passed through, "tls-") and the host, a
+// wildcard's "*" written "wildcard", so *.x and wildcard.x name one. The
+// API server refuses the Gateway with either, and every team's listeners
+// with it. Each error is the exposure's, naming the other.
+func listenerNames(env *model.Environment, sorted []exposure) []problem {
+	p := env.Platform
+	if env.Gateway == nil || p.TLS == nil || p.ALBReencrypts() {
+		return nil
+	}
+	type use struct {
+		host string
+		s    exposure // node nil: the platform's shared host
+	}
+	names := map[string]use{}
+	for _, h := range env.SharedHosts {
+		names[model.ListenerName(h.Host)] = use{host: h.Host}
+	}
+	var ps []problem
+	for _, s := range sorted {
+		x := s.x
+		if x.TLS == nil {
+			continue
+		}
+		for j, h := range x.Hosts {
+			name := model.ListenerName(h)
+			if x.Passthrough {
+				name = model.PassthroughListenerName(h)
+			}
+			at := field.NewPath("spec", "hosts").Index(x.HostIndex[j])
+			if len(name) > maxListenerName {
+				ps = append(ps, s.problem(framework.Error, at, fmt.Sprintf(
+					"names the listener %q of the environment's Gateway (platform api: gateway-api), %d characters, and a listener's name has at most %d: shorten the host, or render this environment with api: istio",
+					name, len(name), maxListenerName)))
+				continue
+			}
+			first, ok := names[name]
+			switch {
+			case !ok:
+				names[name] = use{h, s}
+				continue
+			case first.host == h:
+				continue // one host claimed twice: conflicts says so
+			}
+			// Blame the exact host spelled as a wildcard's listener.
+			blamed, blamedAt, other := s, at, first
+			if strings.HasPrefix(h, "*") && first.s.node != nil {
+				i := slices.Index(first.s.x.Hosts, first.host)
+				blamed, blamedAt, other = first.s, field.NewPath("spec", "hosts").Index(first.s.x.HostIndex[i]), use{h, s}
+			}
+			whose := fmt.Sprintf("the platform's shared host %q", other.host)
+			if other.s.node != nil {
+				whose = fmt.Sprintf("host %q of %s", other.host, describeNode(other.s.node))
+			}
+			ps = append(ps, blamed.problem(framework.Error, blamedAt, fmt.Sprintf(
+				"names the listener %q of the environment's Gateway (platform api: gateway-api), as %s does (a wildcard's \"*\" is written \"wildcard\" there), and the listeners of a Gateway have unique names: use another host",
+				name, whose)))
 		}
 	}
 	return ps
