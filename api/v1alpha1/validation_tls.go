@@ -140,8 +140,43 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 		errs = append(errs, field.Invalid(spec.Child("hosts").Index(slices.Index(s.Hosts, AnyHost)), AnyHost,
 			"the platform has cert-manager issue a certificate for each exposure's hosts, and no certificate names every host: give it the hosts it serves, or a Secret of your own (spec.tls.credentialName)"))
 	}
+	errs = append(errs, expandedCredentials(spec, s, platform, tn)...)
 	errs = append(errs, validateTCP(spec, s, platform, tn)...)
 	errs = append(errs, reencryptAnnotations(spec, s, platform)...)
+	return errs
+}
+
+// expandedCredentials checks the names the platform's credentialName
+// template gives the exposure's Secrets (and Certificates), with its
+// namespace, name and hosts: a template is checked with short sample
+// values, and a long host or name can take the Secret's past a name's 253
+// characters.
+func expandedCredentials(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec, tn tenant) field.ErrorList {
+	if platform == nil || platform.TLS == nil || platform.ALBReencrypts() || !s.HTTPRoutes() ||
+		s.TLS != nil && s.TLS.CredentialName != "" || tn.namespace == "" || tn.name == "" {
+		return nil
+	}
+	template := platform.TLS.CredentialName
+	var errs field.ErrorList
+	shared := ownHosts(platform.SharedHosts, platform)
+	for i, h := range ownHosts(s.Hosts, platform) {
+		if slices.Contains(shared, h) {
+			continue // served with the platform's Secret of the host
+		}
+		name := ExpandCredentialName(template, tn.namespace, tn.name, h)
+		for _, msg := range validation.IsDNS1123Subdomain(name) {
+			at := spec.Child("hosts").Index(i)
+			if !PerHost(template) {
+				at = field.NewPath("metadata", "name")
+			}
+			errs = append(errs, field.Invalid(at, name, fmt.Sprintf(
+				"is the name the platform's spec.tls.credentialName %q gives this exposure's Secret (and Certificate), which is no Secret name: %s: shorten it, or name a Secret of the exposure's own (spec.tls.credentialName)",
+				template, msg)))
+		}
+		if !PerHost(template) {
+			break // one Secret for every host
+		}
+	}
 	return errs
 }
 
