@@ -2,6 +2,8 @@ package fn
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -153,6 +155,9 @@ func (h *handObject) virtualService() {
 		if t, ok := h.claims.services[serviceFQDN(host, h.ns)]; ok && t.namespace != h.ns {
 			h.refuse(spec.Child("hosts").Index(i), fmt.Sprintf("%q is %s, in namespace %s: a VirtualService of namespace %s would route the calls of every client it is exported to; route it through that exposure instead",
 				host, t.what, t.namespace, h.ns))
+		} else if fqdn, t, ok := h.claims.coveredService(host, h.ns); ok {
+			h.refuse(spec.Child("hosts").Index(i), fmt.Sprintf("%q covers %s, %s, in namespace %s: Istio applies a VirtualService of a wildcard host to the calls to every Service it covers, and one of namespace %s would route the calls of every client it is exported to; name the hosts of its own namespace's Services",
+				host, fqdn, t.what, t.namespace, h.ns))
 		}
 	}
 	for i, g := range scalars(h.node, "spec", "gateways") {
@@ -247,6 +252,23 @@ func (h *handObject) dnsNames() {
 			h.host(field.NewPath("metadata", "annotations").Key(k), strings.TrimSpace(host), dnsHost)
 		}
 	}
+}
+
+// coveredService is the first Service FQDN (in order), of a namespace
+// other than ns, that host covers if it is a wildcard ("*.team-pay.svc.cluster.local",
+// "*.cluster.local"), with whose it is.
+func (c claims) coveredService(host, ns string) (string, taken, bool) {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	suffix, ok := strings.CutPrefix(host, "*")
+	if !ok {
+		return "", taken{}, false
+	}
+	for _, fqdn := range slices.Sorted(maps.Keys(c.services)) {
+		if t := c.services[fqdn]; t.namespace != ns && strings.HasSuffix(fqdn, suffix) {
+			return fqdn, t, true
+		}
+	}
+	return "", taken{}, false
 }
 
 // serviceFQDN is the Service FQDN an Istio host of namespace ns names: a
