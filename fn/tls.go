@@ -59,7 +59,7 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 		default:
 			ps = append(ps, u.s.problem(framework.Error, u.path, fmt.Sprintf(
 				"gateway port %d serves %s of %s (%s): one gateway port serves either HTTP(S), TLS passthrough or one TCP route; choose another port for one of them",
-				port, first.what, describeNode(first.s.node), first.path)))
+				port, first.what, xs.describeNode(first.s.node), first.path)))
 		}
 	}
 	for _, s := range sorted {
@@ -81,7 +81,7 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 			use(r.Port, portUse{useTCP, s, field.NewPath("spec", "tcp").Index(i).Child("port")})
 		}
 	}
-	ps = append(ps, secretConflicts(env, sorted)...)
+	ps = append(ps, secretConflicts(env, sorted, xs)...)
 	for _, s := range sorted {
 		if s.x.TLS == nil || len(s.x.SharedHosts) == 0 {
 			continue
@@ -92,8 +92,8 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 				s.x.SharedHosts[0], s.x.SharedIndex[0])))
 		}
 	}
-	ps = append(ps, clientCertificatePorts(env, sorted)...)
-	ps = append(ps, listenerNames(env, sorted)...)
+	ps = append(ps, clientCertificatePorts(env, sorted, xs)...)
+	ps = append(ps, listenerNames(env, sorted, xs)...)
 	if g := env.Gateway; g != nil {
 		n := len(g.TLSListeners) + len(g.PassthroughListeners) + len(g.TCPListeners)
 		if !g.NoHTTP {
@@ -119,7 +119,7 @@ const maxListenerName = 253
 // wildcard's "*" written "wildcard", so *.x and wildcard.x name one. The
 // API server refuses the Gateway with either, and every team's listeners
 // with it. Each error is the exposure's, naming the other.
-func listenerNames(env *model.Environment, sorted []exposure) []problem {
+func listenerNames(env *model.Environment, sorted []exposure, xs exposures) []problem {
 	p := env.Platform
 	if env.Gateway == nil || p.TLS == nil || p.ALBReencrypts() {
 		return nil
@@ -166,7 +166,7 @@ func listenerNames(env *model.Environment, sorted []exposure) []problem {
 			}
 			whose := fmt.Sprintf("the platform's shared host %q", other.host)
 			if other.s.node != nil {
-				whose = fmt.Sprintf("host %q of %s", other.host, describeNode(other.s.node))
+				whose = fmt.Sprintf("host %q of %s", other.host, xs.describeNode(other.s.node))
 			}
 			ps = append(ps, blamed.problem(framework.Error, blamedAt, fmt.Sprintf(
 				"names the listener %q of the environment's Gateway (platform api: gateway-api), as %s does (a wildcard's \"*\" is written \"wildcard\" there), and the listeners of a Gateway have unique names: use another host",
@@ -183,7 +183,7 @@ func listenerNames(env *model.Environment, sorted []exposure) []problem {
 // so the TLS port of a mutual exposure serves mutual exposures only, of
 // one Secret (whose ca.crt is the CA). Each error is the mutual
 // exposure's, naming the other.
-func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem {
+func clientCertificatePorts(env *model.Environment, sorted []exposure, xs exposures) []problem {
 	p := env.Platform
 	if p.API != v1alpha1.APIGatewayAPI || p.TLS == nil {
 		return nil
@@ -220,7 +220,7 @@ func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem
 			case simple >= 0:
 				other := "the platform's shared hosts"
 				if n := users[simple].s.node; n != nil {
-					other = describeNode(n)
+					other = xs.describeNode(n)
 				}
 				ps = append(ps, u.s.problem(framework.Error, at, fmt.Sprintf(
 					"%s, for every HTTPS listener on it (the Gateway's spec.tls.frontend.perPort), and gateway port %d ends TLS without them for %s (mode simple): give this exposure a TLS port of its own (spec.tls.port), or render this environment with api: istio",
@@ -230,7 +230,7 @@ func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem
 			case u.secret != first.secret:
 				ps = append(ps, u.s.problem(framework.Error, at, fmt.Sprintf(
 					"%s, against one CA (the Gateway's spec.tls.frontend.perPort; Istio takes one caCertificateRef), and gateway port %d checks them against the ca.crt of Secret %s, of %s, where this exposure's is Secret %s: give this exposure a TLS port of its own (spec.tls.port), or render this environment with api: istio",
-					why, port, first.secret, describeNode(first.s.node), u.secret)))
+					why, port, first.secret, xs.describeNode(first.s.node), u.secret)))
 			}
 		}
 	}
@@ -240,7 +240,7 @@ func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem
 // secretConflicts finds two exposures whose TLS at the gateway is one
 // Secret, but where the platform's template gives both the same Secret
 // and no issuer writes it (a certificate the platform shares on purpose).
-func secretConflicts(env *model.Environment, sorted []exposure) []problem {
+func secretConflicts(env *model.Environment, sorted []exposure, xs exposures) []problem {
 	type user struct {
 		s            exposure
 		fromPlatform bool
@@ -278,7 +278,7 @@ func secretConflicts(env *model.Environment, sorted []exposure) []problem {
 			}
 			ps = append(ps, blamed.s.problem(framework.Error, at, fmt.Sprintf(
 				"ends TLS with Secret %s, which %s uses too: a Secret holds one exposure's certificate (one Certificate writes it); %s",
-				c.Secret, describeNode(other.s.node), why)))
+				c.Secret, xs.describeNode(other.s.node), why)))
 		}
 	}
 	return ps

@@ -127,6 +127,29 @@ spec:
 krm-fn validate: 1 error
 `,
 	}, {
+		name: "a gateway port taken in two files: the other's line",
+		files: map[string]string{
+			"platform.yaml": "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata: {name: prd}\nspec: {domain: domain.shop, loadBalancer: nlb}\n",
+			"a.yaml": exposureAPI + `---
+apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: db, namespace: team-a}
+spec:
+  service: {port: 5432, protocol: tcp}
+  tcp: [{port: 5432}]
+`,
+			"b.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: db, namespace: team-b}
+spec:
+  service: {port: 5432, protocol: tcp}
+  tcp: [{port: 5432}]
+`,
+		},
+		stderr: `b.yaml:6: ServiceExposure team-b/db: spec.tcp[0].port: gateway port 5432 serves a TCP route of ServiceExposure team-a/db (a.yaml:8) (spec.tcp[0].port): one gateway port serves either HTTP(S), TLS passthrough or one TCP route; choose another port for one of them
+krm-fn validate: 1 error
+`,
+	}, {
 		name: "a problem under one platform only says which",
 		files: map[string]string{
 			"prd.yaml":  platformPrd,
