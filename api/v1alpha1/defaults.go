@@ -104,15 +104,7 @@ func (e *ServiceExposure) Default() {
 		if len(r.Backends) == 0 && r.Redirect == nil && r.Respond == nil {
 			r.Backends = []Backend{{}}
 		}
-		if len(r.Backends) == 1 && r.Backends[0].Weight == nil {
-			w := int32(DefaultBackendWeight)
-			r.Backends[0].Weight = &w
-		}
-		for j := range r.Backends {
-			if b := &r.Backends[j]; b.Service != "" && b.Namespace == "" {
-				b.Namespace = e.Namespace
-			}
-		}
+		defaultBackends(r.Backends, e.Namespace)
 		if m := r.Mirror; m != nil {
 			if m.Service != "" && m.Namespace == "" {
 				m.Namespace = e.Namespace
@@ -142,5 +134,19 @@ func defaultPercent(p **float64) {
 	if *p == nil {
 		all := float64(100)
 		*p = &all
+	}
+}
+
+// defaultBackends gives a lone backend the whole weight and a backend
+// naming another Service the exposure's namespace, where they say none.
+func defaultBackends(bs []Backend, namespace string) {
+	if len(bs) == 1 && bs[0].Weight == nil {
+		w := int32(DefaultBackendWeight)
+		bs[0].Weight = &w
+	}
+	for j := range bs {
+		if b := &bs[j]; b.Service != "" && b.Namespace == "" {
+			b.Namespace = namespace
+		}
 	}
 }

@@ -266,15 +266,7 @@ func (e *ServiceExposure) defaultPorts() {
 		if len(r.Backends) == 0 {
 			r.Backends = []Backend{{}}
 		}
-		if len(r.Backends) == 1 && r.Backends[0].Weight == nil {
-			w := int32(DefaultBackendWeight)
-			r.Backends[0].Weight = &w
-		}
-		for j := range r.Backends {
-			if b := &r.Backends[j]; b.Service != "" && b.Namespace == "" {
-				b.Namespace = e.Namespace
-			}
-		}
+		defaultBackends(r.Backends, e.Namespace)
 	}
 }
 
