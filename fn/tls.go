@@ -100,12 +100,38 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 			n++
 		}
 		if n > gatewayAPIMaxListeners {
-			ps = append(ps, problem{node: xs.ofOwner(env.Exposures[0].Owner), severity: framework.Error, message: fmt.Sprintf(
-				"the environment's Gateway would have %d listeners (an HTTPS or passthrough listener per host with TLS at the gateway, one per TCP route, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: use a platform credentialName without {host} and fewer hosts, or render this environment with api: istio",
-				n, gatewayAPIMaxListeners)}.at(field.NewPath("spec", "hosts")))
+			ps = append(ps, tooManyListeners(env, sorted, n))
 		}
 	}
 	return ps
+}
+
+// tooManyListeners is the error of a Gateway API Gateway of n listeners,
+// more than gatewayAPIMaxListeners: the exposure that takes the most, of
+// the namespace whose exposures take the most, whatever order the input
+// is in.
+func tooManyListeners(env *model.Environment, sorted []exposure, n int) problem {
+	listeners := func(x *model.Exposure) int {
+		k := len(x.TCP)
+		if x.TLS != nil && !x.ALBReencrypts {
+			k += len(x.Hosts) // an HTTPS or passthrough listener a host
+		}
+		return k
+	}
+	byNS := map[string]int{}
+	for _, s := range sorted {
+		byNS[s.x.Namespace] += listeners(s.x)
+	}
+	var worst exposure
+	for _, s := range sorted {
+		if worst.node == nil || byNS[s.x.Namespace] > byNS[worst.x.Namespace] ||
+			s.x.Namespace == worst.x.Namespace && listeners(s.x) > listeners(worst.x) {
+			worst = s
+		}
+	}
+	return worst.problem(framework.Error, field.NewPath("spec", "hosts"), fmt.Sprintf(
+		"the environment's Gateway would have %d listeners (an HTTPS or passthrough listener per host with TLS at the gateway, one per TCP route, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: this exposure's hosts and tcp routes take %d of them, namespace %s's exposures %d; give fewer hosts or tcp routes to the gateway, or render this environment with api: istio",
+		n, gatewayAPIMaxListeners, listeners(worst.x), worst.x.Namespace, byNS[worst.x.Namespace]))
 }
 
 // maxListenerName is the Gateway API's limit on a listener's name (its
