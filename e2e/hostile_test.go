@@ -186,13 +186,15 @@ func indent(s, prefix string) string {
 
 // amplifier is an environment shaped to make krm-fn copy one setting into
 // many objects: its platform and its items, and tame, a platform under
-// which the same items render without the copies.
-type amplifier struct{ platform, items, tame string }
+// which the same items (or tameItems, if set: the same exposures, the
+// setting written once) render without the copies.
+type amplifier struct{ platform, items, tame, tameItems string }
 
 // amplifiers are the shapes of docs/security.md's "Tenancy": the
 // platform's annotations on every Ingress, one exposure's routes on every
-// shared host it claims, and (Gateway API) a trafficPolicy in the
-// DestinationRule of every subset.
+// shared host it claims, (Gateway API) a trafficPolicy in the
+// DestinationRule of every subset, and an exposure's routeDefaults in
+// every route.
 func amplifiers() map[string]amplifier {
 	const head = "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata:\n  name: prd\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: krm-fn\nspec:\n  domain: domain.shop\n"
 	out := map[string]amplifier{}
@@ -240,6 +242,24 @@ func amplifiers() map[string]amplifier {
 		fmt.Fprintf(&b, "    - {subset: v%d, weight: 0}\n", i)
 	}
 	out["subset policies"] = amplifier{platform: head + "  api: gateway-api\n", items: b.String(), tame: head}
+
+	// 200 KiB of response headers as routeDefaults, taken by 1,000 routes;
+	// tame, the headers on the first route alone.
+	var headers, routes strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&headers, "        x-h%04d: %s\n", i, strings.Repeat("v", 90))
+	}
+	for i := range 1000 {
+		fmt.Fprintf(&routes, "  - match: {exact: /r%04d}\n", i)
+	}
+	exposure := "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ServiceExposure\nmetadata: {name: s, namespace: team-a}\nspec:\n  hosts: [s]\n  service: {port: 80}\n"
+	first, rest, _ := strings.Cut(routes.String(), "\n")
+	out["route defaults"] = amplifier{
+		platform:  head,
+		items:     exposure + "  routeDefaults:\n    responseHeaders:\n      set:\n" + headers.String() + "  routes:\n" + routes.String(),
+		tame:      head,
+		tameItems: exposure + "  routes:\n" + first + "\n    responseHeaders:\n      set:\n" + headers.String() + rest + "\n",
+	}
 	return out
 }
 
@@ -266,8 +286,12 @@ func TestAmplificationMemory(t *testing.T) {
 				{"plugin", "", []string{"argocd", "generate"}},
 			} {
 				var rss [2]int64
-				for i, platform := range []string{a.tame, a.platform} {
-					dir := amplifierDir(t, platform, a.items)
+				tameItems := a.tameItems
+				if tameItems == "" {
+					tameItems = a.items
+				}
+				for i, env := range []struct{ platform, items string }{{a.tame, tameItems}, {a.platform, a.items}} {
+					dir := amplifierDir(t, env.platform, env.items)
 					in := path.in
 					if in != "" {
 						in = filepath.Join(dir, in)

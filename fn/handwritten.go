@@ -2,6 +2,8 @@ package fn
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -102,6 +104,8 @@ func handWritten(p *plan, xs exposures) []problem {
 			h.virtualService()
 		case group == "networking.istio.io" && n.GetKind() == "Gateway":
 			h.istioGateway()
+		case group == "networking.istio.io" && n.GetKind() == "ServiceEntry":
+			h.hosts()
 		case group == "gateway.networking.k8s.io" && strings.HasSuffix(n.GetKind(), "Route"):
 			h.route()
 		case (group == "networking.k8s.io" || group == "extensions") && n.GetKind() == "Ingress":
@@ -133,6 +137,7 @@ func (h *handObject) refuse(path *field.Path, msg string) {
 const (
 	routesHost = "its routes would be merged with the exposure's, or its ALB rule tried first"
 	dnsHost    = "external-dns would point that name at this object's load balancer"
+	entryHost  = "the sidecars it is exported to would send their calls to that host to its endpoints"
 )
 
 // host refuses host at path, as why says, if krm-fn renders it for
@@ -146,15 +151,31 @@ func (h *handObject) host(path *field.Path, host, why string) {
 		host, t.what, h.ns, why))
 }
 
-func (h *handObject) virtualService() {
+// hosts refuses the spec.hosts of an Istio VirtualService or
+// ServiceEntry that name (or, wildcards, cover) a host or a Service krm-fn
+// renders for another namespace: Istio applies either to the calls
+// sidecars make to those hosts, in every namespace it is exported to.
+func (h *handObject) hosts() {
 	spec := field.NewPath("spec")
+	kind, why := h.node.GetKind(), routesHost
+	if kind == "ServiceEntry" {
+		why = entryHost
+	}
 	for i, host := range scalars(h.node, "spec", "hosts") {
-		h.host(spec.Child("hosts").Index(i), host, routesHost)
+		h.host(spec.Child("hosts").Index(i), host, why)
 		if t, ok := h.claims.services[serviceFQDN(host, h.ns)]; ok && t.namespace != h.ns {
-			h.refuse(spec.Child("hosts").Index(i), fmt.Sprintf("%q is %s, in namespace %s: a VirtualService of namespace %s would route the calls of every client it is exported to; route it through that exposure instead",
-				host, t.what, t.namespace, h.ns))
+			h.refuse(spec.Child("hosts").Index(i), fmt.Sprintf("%q is %s, in namespace %s: a %s of namespace %s would route the calls of every client it is exported to; route it through that exposure instead",
+				host, t.what, t.namespace, kind, h.ns))
+		} else if fqdn, t, ok := h.claims.coveredService(host, h.ns); ok {
+			h.refuse(spec.Child("hosts").Index(i), fmt.Sprintf("%q covers %s, %s, in namespace %s: Istio applies a %s of a wildcard host to the calls to every Service it covers, and one of namespace %s would route the calls of every client it is exported to; name the hosts of its own namespace's Services",
+				host, fqdn, t.what, t.namespace, kind, h.ns))
 		}
 	}
+}
+
+func (h *handObject) virtualService() {
+	spec := field.NewPath("spec")
+	h.hosts()
 	for i, g := range scalars(h.node, "spec", "gateways") {
 		if g == "mesh" {
 			continue
@@ -247,6 +268,23 @@ func (h *handObject) dnsNames() {
 			h.host(field.NewPath("metadata", "annotations").Key(k), strings.TrimSpace(host), dnsHost)
 		}
 	}
+}
+
+// coveredService is the first Service FQDN (in order), of a namespace
+// other than ns, that host covers if it is a wildcard ("*.team-pay.svc.cluster.local",
+// "*.cluster.local"), with whose it is.
+func (c claims) coveredService(host, ns string) (string, taken, bool) {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	suffix, ok := strings.CutPrefix(host, "*")
+	if !ok {
+		return "", taken{}, false
+	}
+	for _, fqdn := range slices.Sorted(maps.Keys(c.services)) {
+		if t := c.services[fqdn]; t.namespace != ns && strings.HasSuffix(fqdn, suffix) {
+			return fqdn, t, true
+		}
+	}
+	return "", taken{}, false
 }
 
 // serviceFQDN is the Service FQDN an Istio host of namespace ns names: a

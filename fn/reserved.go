@@ -9,9 +9,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
-// apiServerService is the Service of the Kubernetes API server.
-const apiServerNamespace, apiServerService = "default", "kubernetes"
-
 // reserved reports rendered objects that would create or replace what no
 // exposure owns: the platform's ingress gateway Service, the API server's
 // Service (default/kubernetes), and the gateway's Namespace (whose pods
@@ -25,7 +22,7 @@ func reserved(pl *plan, xs exposures) []problem {
 		switch {
 		case g.kind == emit.KindService && g.namespace == p.Gateway.Namespace && g.name == p.Gateway.Service:
 			msg = fmt.Sprintf("generates Service %s/%s, the platform's ingress gateway Service, which krm-fn never renders: name the exposure's Service otherwise (spec.service.name)", g.namespace, g.name)
-		case g.kind == emit.KindService && g.namespace == apiServerNamespace && g.name == apiServerService:
+		case g.kind == emit.KindService && g.namespace == v1alpha1.APIServerNamespace && g.name == v1alpha1.APIServerService:
 			msg = "generates Service default/kubernetes, the Kubernetes API server's Service, which krm-fn never renders: name the exposure's Service otherwise (spec.service.name)"
 		default:
 			continue

@@ -30,7 +30,7 @@ func wildcardSchemes(env *model.Environment, xs exposures) []problem {
 	var albs []albOf
 	for _, s := range xs.list {
 		if len(s.x.Hosts) > 0 {
-			albs = append(albs, albOf{s.x.Ingress.Annotations[v1alpha1.ALBScheme], describeNode(s.node), s.x.Hosts, s.x.Owner})
+			albs = append(albs, albOf{s.x.Ingress.Annotations[v1alpha1.ALBScheme], xs.describeNode(s.node), s.x.Hosts, s.x.Owner})
 		}
 	}
 	for _, h := range env.SharedHosts {

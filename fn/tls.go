@@ -59,7 +59,7 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 		default:
 			ps = append(ps, u.s.problem(framework.Error, u.path, fmt.Sprintf(
 				"gateway port %d serves %s of %s (%s): one gateway port serves either HTTP(S), TLS passthrough or one TCP route; choose another port for one of them",
-				port, first.what, describeNode(first.s.node), first.path)))
+				port, first.what, xs.describeNode(first.s.node), first.path)))
 		}
 	}
 	for _, s := range sorted {
@@ -81,7 +81,7 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 			use(r.Port, portUse{useTCP, s, field.NewPath("spec", "tcp").Index(i).Child("port")})
 		}
 	}
-	ps = append(ps, secretConflicts(env, sorted)...)
+	ps = append(ps, secretConflicts(env, sorted, xs)...)
 	for _, s := range sorted {
 		if s.x.TLS == nil || len(s.x.SharedHosts) == 0 {
 			continue
@@ -92,16 +92,111 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 				s.x.SharedHosts[0], s.x.SharedIndex[0])))
 		}
 	}
-	ps = append(ps, clientCertificatePorts(env, sorted)...)
+	ps = append(ps, clientCertificatePorts(env, sorted, xs)...)
+	ps = append(ps, listenerNames(env, sorted, xs)...)
 	if g := env.Gateway; g != nil {
 		n := len(g.TLSListeners) + len(g.PassthroughListeners) + len(g.TCPListeners)
 		if !g.NoHTTP {
 			n++
 		}
 		if n > gatewayAPIMaxListeners {
-			ps = append(ps, problem{node: xs.ofOwner(env.Exposures[0].Owner), severity: framework.Error, message: fmt.Sprintf(
-				"the environment's Gateway would have %d listeners (an HTTPS or passthrough listener per host with TLS at the gateway, one per TCP route, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: use a platform credentialName without {host} and fewer hosts, or render this environment with api: istio",
-				n, gatewayAPIMaxListeners)}.at(field.NewPath("spec", "hosts")))
+			ps = append(ps, tooManyListeners(env, sorted, n))
+		}
+	}
+	return ps
+}
+
+// tooManyListeners is the error of a Gateway API Gateway of n listeners,
+// more than gatewayAPIMaxListeners: the exposure that takes the most, of
+// the namespace whose exposures take the most, whatever order the input
+// is in.
+func tooManyListeners(env *model.Environment, sorted []exposure, n int) problem {
+	listeners := func(x *model.Exposure) int {
+		k := len(x.TCP)
+		if x.TLS != nil && !x.ALBReencrypts {
+			k += len(x.Hosts) // an HTTPS or passthrough listener a host
+		}
+		return k
+	}
+	byNS := map[string]int{}
+	for _, s := range sorted {
+		byNS[s.x.Namespace] += listeners(s.x)
+	}
+	var worst exposure
+	for _, s := range sorted {
+		if worst.node == nil || byNS[s.x.Namespace] > byNS[worst.x.Namespace] ||
+			s.x.Namespace == worst.x.Namespace && listeners(s.x) > listeners(worst.x) {
+			worst = s
+		}
+	}
+	return worst.problem(framework.Error, field.NewPath("spec", "hosts"), fmt.Sprintf(
+		"the environment's Gateway would have %d listeners (an HTTPS or passthrough listener per host with TLS at the gateway, one per TCP route, and the HTTP one), and the Gateway API (platform api: gateway-api) allows %d: this exposure's hosts and tcp routes take %d of them, namespace %s's exposures %d; give fewer hosts or tcp routes to the gateway, or render this environment with api: istio",
+		n, gatewayAPIMaxListeners, listeners(worst.x), worst.x.Namespace, byNS[worst.x.Namespace]))
+}
+
+// maxListenerName is the Gateway API's limit on a listener's name (its
+// SectionName, v1.6.3).
+const maxListenerName = 253
+
+// listenerNames finds, with the Gateway API, the hosts whose listener of
+// the environment's Gateway would be named as another host's, or past a
+// listener name's 253 characters: a listener per host with TLS at the
+// gateway, "https-" (or, passed through, "tls-") and the host, a
+// wildcard's "*" written "wildcard", so *.x and wildcard.x name one. The
+// API server refuses the Gateway with either, and every team's listeners
+// with it. Each error is the exposure's, naming the other.
+func listenerNames(env *model.Environment, sorted []exposure, xs exposures) []problem {
+	p := env.Platform
+	if env.Gateway == nil || p.TLS == nil || p.ALBReencrypts() {
+		return nil
+	}
+	type use struct {
+		host string
+		s    exposure // node nil: the platform's shared host
+	}
+	names := map[string]use{}
+	for _, h := range env.SharedHosts {
+		names[model.ListenerName(h.Host)] = use{host: h.Host}
+	}
+	var ps []problem
+	for _, s := range sorted {
+		x := s.x
+		if x.TLS == nil {
+			continue
+		}
+		for j, h := range x.Hosts {
+			name := model.ListenerName(h)
+			if x.Passthrough {
+				name = model.PassthroughListenerName(h)
+			}
+			at := field.NewPath("spec", "hosts").Index(x.HostIndex[j])
+			if len(name) > maxListenerName {
+				ps = append(ps, s.problem(framework.Error, at, fmt.Sprintf(
+					"names the listener %q of the environment's Gateway (platform api: gateway-api), %d characters, and a listener's name has at most %d: shorten the host, or render this environment with api: istio",
+					name, len(name), maxListenerName)))
+				continue
+			}
+			first, ok := names[name]
+			switch {
+			case !ok:
+				names[name] = use{h, s}
+				continue
+			case first.host == h:
+				continue // one host claimed twice: conflicts says so
+			}
+			// Blame the exact host spelled as a wildcard's listener.
+			blamed, blamedAt, other := s, at, first
+			if strings.HasPrefix(h, "*") && first.s.node != nil {
+				i := slices.Index(first.s.x.Hosts, first.host)
+				blamed, blamedAt, other = first.s, field.NewPath("spec", "hosts").Index(first.s.x.HostIndex[i]), use{h, s}
+			}
+			whose := fmt.Sprintf("the platform's shared host %q", other.host)
+			if other.s.node != nil {
+				whose = fmt.Sprintf("host %q of %s", other.host, xs.describeNode(other.s.node))
+			}
+			ps = append(ps, blamed.problem(framework.Error, blamedAt, fmt.Sprintf(
+				"names the listener %q of the environment's Gateway (platform api: gateway-api), as %s does (a wildcard's \"*\" is written \"wildcard\" there), and the listeners of a Gateway have unique names: use another host",
+				name, whose)))
 		}
 	}
 	return ps
@@ -114,7 +209,7 @@ func gatewayTLSConflicts(env *model.Environment, xs exposures) []problem {
 // so the TLS port of a mutual exposure serves mutual exposures only, of
 // one Secret (whose ca.crt is the CA). Each error is the mutual
 // exposure's, naming the other.
-func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem {
+func clientCertificatePorts(env *model.Environment, sorted []exposure, xs exposures) []problem {
 	p := env.Platform
 	if p.API != v1alpha1.APIGatewayAPI || p.TLS == nil {
 		return nil
@@ -151,7 +246,7 @@ func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem
 			case simple >= 0:
 				other := "the platform's shared hosts"
 				if n := users[simple].s.node; n != nil {
-					other = describeNode(n)
+					other = xs.describeNode(n)
 				}
 				ps = append(ps, u.s.problem(framework.Error, at, fmt.Sprintf(
 					"%s, for every HTTPS listener on it (the Gateway's spec.tls.frontend.perPort), and gateway port %d ends TLS without them for %s (mode simple): give this exposure a TLS port of its own (spec.tls.port), or render this environment with api: istio",
@@ -161,7 +256,7 @@ func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem
 			case u.secret != first.secret:
 				ps = append(ps, u.s.problem(framework.Error, at, fmt.Sprintf(
 					"%s, against one CA (the Gateway's spec.tls.frontend.perPort; Istio takes one caCertificateRef), and gateway port %d checks them against the ca.crt of Secret %s, of %s, where this exposure's is Secret %s: give this exposure a TLS port of its own (spec.tls.port), or render this environment with api: istio",
-					why, port, first.secret, describeNode(first.s.node), u.secret)))
+					why, port, first.secret, xs.describeNode(first.s.node), u.secret)))
 			}
 		}
 	}
@@ -171,7 +266,7 @@ func clientCertificatePorts(env *model.Environment, sorted []exposure) []problem
 // secretConflicts finds two exposures whose TLS at the gateway is one
 // Secret, but where the platform's template gives both the same Secret
 // and no issuer writes it (a certificate the platform shares on purpose).
-func secretConflicts(env *model.Environment, sorted []exposure) []problem {
+func secretConflicts(env *model.Environment, sorted []exposure, xs exposures) []problem {
 	type user struct {
 		s            exposure
 		fromPlatform bool
@@ -209,7 +304,7 @@ func secretConflicts(env *model.Environment, sorted []exposure) []problem {
 			}
 			ps = append(ps, blamed.s.problem(framework.Error, at, fmt.Sprintf(
 				"ends TLS with Secret %s, which %s uses too: a Secret holds one exposure's certificate (one Certificate writes it); %s",
-				c.Secret, describeNode(other.s.node), why)))
+				c.Secret, xs.describeNode(other.s.node), why)))
 		}
 	}
 	return ps

@@ -59,6 +59,14 @@ const (
 // renders may go there.
 var ReservedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 
+// The Kubernetes API server's Service, default/kubernetes: no exposure
+// renders it, points spec.service at it, routes or mirrors to it, but the
+// platform's own.
+const (
+	APIServerNamespace = "default"
+	APIServerService   = "kubernetes"
+)
+
 // ALB schemes and target types.
 const (
 	SchemeInternetFacing = "internet-facing"

@@ -118,7 +118,10 @@ type Backend struct {
 	// service.
 	Namespace string `json:"namespace,omitempty"`
 	// Port of Service. Default: the port of the exposure of that Service
-	// in the input, if there is one; else required. Only with service.
+	// in the input, if there is one; else required. Without service, a
+	// port of the exposure's own spec.service.ports (a tcp one for tcp
+	// routes and passthrough); default: the first port that is not tcp
+	// (for tcp routes and passthrough, the first tcp one).
 	Port int32 `json:"port,omitempty"`
 	// Subset of the Service: one of spec.subsets (of the exposure of
 	// Service, for another Service). Default: none (the whole Service).

@@ -372,6 +372,18 @@ func (t tenant) reaches(path *field.Path, ns, what string) field.ErrorList {
 	return nil
 }
 
+// apiServer checks that the Service namespace/service the exposure would
+// do what (e.g. "route to") is not the Kubernetes API server's, at path:
+// a namespace an exposure may reach (its own, default, or any with
+// crossNamespace: allow) holds it.
+func (t tenant) apiServer(path *field.Path, service, ns, what string) field.ErrorList {
+	if service != APIServerService || ns != APIServerNamespace || t.ownPlatform() {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(path, fmt.Sprintf("%s/%s is the Kubernetes API server's Service: no exposure may %s it, whatever namespace it lives in; %s",
+		ns, service, what, t.platformOnly(ns)))}
+}
+
 // exports checks that the exposure's exportTo exports into no reserved
 // namespace.
 func (t tenant) exports(path *field.Path, exportTo []string) field.ErrorList {
@@ -482,6 +494,13 @@ func validateTenancyOf(e *ServiceExposure, t tenant) field.ErrorList {
 			what = "create"
 		}
 		errs = append(errs, t.reaches(field.NewPath("spec", "service", "namespace"), ns, what)...)
+	}
+	if svc := e.Spec.Service; svc.Create != nil && !*svc.Create {
+		ns := svc.Namespace
+		if ns == "" {
+			ns = e.Namespace
+		}
+		errs = append(errs, t.apiServer(field.NewPath("spec", "service", "name"), svc.Name, ns, "point spec.service at")...)
 	}
 	errs = append(errs, t.exports(field.NewPath("spec", "exportTo"), e.Spec.ExportTo)...)
 	own := ownHosts(e.Spec.Hosts, t.platform)

@@ -119,7 +119,9 @@ type ExposureTLS struct {
 	// Port of the gateway its hosts are served on with TLS: one gateway
 	// port serves either terminated TLS (and HTTP), or passthrough, or one
 	// TCP route. The gateway Service must open it. Not with loadBalancer
-	// alb. Default: the platform's gateway.httpsPort (443).
+	// alb, nor a port of the gateway's own proxy (15000, 15001, 15004,
+	// 15006, 15008, 15009, 15020, 15021, 15053, 15090, 15443). Default:
+	// the platform's gateway.httpsPort (443).
 	Port int32 `json:"port,omitempty"`
 }
 
@@ -140,14 +142,38 @@ type ServicePort struct {
 // TCPRoute sends the connections of a gateway port to backends.
 type TCPRoute struct {
 	// Port of the gateway, 1-65535: the platform's gateway Service must
-	// open it. One TCP route per gateway port in an environment.
-	// Required.
+	// open it. One TCP route per gateway port in an environment; not a
+	// port of the gateway's own proxy (15000, 15001, 15004, 15006, 15008,
+	// 15009, 15020, 15021, 15053, 15090, 15443). Required.
 	Port int32 `json:"port"`
 	// Backends the connections go to, with weights summing to 100: a
 	// subset of the Service, another Service, and the port (which must be
 	// a tcp port of the exposure's own Service). Default: the Service's
 	// first tcp port, weight 100.
 	Backends []Backend `json:"backends,omitempty"`
+}
+
+// GatewayProxyPorts are the ports the gateway's own proxy listens on
+// (Envoy and Istio's agent, as Istio's "Ports used by Istio" lists them
+// for every proxy, and pilot-agent's istioReservedPorts), and 15443, the
+// SNI port of Istio's multi-network gateways, with what each is. A
+// server or listener of an exposure there is refused beside the proxy's
+// own, or takes what the platform and the load balancer rely on; with
+// api: gateway-api, Istio deploys the Gateway's Service with status-port
+// 15021 beside a port per listener, and a listener on 15021 makes that
+// Service invalid for every listener.
+var GatewayProxyPorts = map[int32]string{
+	15000: "Envoy's admin port",
+	15001: "Envoy's outbound capture port",
+	15004: "the agent's debug port",
+	15006: "Envoy's inbound capture port",
+	15008: "the HBONE tunnel port",
+	15009: "the HBONE port of secure networks",
+	15020: "the agent's merged Prometheus port",
+	15021: "the status port: the load balancer's health check probes it, and Istio gives it to the Gateway API Gateway's Service itself",
+	15053: "the DNS proxy's port",
+	15090: "Envoy's Prometheus port",
+	15443: "the SNI port of Istio's multi-network gateways, AUTO_PASSTHROUGH",
 }
 
 // MaxServicePorts bounds spec.service.ports.

@@ -16,7 +16,7 @@ type ServiceExposure struct {
 
 // ServiceExposureSpec is what one service asks of the platform.
 type ServiceExposureSpec struct {
-	// Hosts the service answers on through the ALB, 1-100. A name without
+	// Hosts the service answers on through the load balancer, 1-100. A name without
 	// a dot gets the platform's domain appended ("api" → "api.domain.shop");
 	// a leading "*." makes a wildcard host; "*" alone is every host (never
 	// qualified). Two exposures may not claim the same host in one
@@ -230,8 +230,8 @@ type ExposurePlatformSpec struct {
 	AllowedNamespaces []string `json:"allowedNamespaces,omitempty"`
 
 	// Tenancy is what exposures may touch: where they live, what they
-	// reach, the annotations they set (tenancy.go). Default: the safe
-	// defaults of each field.
+	// reach, the annotations they set. Default: the safe defaults of each
+	// field.
 	Tenancy TenancySpec `json:"tenancy,omitempty"`
 }
 

@@ -209,7 +209,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 		errs = append(errs, labelMap(p.Child("labels"), sub.Labels)...)
 	}
 	for i := range s.Routes {
-		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets: subsets, platform: platform, service: &s.Service, l4: !s.HTTPRoutes(), tenant: tn})...)
+		errs = append(errs, validateRoute(spec.Child("routes").Index(i), &s.Routes[i], targets{subsets: subsets, platform: platform, service: &s.Service, l4: !s.HTTPRoutes(), tenant: tn, defaults: s.RouteDefaults})...)
 	}
 	errs = append(errs, s.TrafficPolicy.validate(e.Namespace)...)
 	if in := s.Ingress; in != nil {
@@ -234,7 +234,7 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 	if platform != nil && platform.API == APIGatewayAPI {
 		errs = append(errs, validateGatewayAPIRetries(spec, s, platform)...)
 	}
-	errs = append(errs, validateExposureTLS(spec, s, platform)...)
+	errs = append(errs, validateExposureTLS(spec, s, platform, tn)...)
 	if d := s.RouteDefaults; d != nil {
 		errs = append(validateRouteDefaults(spec.Child("routeDefaults"), d), errs...)
 	}

@@ -58,16 +58,26 @@ type targets struct {
 	service *ServiceSpec
 	l4      bool
 	tenant  tenant // what the exposure may reach
+	// defaults are the exposure's routeDefaults (nil: none), whose values
+	// are checked once, at spec.routeDefaults, not again in each route
+	// that took them.
+	defaults *RouteDefaults
+}
+
+// fromDefaults says whether v, a route's value of the routeDefaults'
+// field name, is the routeDefaults' own.
+func (to targets) fromDefaults(name string, v any) bool {
+	return to.defaults != nil && to.defaults.holds(name, v)
 }
 
 // validateRoute checks one route.
 func validateRoute(path *field.Path, r *Route, to targets) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateMatch(path.Child("match"), &r.Match)...)
-	if !r.Timeout.IsZero() {
+	if !r.Timeout.IsZero() && !to.fromDefaults("timeout", r.Timeout) {
 		errs = append(errs, validateDuration(path.Child("timeout"), r.Timeout)...)
 	}
-	if rt := r.Retries; rt != nil {
+	if rt := r.Retries; rt != nil && !to.fromDefaults("retries", rt) {
 		errs = append(errs, validateRetries(path.Child("retries"), rt)...)
 	}
 
@@ -101,7 +111,9 @@ func validateRoute(path *field.Path, r *Route, to targets) field.ErrorList {
 		errs = append(errs, validateRewrite(path.Child("rewrite"), rw, &r.Match)...)
 	}
 	if h := r.RequestHeaders; h != nil {
-		errs = append(errs, validateHeaderOps(path.Child("requestHeaders"), h, true)...)
+		if !to.fromDefaults("requestHeaders", h) {
+			errs = append(errs, validateHeaderOps(path.Child("requestHeaders"), h, true)...)
+		}
 		if r.Rewrite != nil && r.Rewrite.Host != "" {
 			for _, name := range append(sortedKeys(h.Set), sortedKeys(h.Add)...) {
 				if strings.EqualFold(name, "host") || strings.EqualFold(name, ":authority") {
@@ -110,10 +122,10 @@ func validateRoute(path *field.Path, r *Route, to targets) field.ErrorList {
 			}
 		}
 	}
-	if h := r.ResponseHeaders; h != nil {
+	if h := r.ResponseHeaders; h != nil && !to.fromDefaults("responseHeaders", h) {
 		errs = append(errs, validateHeaderOps(path.Child("responseHeaders"), h, false)...)
 	}
-	if c := r.CORS; c != nil {
+	if c := r.CORS; c != nil && !to.fromDefaults("cors", c) {
 		errs = append(errs, validateCORS(path.Child("cors"), c)...)
 	}
 	if f := r.Fault; f != nil {
@@ -296,6 +308,7 @@ func validateTarget(p *field.Path, service, namespace string, port int32, subset
 		what = "mirror to"
 	}
 	errs = append(errs, to.tenant.reaches(p.Child("namespace"), namespace, what)...)
+	errs = append(errs, to.tenant.apiServer(p.Child("service"), service, namespace, what)...)
 	if port != 0 {
 		errs = append(errs, portNumber(p.Child("port"), port)...)
 	}

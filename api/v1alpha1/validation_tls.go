@@ -109,8 +109,9 @@ func credentialName(p *field.Path, written, name string) field.ErrorList {
 
 // validateExposureTLS checks an exposure's TLS at the gateway, its tcp
 // routes and what its routes are under passthrough, against the
-// platform (nil: invalid itself; then what depends on it is not checked).
-func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+// platform (nil: invalid itself; then what depends on it is not checked)
+// and what tn, the exposure, may reach.
+func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec, tn tenant) field.ErrorList {
 	var errs field.ErrorList
 	tp := spec.Child("tls")
 	if t := s.TLS; t != nil {
@@ -123,6 +124,7 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 		}
 		if t.Port != 0 {
 			errs = append(errs, portNumber(tp.Child("port"), t.Port)...)
+			errs = append(errs, gatewayProxyPort(tp.Child("port"), t.Port)...)
 		}
 		if platform != nil {
 			errs = append(errs, exposureTLSOnPlatform(tp, t, platform)...)
@@ -138,8 +140,43 @@ func validateExposureTLS(spec *field.Path, s *ServiceExposureSpec, platform *Exp
 		errs = append(errs, field.Invalid(spec.Child("hosts").Index(slices.Index(s.Hosts, AnyHost)), AnyHost,
 			"the platform has cert-manager issue a certificate for each exposure's hosts, and no certificate names every host: give it the hosts it serves, or a Secret of your own (spec.tls.credentialName)"))
 	}
-	errs = append(errs, validateTCP(spec, s, platform)...)
+	errs = append(errs, expandedCredentials(spec, s, platform, tn)...)
+	errs = append(errs, validateTCP(spec, s, platform, tn)...)
 	errs = append(errs, reencryptAnnotations(spec, s, platform)...)
+	return errs
+}
+
+// expandedCredentials checks the names the platform's credentialName
+// template gives the exposure's Secrets (and Certificates), with its
+// namespace, name and hosts: a template is checked with short sample
+// values, and a long host or name can take the Secret's past a name's 253
+// characters.
+func expandedCredentials(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec, tn tenant) field.ErrorList {
+	if platform == nil || platform.TLS == nil || platform.ALBReencrypts() || !s.HTTPRoutes() ||
+		s.TLS != nil && s.TLS.CredentialName != "" || tn.namespace == "" || tn.name == "" {
+		return nil
+	}
+	template := platform.TLS.CredentialName
+	var errs field.ErrorList
+	shared := ownHosts(platform.SharedHosts, platform)
+	for i, h := range ownHosts(s.Hosts, platform) {
+		if slices.Contains(shared, h) {
+			continue // served with the platform's Secret of the host
+		}
+		name := ExpandCredentialName(template, tn.namespace, tn.name, h)
+		for _, msg := range validation.IsDNS1123Subdomain(name) {
+			at := spec.Child("hosts").Index(i)
+			if !PerHost(template) {
+				at = field.NewPath("metadata", "name")
+			}
+			errs = append(errs, field.Invalid(at, name, fmt.Sprintf(
+				"is the name the platform's spec.tls.credentialName %q gives this exposure's Secret (and Certificate), which is no Secret name: %s: shorten it, or name a Secret of the exposure's own (spec.tls.credentialName)",
+				template, msg)))
+		}
+		if !PerHost(template) {
+			break // one Secret for every host
+		}
+	}
 	return errs
 }
 
@@ -226,8 +263,9 @@ func passthroughRoutes(spec *field.Path, s *ServiceExposureSpec) field.ErrorList
 	return errs
 }
 
-// validateTCP checks the exposure's tcp routes.
-func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec) field.ErrorList {
+// validateTCP checks the exposure's tcp routes: their backends reach what
+// the routes' may (tn's tenancy), no more.
+func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePlatformSpec, tn tenant) field.ErrorList {
 	var errs field.ErrorList
 	if len(s.TCP) == 0 {
 		return nil
@@ -244,7 +282,7 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 		errs = append(errs, field.Invalid(spec.Child("service"), field.OmitValueType{},
 			"tcp routes send connections to a port of protocol tcp, and the Service has none (spec.service.protocol, or one of spec.service.ports)"))
 	}
-	to := targets{subsets: map[string]bool{}, platform: platform, service: &s.Service, l4: true}
+	to := targets{subsets: map[string]bool{}, platform: platform, service: &s.Service, l4: true, tenant: tn}
 	for _, sub := range s.Subsets {
 		to.subsets[sub.Name] = true
 	}
@@ -255,6 +293,7 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 			errs = append(errs, field.Required(p.Child("port"), "the gateway port whose connections this route takes"))
 		} else {
 			errs = append(errs, portNumber(p.Child("port"), r.Port)...)
+			errs = append(errs, gatewayProxyPort(p.Child("port"), r.Port)...)
 		}
 		if seen[r.Port] && r.Port != 0 {
 			errs = append(errs, field.Duplicate(p.Child("port"), r.Port))
@@ -270,6 +309,17 @@ func validateTCP(spec *field.Path, s *ServiceExposureSpec, platform *ExposurePla
 		errs = append(errs, validateBackends(p.Child("backends"), r.Backends, to)...)
 	}
 	return errs
+}
+
+// gatewayProxyPort refuses port, a gateway port an exposure asks for, if
+// the gateway's own proxy listens there (GatewayProxyPorts).
+func gatewayProxyPort(p *field.Path, port int32) field.ErrorList {
+	what, ok := GatewayProxyPorts[port]
+	if !ok {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(p, fmt.Sprintf(
+		"gateway port %d is the gateway proxy's own (%s), and no exposure may take a port Istio's proxy uses: choose another", port, what))}
 }
 
 // gatewayAPITLS checks what the Gateway API (v1.6.3, standard channel)

@@ -169,6 +169,7 @@ func platformGateway(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) *P
 	if first {
 		return nil
 	}
+	g.Carried = g.Carried.Shared()
 	g.Namespaces = slices.Sorted(maps.Keys(namespaces))
 	g.NoHTTP = len(namespaces) == 0
 	return g
@@ -197,6 +198,7 @@ func waypoints(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) []*Waypo
 	}
 	var out []*Waypoint
 	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
+		byNS[ns].Carried = byNS[ns].Carried.Shared()
 		out = append(out, byNS[ns])
 	}
 	return out
@@ -228,7 +230,7 @@ func meshNamespaces(exposures []*Exposure, ws []*Waypoint, p *v1alpha1.ExposureP
 					c = &common
 				}
 			}
-			byName[ns] = &MeshNamespace{Name: ns, Labels: []Label{{Key: key, Value: value, For: x}}, Carried: *c}
+			byName[ns] = &MeshNamespace{Name: ns, Labels: []Label{{Key: key, Value: value, For: x}}, Carried: c.Shared()}
 		}
 	}
 	for _, w := range ws {
@@ -237,7 +239,7 @@ func meshNamespaces(exposures []*Exposure, ws []*Waypoint, p *v1alpha1.ExposureP
 			ns.Labels = append(ns.Labels, l)
 			continue
 		}
-		byName[w.Namespace] = &MeshNamespace{Name: w.Namespace, Labels: []Label{l}, Carried: w.Carried}
+		byName[w.Namespace] = &MeshNamespace{Name: w.Namespace, Labels: []Label{l}, Carried: w.Carried.Shared()}
 	}
 	var out []*MeshNamespace
 	for _, name := range slices.Sorted(maps.Keys(byName)) {

@@ -11,6 +11,7 @@ package model
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -337,6 +338,43 @@ func (c Carried) Common(d Carried) Carried {
 		return out
 	}
 	return Carried{Labels: both(c.Labels, d.Labels), Annotations: both(c.Annotations, d.Annotations)}
+}
+
+// Shared is what c carries to an object krm-fn renders for several
+// exposures or for the platform (the environment's Gateway, the shared
+// hosts' objects, the Gateway of the ALB's TLS, a waypoint, a Namespace),
+// which is none exposure's own: c without the labels and annotations of
+// Argo CD's, Istio's and Kubernetes' domains (but app.kubernetes.io's),
+// nor istio-injection. Those say how the object lives and what runs for
+// it: Argo CD deletes an object with a hook annotation after each sync
+// (a Namespace with all it holds), and Istio copies a Gateway API
+// Gateway's labels and annotations to the Deployment and Service it deploys
+// for it (gateway.istio.io/name-override, service-account, istio.io/rev,
+// the cloud load balancer's service.beta.kubernetes.io settings). What the
+// exposures' specs say there is the platform's to say.
+func (c Carried) Shared() Carried {
+	keep := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			if !infrastructureKey(k) {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	return Carried{Labels: keep(c.Labels), Annotations: keep(c.Annotations)}
+}
+
+// infrastructureKey says whether label or annotation key k is in a domain
+// of Argo CD, Istio or Kubernetes (but app.kubernetes.io), or is Istio's
+// istio-injection.
+func infrastructureKey(k string) bool {
+	domain, _, ok := strings.Cut(k, "/")
+	if !ok {
+		return k == "istio-injection"
+	}
+	in := func(d string) bool { return domain == d || strings.HasSuffix(domain, "."+d) }
+	return domain != "app.kubernetes.io" && (in("argoproj.io") || in("istio.io") || in("kubernetes.io") || in("k8s.io"))
 }
 
 // Grant is what a ReferenceGrant in Namespace allows the routes of an

@@ -93,6 +93,7 @@ func sharedHosts(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec) []*Sha
 			}
 		}
 		slices.Sort(sh.Namespaces)
+		sh.Carried = sh.Carried.Shared()
 		var key strings.Builder
 		for _, x := range sh.Claimants {
 			key.WriteString(x.Owner)

@@ -245,6 +245,7 @@ func tlsGateway(exposures []*Exposure, p *v1alpha1.ExposurePlatformSpec, shared 
 	if len(namespaces) == 0 {
 		return nil
 	}
+	g.Carried = g.Carried.Shared()
 	g.Namespaces = slices.Sorted(maps.Keys(namespaces))
 	delete(hosts, v1alpha1.AnyHost)
 	g.Credential.Hosts = slices.Sorted(maps.Keys(hosts))

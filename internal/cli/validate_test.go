@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/krmfn/krm-fn/internal/cli"
@@ -127,6 +129,29 @@ spec:
 krm-fn validate: 1 error
 `,
 	}, {
+		name: "a gateway port taken in two files: the other's line",
+		files: map[string]string{
+			"platform.yaml": "apiVersion: exposure.krmfn.io/v1alpha1\nkind: ExposurePlatform\nmetadata: {name: prd}\nspec: {domain: domain.shop, loadBalancer: nlb}\n",
+			"a.yaml": exposureAPI + `---
+apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: db, namespace: team-a}
+spec:
+  service: {port: 5432, protocol: tcp}
+  tcp: [{port: 5432}]
+`,
+			"b.yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: db, namespace: team-b}
+spec:
+  service: {port: 5432, protocol: tcp}
+  tcp: [{port: 5432}]
+`,
+		},
+		stderr: `b.yaml:6: ServiceExposure team-b/db: spec.tcp[0].port: gateway port 5432 serves a TCP route of ServiceExposure team-a/db (a.yaml:8) (spec.tcp[0].port): one gateway port serves either HTTP(S), TLS passthrough or one TCP route; choose another port for one of them
+krm-fn validate: 1 error
+`,
+	}, {
 		name: "a problem under one platform only says which",
 		files: map[string]string{
 			"prd.yaml":  platformPrd,
@@ -158,7 +183,15 @@ krm-fn validate: 1 error (no ExposurePlatform among the files: checked with the 
 		name:   "not YAML",
 		files:  map[string]string{"bad.yaml": "kind: [\n"},
 		args:   []string{"bad.yaml"},
-		stderr: "bad.yaml: not valid YAML: MalformedYAMLError: yaml: line 1: did not find expected node content\n",
+		stderr: "bad.yaml: not valid YAML: MalformedYAMLError: yaml: line 1: did not find expected node content\nkrm-fn validate: 1 error\n",
+	}, {
+		name:  "a file that does not parse, and the others still judged",
+		files: map[string]string{"bad.yaml": "apiVersion: exposure.krmfn.io/v1alpha1\nkind: [\n", "platform.yaml": platformPrd, "api.yaml": exposureAPI + "  mesh: maybe\n"},
+		args:  []string{"bad.yaml", "platform.yaml", "api.yaml"},
+		stderr: `bad.yaml: not valid YAML: MalformedYAMLError: yaml: line 2: did not find expected node content
+api.yaml:7: ServiceExposure shop/api: spec.mesh: Invalid value: must be true or false, not a string
+krm-fn validate: 2 errors
+`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, tc.files)
@@ -287,4 +320,71 @@ spec: {domain: domain.shop}
 	if failed || stdout != "krm-fn validate: 1 overlay built\n" {
 		t.Errorf("validate %s from elsewhere: stdout %q, stderr:\n%s", dir, stdout, stderr)
 	}
+}
+
+// TestValidateHostileNamesInjectNothing: file names (and what a symbolic
+// link points to) are the repository's, which anyone who opens a pull
+// request writes; with a line break in one, a line of validate's output
+// could start with "::" and be read by GitHub Actions as a workflow
+// command of its own (an annotation on any file, ::stop-commands::). In
+// every format, every line validate prints is one problem or one line of
+// its own, and no annotation but its own.
+func TestValidateHostileNamesInjectNothing(t *testing.T) {
+	inject := func(what string) string { return "\n::error file=README.md,line=1::" + what + "\n" }
+	dir := writeFiles(t, map[string]string{
+		"platform.yaml": platformPrd,
+		"evil" + inject("a name") + ".yaml": `apiVersion: exposure.krmfn.io/v1alpha1
+kind: ServiceExposure
+metadata: {name: a, namespace: shop}
+spec:
+  hosts: [a]
+  service: {port: 0}
+`,
+	})
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"+inject("a FIFO")+".yaml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, format := range []string{"text", "github"} {
+		t.Run(format, func(t *testing.T) {
+			stdout, stderr := validateInjectsNothing(t, format)
+			for _, want := range []string{"a name", "a FIFO"} {
+				if !strings.Contains(stdout+stderr, want) {
+					t.Errorf("the output names no file with %q in its name:\nstdout:\n%s\nstderr:\n%s", want, stdout, stderr)
+				}
+			}
+		})
+	}
+	// A symbolic link to nothing, whose target is the command.
+	if err := os.Remove(filepath.Join(dir, "fifo"+inject("a FIFO")+".yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/nonexistent"+inject("a link"), filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "github"} {
+		t.Run(format+" link", func(t *testing.T) {
+			stdout, stderr := validateInjectsNothing(t, format)
+			if !strings.Contains(stdout+stderr, "link.yaml") {
+				t.Errorf("the output does not name link.yaml:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+			}
+		})
+	}
+}
+
+// validateInjectsNothing runs validate -o format on the directory, which
+// must fail, and checks that no line of its output is a workflow command
+// of the repository's (with -o text, none at all): its stdout and stderr.
+func validateInjectsNothing(t *testing.T, format string) (string, string) {
+	t.Helper()
+	stdout, stderr, failed := validate(t, "-o", format, ".")
+	if !failed {
+		t.Error("validate succeeded, want it to fail")
+	}
+	for _, line := range strings.Split(stdout+stderr, "\n") {
+		if strings.HasPrefix(line, "::error file=README.md") || format == "text" && strings.HasPrefix(line, "::") {
+			t.Errorf("a line of the output is a workflow command the repository wrote: %q\nstdout:\n%s\nstderr:\n%s", line, stdout, stderr)
+		}
+	}
+	return stdout, stderr
 }

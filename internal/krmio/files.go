@@ -151,7 +151,7 @@ func List(paths []string, ig *Ignore) ([]File, error) {
 					// What a directory holds is read, not what it links to.
 					real, err := filepath.EvalSymlinks(path)
 					if err != nil {
-						return err
+						return fmt.Errorf("%s: a symbolic link krm-fn cannot follow: %w", path, err)
 					}
 					if rel, err := filepath.Rel(top, real); err != nil || !filepath.IsLocal(rel) {
 						return fmt.Errorf("%s: a symbolic link out of %s (to %s): krm-fn reads only what the directories it is given hold; name the file itself to read it", path, p, real)

@@ -2,6 +2,7 @@ package krmio
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -38,7 +39,36 @@ func FormatResult(r *framework.Result) string {
 		b.WriteString(": ")
 	}
 	b.WriteString(r.Message)
+	return OneLine(b.String())
+}
+
+// OneLine is s with its control characters (but tab) written as Go
+// escapes ("\n", "\x1b", "\u2028"): a problem is one line, whatever
+// file name or value it quotes. A line break in a file name, which a
+// repository chooses, would otherwise start a line of the problem's text
+// of its own, and CI reads some lines ("::error ...", GitHub Actions'
+// workflow commands) as commands.
+func OneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
+}
+
+// isControl says whether r is a control character that is no tab: C0,
+// DEL, C1 (NEL among them), and the Unicode line and paragraph
+// separators.
+func isControl(r rune) bool {
+	return r != '\t' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == '\u2028' || r == '\u2029')
 }
 
 // Describe names an object as "Kind namespace/name" (or "Kind name").

@@ -112,7 +112,11 @@ func (o Options) rendered(rs []*resource.Resource) {
 type Error struct{ Problems []string }
 
 func (e *Error) Error() string {
-	return strings.Join(e.Problems, "\n") + fmt.Sprintf("\nkrm-fn: %d %s; nothing was rendered", len(e.Problems), plural(len(e.Problems), "problem"))
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = krmio.OneLine(p) // a problem is one line, whatever path it names
+	}
+	return strings.Join(lines, "\n") + fmt.Sprintf("\nkrm-fn: %d %s; nothing was rendered", len(e.Problems), plural(len(e.Problems), "problem"))
 }
 
 func plural(n int, word string) string {

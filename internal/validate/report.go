@@ -81,7 +81,14 @@ func (r *Report) Results(overlay string) func(framework.Results) {
 // AddError adds a problem of the build of overlay that is no result of
 // krm-fn's (the build refused, kustomize failed): its message.
 func (r *Report) AddError(overlay, message string) {
-	r.add(&Problem{Severity: string(framework.Error), Message: message, text: message}, overlay, "")
+	r.add(&Problem{Severity: string(framework.Error), Message: message, text: krmio.OneLine(message)}, overlay, "")
+}
+
+// AddFileError adds err, a file of path that cannot be read (a FIFO, a
+// file that does not parse), as a problem of that file.
+func (r *Report) AddFileError(path string, err error) {
+	msg := err.Error()
+	r.add(&Problem{Severity: string(framework.Error), File: path, Message: msg, text: krmio.OneLine(msg)}, "", "")
 }
 
 // AddBuildError adds the problems of err, the error of the build of

@@ -5,6 +5,7 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +44,23 @@ type Options struct {
 // problem, found by every overlay that builds it, names them), and the
 // error says how many there were.
 func Run(stdout, stderr io.Writer, paths []string, o Options) error {
+	err := run(stdout, stderr, paths, o)
+	if err == nil || errors.As(err, new(counted)) {
+		return err
+	}
+	// An error that ends the run (a directory that cannot be walked, say)
+	// names what the repository holds: one line, and with -o github an
+	// annotation too, escaped as every other.
+	if o.Format == FormatGitHub {
+		fmt.Fprintln(stdout, "::error title=krm-fn::"+escapeData(err.Error()))
+	}
+	return errors.New(krmio.OneLine(err.Error()))
+}
+
+// counted is the error of a run that printed its problems: how many.
+type counted struct{ error }
+
+func run(stdout, stderr io.Writer, paths []string, o Options) error {
 	var overlays []string
 	roots := map[string]string{}
 	read := map[string]bool{} // the files the overlays read, resolved
@@ -96,7 +114,7 @@ func Run(stdout, stderr io.Writer, paths []string, o Options) error {
 	if err != nil {
 		return err
 	}
-	if len(overlays) == 0 && exposures == 0 && platforms == 0 {
+	if len(overlays) == 0 && exposures == 0 && platforms == 0 && report.Errors() == 0 {
 		return fmt.Errorf("krm-fn validate: no %s ServiceExposure or ExposurePlatform in %s", v1alpha1.Group, strings.Join(paths, " "))
 	}
 	problems := stderr
@@ -118,7 +136,7 @@ func Run(stdout, stderr io.Writer, paths []string, o Options) error {
 			}
 			parts = append(parts, what)
 		}
-		return fmt.Errorf("krm-fn validate: %s", strings.Join(parts, "; "))
+		return counted{fmt.Errorf("krm-fn validate: %s", strings.Join(parts, "; "))}
 	}
 	var parts []string
 	if len(overlays) > 0 {
@@ -180,7 +198,8 @@ func validateSpecs(report *Report, files []krmio.File) (exposures, platforms int
 			if f.Walked && !krmio.MentionsGroup(f.Path, v1alpha1.Group) {
 				continue // YAML of something else, found under a directory
 			}
-			return 0, 0, err
+			report.AddFileError(f.Path, err) // and the other files still judged
+			continue
 		}
 		for _, n := range nodes {
 			switch {
