@@ -41,18 +41,22 @@ func (s *ExposurePlatformSpec) Experimental() bool {
 var gatewayAPIRetryAlways = []string{"connect-failure", "refused-stream", "unavailable", "cancelled"}
 
 // gatewayAPIRetryCodes are the retry conditions that stand for status
-// codes (Envoy's router: gateway-error is 502, 503 and 504; retriable-4xx
-// is 409).
-var gatewayAPIRetryCodes = map[string][]int{"gateway-error": {502, 503, 504}, "retriable-4xx": {409}}
+// codes and nothing else (Envoy's router: retriable-4xx is 409). Not
+// gateway-error: Envoy retries on it a 502, 503 or 504 and an upstream
+// reset too (it counts a reset as a 5xx: retry_state_impl.cc), which no
+// status code of an HTTPRoute retry says.
+var gatewayAPIRetryCodes = map[string][]int{"retriable-4xx": {409}}
 
 // GatewayAPIRetryCodes are the status codes of an HTTPRoute retry that
-// Istio renders as retryOn (a route's, or Istio's default when empty:
-// connect-failure,refused-stream,unavailable,cancelled,503), and what of
-// retryOn an HTTPRoute cannot say: the conditions it has no code for, and
-// those Istio always adds that retryOn leaves out.
+// Istio renders as retryOn (none for an empty retryOn: Istio's default
+// then, connect-failure,refused-stream,unavailable,cancelled and
+// retriable-status-codes without codes, which is what an HTTPRoute retry
+// without codes gives too), and what of retryOn an HTTPRoute cannot say:
+// the conditions it has no code for, and those Istio always adds that
+// retryOn leaves out.
 func GatewayAPIRetryCodes(retryOn string) (codes []int, noEquivalent, missing []string) {
 	if strings.TrimSpace(retryOn) == "" {
-		return []int{503}, nil, nil
+		return nil, nil, nil
 	}
 	seen := map[string]bool{}
 	for _, c := range strings.Split(retryOn, ",") {
@@ -60,7 +64,7 @@ func GatewayAPIRetryCodes(retryOn string) (codes []int, noEquivalent, missing []
 		seen[c] = true
 		n, err := strconv.Atoi(c)
 		switch {
-		case slices.Contains(gatewayAPIRetryAlways, c):
+		case slices.Contains(gatewayAPIRetryAlways, c), c == "retriable-status-codes":
 		case gatewayAPIRetryCodes[c] != nil:
 			codes = append(codes, gatewayAPIRetryCodes[c]...)
 		case err == nil && n >= 400 && n <= 599:
@@ -116,12 +120,19 @@ func validateGatewayAPIRetries(spec *field.Path, s *ServiceExposureSpec, platfor
 		}
 		_, noEquivalent, missing := GatewayAPIRetryCodes(r.Retries.RetryOn)
 		for _, c := range noEquivalent {
+			why := "an HTTPRoute retry lists status codes (400-599), which Istio retries on besides " + strings.Join(gatewayAPIRetryAlways, ", ") + ": name the codes instead"
+			switch c {
+			case "gateway-error":
+				why = "Envoy retries on it upstream resets too, which no status code of an HTTPRoute retry says: name the codes 502,503,504 instead (resets are then retried under neither API)"
+			case "5xx":
+				why = "Envoy retries on it upstream resets too, which no status code of an HTTPRoute retry says: name the codes instead, 500,502,503,504 say (resets are then retried under neither API)"
+			}
 			errs = append(errs, field.Invalid(p.Child("retryOn"), r.Retries.RetryOn, fmt.Sprintf(
-				"%q has no equivalent in the Gateway API (platform api: gateway-api): an HTTPRoute retry lists status codes (400-599), which Istio retries on besides %s: name the codes instead (gateway-error is 502,503,504), or render this environment with api: istio", c, strings.Join(gatewayAPIRetryAlways, ", "))))
+				"%q has no equivalent in the Gateway API (platform api: gateway-api): %s, or render this environment with api: istio", c, why)))
 		}
 		if len(missing) > 0 {
 			errs = append(errs, field.Invalid(p.Child("retryOn"), r.Retries.RetryOn, fmt.Sprintf(
-				"with the Gateway API (platform api: gateway-api) Istio always retries on %s too: add %s to retryOn (or leave retryOn out: those and 503)", strings.Join(gatewayAPIRetryAlways, ", "), strings.Join(missing, ", "))))
+				"with the Gateway API (platform api: gateway-api) Istio always retries on %s too: add %s to retryOn (or leave retryOn out: those only)", strings.Join(gatewayAPIRetryAlways, ", "), strings.Join(missing, ", "))))
 		}
 		if !r.Retries.PerTryTimeout.IsZero() {
 			errs = append(errs, gatewayAPIDuration(p.Child("perTryTimeout"), r.Retries.PerTryTimeout)...)

@@ -104,7 +104,8 @@ type Retries struct {
 	// (5xx, gateway-error, reset, connect-failure, retriable-4xx,
 	// refused-stream, cancelled, deadline-exceeded, internal,
 	// resource-exhausted, unavailable, ...) or HTTP status codes.
-	// Default: Istio's ("connect-failure,refused-stream,unavailable,cancelled,503").
+	// Default: Istio's (connect-failure, refused-stream, unavailable,
+	// cancelled; no status code).
 	RetryOn string `json:"retryOn,omitempty"`
 }
 

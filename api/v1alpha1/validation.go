@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net"
@@ -174,6 +175,11 @@ func (e *ServiceExposure) Validate(platform *ExposurePlatformSpec) field.ErrorLi
 			"the Gateway, VirtualService and DestinationRule are generated in it"))
 	} else {
 		errs = append(errs, dnsLabel(meta.Child("namespace"), e.Namespace)...)
+	}
+	if rev, ok := e.Labels[LabelRevision]; ok && platform != nil && rev != platform.Revision {
+		errs = append(errs, field.Invalid(meta.Child("labels").Key(LabelRevision), rev, fmt.Sprintf(
+			"hands the routing objects this exposure renders (its VirtualService or HTTPRoute, Gateway, DestinationRule) to the Istio control plane of revision %q, which is not the platform's (%s): the platform's control plane would ignore them; remove the label (the ExposurePlatform's spec.revision says which control plane serves the environment)",
+			rev, cmp.Or(platform.Revision, "the default revision"))))
 	}
 	tn := tenant{namespace: e.Namespace, name: e.Name, platform: platform}
 	errs = append(errs, validateTenancyOf(e, tn)...)

@@ -89,7 +89,7 @@ func TestRetries(t *testing.T) {
 		{istio, &model.Retries{Attempts: 3}, &Retries{Attempts: 3, RetryOn: defaultRetryOn}},
 		{istio, &model.Retries{Attempts: 3, PerTryTimeout: 2 * time.Second, RetryOn: "5xx,503"},
 			&Retries{Attempts: 3, PerTryTimeout: "2s", RetryOn: "5xx,retriable-status-codes", RetriableStatusCodes: []uint32{503}}},
-		{gw, &model.Retries{Attempts: 3, RetryOn: "gateway-error,connect-failure"},
+		{gw, &model.Retries{Attempts: 3, RetryOn: "502,503,504,connect-failure"},
 			&Retries{Attempts: 3, RetryOn: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes", RetriableStatusCodes: []uint32{502, 503, 504}}},
 		{gw, &model.Retries{Attempts: 0}, nil},
 	} {
