@@ -125,7 +125,7 @@ func validateGatewayAPIRetries(spec *field.Path, s *ServiceExposureSpec, platfor
 			case "gateway-error":
 				why = "Envoy retries on it upstream resets too, which no status code of an HTTPRoute retry says: name the codes 502,503,504 instead (resets are then retried under neither API)"
 			case "5xx":
-				why = "Envoy retries on it upstream resets too, which no status code of an HTTPRoute retry says: name the codes instead, 500,502,503,504 say (resets are then retried under neither API)"
+				why = "Envoy retries on it upstream resets too, which no status code of an HTTPRoute retry says: name the status codes to retry instead (500,502,503,504, say; resets are then retried under neither API)"
 			}
 			errs = append(errs, field.Invalid(p.Child("retryOn"), r.Retries.RetryOn, fmt.Sprintf(
 				"%q has no equivalent in the Gateway API (platform api: gateway-api): %s, or render this environment with api: istio", c, why)))

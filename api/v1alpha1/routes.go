@@ -1,5 +1,10 @@
 package v1alpha1
 
+import (
+	"regexp"
+	"strings"
+)
+
 // Route is one http route of the exposure's routing: its match, then what
 // happens to a matching request. A route sends requests to backends
 // (the default), or answers them with a redirect, or with a response of
@@ -86,6 +91,30 @@ type StringMatch struct {
 	Prefix string `json:"prefix,omitempty"`
 	// Regex the value must match in full (RE2 syntax).
 	Regex string `json:"regex,omitempty"`
+}
+
+// AnyCORSOrigin is the regex Istio makes of the Gateway API's CORS origin
+// "*": any origin of a valid form, scheme://host[:port] (RFC 6454).
+const AnyCORSOrigin = `^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s?#]+$`
+
+// CORSOrigin is an allowed CORS origin as Istio matches it. An exact
+// origin with a "*" in it ("https://*.example.com", "*") is the wildcard
+// the Gateway API means by it, matched as Istio matches the Gateway API's
+// (createCorsFilter in its pilot/pkg/config/kube/gateway conversion.go):
+// "*" alone any origin of a valid form, one "*" at the end a prefix,
+// others a regex where "*" is ".*". So a spec's origins allow the same
+// browsers under both APIs (no browser sends a "*" in its Origin header,
+// so taken literally it would allow none).
+func (o StringMatch) CORSOrigin() StringMatch {
+	switch {
+	case o.Exact == "" || !strings.Contains(o.Exact, "*"):
+		return o
+	case o.Exact == "*":
+		return StringMatch{Regex: AnyCORSOrigin}
+	case strings.Count(o.Exact, "*") == 1 && strings.HasSuffix(o.Exact, "*"):
+		return StringMatch{Prefix: strings.TrimSuffix(o.Exact, "*")}
+	}
+	return StringMatch{Regex: "^" + strings.ReplaceAll(regexp.QuoteMeta(o.Exact), `\*`, ".*") + "$"}
 }
 
 // ShorthandField is the field a StringMatch written as a plain string

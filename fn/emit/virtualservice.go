@@ -2,9 +2,7 @@ package emit
 
 import (
 	"maps"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/krmfn/krm-fn/api/v1alpha1"
@@ -143,7 +141,7 @@ func httpRoute(r model.Route) *networking.HTTPRoute {
 			MaxAge:        protoDuration(c.MaxAge),
 		}
 		for _, o := range c.AllowOrigins {
-			h.CorsPolicy.AllowOrigins = append(h.CorsPolicy.AllowOrigins, corsOrigin(o))
+			h.CorsPolicy.AllowOrigins = append(h.CorsPolicy.AllowOrigins, stringMatch(o.CORSOrigin()))
 		}
 		if c.AllowCredentials != nil {
 			h.CorsPolicy.AllowCredentials = wrapperspb.Bool(*c.AllowCredentials)
@@ -231,31 +229,6 @@ func stringMatch(s v1alpha1.StringMatch) *networking.StringMatch {
 		return &networking.StringMatch{MatchType: &networking.StringMatch_Regex{Regex: s.Regex}}
 	}
 	return &networking.StringMatch{MatchType: &networking.StringMatch_Exact{Exact: s.Exact}}
-}
-
-// anyOrigin is the regex Istio makes of the Gateway API's origin "*":
-// any origin of a valid form, scheme://host[:port] (RFC 6454).
-const anyOrigin = `^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s?#]+$`
-
-// corsOrigin is an allowed CORS origin as Istio's VirtualService takes it.
-// An exact origin with a "*" in it ("https://*.example.com", "*") is the
-// wildcard the Gateway API means by it, matched as Istio matches the
-// Gateway API's (createCorsFilter in its pilot/pkg/config/kube/gateway
-// conversion.go): "*" alone any origin of a valid form, one "*" at the end
-// a prefix, others a regex where "*" is ".*". So a spec's origins allow
-// the same browsers under both APIs (no browser sends a "*" in its Origin
-// header, so taken literally it would allow none).
-func corsOrigin(o v1alpha1.StringMatch) *networking.StringMatch {
-	switch {
-	case o.Exact == "" || !strings.Contains(o.Exact, "*"):
-		return stringMatch(o)
-	case o.Exact == "*":
-		return &networking.StringMatch{MatchType: &networking.StringMatch_Regex{Regex: anyOrigin}}
-	case strings.Count(o.Exact, "*") == 1 && strings.HasSuffix(o.Exact, "*"):
-		return &networking.StringMatch{MatchType: &networking.StringMatch_Prefix{Prefix: strings.TrimSuffix(o.Exact, "*")}}
-	}
-	re := strings.ReplaceAll(regexp.QuoteMeta(o.Exact), `\*`, ".*")
-	return &networking.StringMatch{MatchType: &networking.StringMatch_Regex{Regex: "^" + re + "$"}}
 }
 
 func protoDuration(d time.Duration) *durationpb.Duration {

@@ -27,7 +27,7 @@ func TestCORSOrigin(t *testing.T) {
 		{v1alpha1.StringMatch{Prefix: "https://*"}, `{"prefix":"https://*"}`}, // written as a prefix: as it is
 		{v1alpha1.StringMatch{Regex: "https://.*"}, `{"regex":"https://.*"}`},
 	} {
-		got, err := protojson.Marshal(corsOrigin(c.origin))
+		got, err := protojson.Marshal(stringMatch(c.origin.CORSOrigin()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestCORSOrigin(t *testing.T) {
 		{"*", "https://anything.test:8443", true},
 		{"*", "null", false},
 	} {
-		if got := allows(corsOrigin(v1alpha1.StringMatch{Exact: c.origin}), c.request); got != c.allowed {
+		if got := allows(stringMatch(v1alpha1.StringMatch{Exact: c.origin}.CORSOrigin()), c.request); got != c.allowed {
 			t.Errorf("origin %s allows %s: %v, want %v", c.origin, c.request, got, c.allowed)
 		}
 	}

@@ -99,15 +99,16 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// TestGatewayAPIOrigins are Istio's reading of Gateway API CORS origins.
+// TestGatewayAPIOrigins are Istio's reading of Gateway API CORS origins,
+// which krm-fn renders for api: istio too.
 func TestGatewayAPIOrigins(t *testing.T) {
 	for in, want := range map[string]string{
-		"*":                   "regex " + gatewayAPIAnyOrigin,
+		"*":                   "regex " + v1alpha1.AnyCORSOrigin,
 		"https://shop.x.com":  "exact https://shop.x.com",
 		"https://*.x.com":     `regex ^https://.*\.x\.com$`,
 		"https://shop.x.com*": "prefix https://shop.x.com",
 	} {
-		if got := gatewayAPIOrigin(in); got != want {
+		if got := istioCondition(v1alpha1.StringMatch{Exact: in}.CORSOrigin()); got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)
 		}
 	}

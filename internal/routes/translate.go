@@ -21,7 +21,6 @@ const (
 	defaultRetryOn          = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
 	gatewayAPIRetryOn       = "connect-failure,refused-stream,unavailable,cancelled"
 	retriableStatusCodes    = "retriable-status-codes"
-	gatewayAPIAnyOrigin     = `^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s?#]+$`
 	istioFullPathRegex      = "^.*$" // krm-fn's rewrite of the whole path (fn/emit)
 	gatewayAPIFullPathRegex = "/.*"  // Istio's of a ReplaceFullPath
 )
@@ -274,9 +273,10 @@ func parseRetryOn(retryOn string) (string, []uint32) {
 	return strings.Join(on, ","), codes
 }
 
-// cors is a route's CORS policy as Envoy receives it. With the Gateway
-// API an origin is "*", exact, a prefix (one "*", at its end) or a regex
-// (other "*"s), as Istio reads it.
+// cors is a route's CORS policy as Envoy receives it: an origin is "*",
+// exact, a prefix (one "*", at its end) or a regex (other "*"s), as Istio
+// reads the Gateway API's; with the Gateway API, credentials are allowed
+// or left unsaid (Istio does not write false).
 func (b *builder) cors(c *model.CORS) *CORS {
 	if c == nil {
 		return nil
@@ -285,39 +285,15 @@ func (b *builder) cors(c *model.CORS) *CORS {
 	if s := int64(c.MaxAge / time.Second); s > 0 {
 		out.MaxAge = strconv.FormatInt(s, 10)
 	}
-	if !b.gatewayAPI {
-		for _, o := range c.AllowOrigins {
-			if strings.Contains(o.Exact, "*") {
-				// A wildcard, as under the Gateway API (emit's corsOrigin).
-				out.AllowOrigins = append(out.AllowOrigins, gatewayAPIOrigin(o.Exact))
-				continue
-			}
-			out.AllowOrigins = append(out.AllowOrigins, istioCondition(o))
-		}
-		out.AllowCredentials = c.AllowCredentials
-		return out
-	}
+	// An origin with a "*" is a wildcard under both APIs (Istio reads the
+	// Gateway API's so, and krm-fn renders the VirtualService's alike).
 	for _, o := range c.AllowOrigins {
-		out.AllowOrigins = append(out.AllowOrigins, gatewayAPIOrigin(o.Exact))
+		out.AllowOrigins = append(out.AllowOrigins, istioCondition(o.CORSOrigin()))
 	}
-	if c.AllowCredentials != nil && *c.AllowCredentials {
+	if !b.gatewayAPI || c.AllowCredentials != nil && *c.AllowCredentials {
 		out.AllowCredentials = c.AllowCredentials
 	}
 	return out
-}
-
-// gatewayAPIOrigin is a Gateway API CORS origin as Istio reads it
-// (createCorsFilter).
-func gatewayAPIOrigin(o string) string {
-	switch {
-	case o == "*":
-		return "regex " + gatewayAPIAnyOrigin
-	case !strings.Contains(o, "*"):
-		return "exact " + o
-	case strings.Count(o, "*") == 1 && strings.HasSuffix(o, "*"):
-		return "prefix " + strings.TrimSuffix(o, "*")
-	}
-	return "regex ^" + strings.ReplaceAll(regexp.QuoteMeta(o), `\*`, ".*") + "$"
 }
 
 // headerOps are a route's header changes as Envoy receives them, and the
